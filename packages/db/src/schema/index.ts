@@ -1,0 +1,6 @@
+export * from "./audit-log";
+export * from "./events";
+export * from "./flows";
+export * from "./outputs";
+export * from "./reference-data";
+export * from "./workspaces";

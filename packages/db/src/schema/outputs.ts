@@ -1,0 +1,106 @@
+import { bigint, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { flowVersions } from "./flows";
+
+/** Validated usage records produced by a flow version. */
+export const usageRecords = pgTable(
+  "usage_records",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: text("workspace_id").notNull(),
+    flowVersionId: uuid("flow_version_id").notNull().references(() => flowVersions.id),
+    nodeId: text("node_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    contractId: text("contract_id"),
+    productCode: text("product_code"),
+    metric: text("metric").notNull(),
+    quantity: numeric("quantity").notNull(),
+    ratingPeriod: text("rating_period").notNull(),
+    correlationId: text("correlation_id").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("usage_records_tenant_period_idx").on(table.workspaceId, table.tenantId, table.metric, table.ratingPeriod)],
+);
+
+export const exceptionKinds = ["invalid_event", "unmatched_account", "pricing_gap", "late_event", "erp_failure", "approval_rejected", "routing"] as const;
+export type ExceptionKind = (typeof exceptionKinds)[number];
+export const exceptionStatuses = ["open", "retrying", "resolved"] as const;
+export type ExceptionStatus = (typeof exceptionStatuses)[number];
+
+export interface ExceptionHistoryEntry {
+  at: string;
+  actor: string;
+  action: string;
+  comment?: string;
+}
+
+export const exceptions = pgTable(
+  "exceptions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: text("workspace_id").notNull(),
+    kind: text("kind").$type<ExceptionKind>().notNull(),
+    reason: text("reason").notNull(),
+    status: text("status").$type<ExceptionStatus>().notNull().default("open"),
+    flowVersionId: uuid("flow_version_id").references(() => flowVersions.id),
+    nodeId: text("node_id"),
+    eventSeq: bigint("event_seq", { mode: "number" }),
+    correlationId: text("correlation_id"),
+    payload: jsonb("payload").$type<unknown>().notNull(),
+    history: jsonb("history").$type<ExceptionHistoryEntry[]>().notNull().default([]),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("exceptions_open_idx").on(table.workspaceId, table.status, table.kind)],
+);
+
+export const postingStatuses = ["pending", "held", "delivering", "posted", "failed"] as const;
+export type PostingStatus = (typeof postingStatuses)[number];
+
+/** The outbox: written in the same transaction as its cause; the idempotency key makes redelivery harmless. */
+export const postings = pgTable(
+  "postings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: text("workspace_id").notNull(),
+    flowVersionId: uuid("flow_version_id").notNull().references(() => flowVersions.id),
+    nodeId: text("node_id").notNull(),
+    endpoint: text("endpoint").notNull(),
+    operation: text("operation").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    request: jsonb("request").$type<unknown>().notNull(),
+    status: text("status").$type<PostingStatus>().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    erpDocumentId: text("erp_document_id"),
+    lastResponse: jsonb("last_response").$type<unknown>(),
+    correlationId: text("correlation_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("postings_idempotency_key_unique").on(table.idempotencyKey),
+    index("postings_due_idx").on(table.status, table.nextAttemptAt),
+  ],
+);
+
+/** One link per (output <- input): traces every ERP line back to events and the flow version that made it. */
+export const lineage = pgTable(
+  "lineage",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    workspaceId: text("workspace_id").notNull(),
+    outputType: text("output_type").notNull(),
+    outputId: text("output_id").notNull(),
+    inputType: text("input_type").notNull(),
+    inputId: text("input_id").notNull(),
+    flowVersionId: uuid("flow_version_id").references(() => flowVersions.id),
+    nodeId: text("node_id").notNull(),
+    pricingRuleVersion: text("pricing_rule_version"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("lineage_output_idx").on(table.outputType, table.outputId),
+    index("lineage_input_idx").on(table.inputType, table.inputId),
+  ],
+);
