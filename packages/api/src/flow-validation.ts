@@ -1,0 +1,23 @@
+import { canonicalTypes, eventSchemas } from "@meterflow/canonical";
+import { validateFlow, type FlowDocument, type Problem } from "@meterflow/flow-spec";
+
+/** Thrown (as a tRPC error's cause) when a document has errors; the client shows each problem. */
+export class InvalidFlowError extends Error {
+  constructor(readonly problems: Problem[]) {
+    const errors = problems.filter((problem) => problem.severity === "error");
+    super(`The flow has ${errors.length} problem(s); nothing was saved. First: ${errors[0]?.path}: ${errors[0]?.message}`);
+  }
+}
+
+/** Validates against flow-spec and the known event schemas and canonical types. */
+export function checkFlow(document: unknown): { document: FlowDocument; problems: Problem[] } {
+  const result = validateFlow(document, {
+    referenceExists: (kind, ref) => {
+      if (kind === "eventSchema") return eventSchemas.has(ref);
+      if (kind === "canonicalType") return canonicalTypes.has(ref);
+      return true; // endpoints are registered by the runtime; until then any declared endpoint is accepted
+    },
+  });
+  if (!result.ok) throw new InvalidFlowError(result.problems);
+  return { document: result.document, problems: result.problems };
+}

@@ -1,0 +1,14 @@
+import { flowsRouter } from "./router/flows";
+import { healthRouter } from "./router/health";
+import { templatesRouter } from "./router/templates";
+import { versionsRouter } from "./router/versions";
+import { router } from "./trpc";
+
+export const appRouter = router({
+  flows: flowsRouter,
+  versions: versionsRouter,
+  templates: templatesRouter,
+  health: healthRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,31 @@
+import { createFlow, getFlow, listFlows, saveDraft } from "@meterflow/db";
+import { z } from "zod";
+import { checkFlow } from "../flow-validation";
+import { validateFlow } from "@meterflow/flow-spec";
+import { router, workspaceProcedure } from "../trpc";
+
+const flowId = z.uuid({ error: "Flow ids are UUIDs" });
+/** Documents are checked by flow-spec, which reports every problem with its path. */
+const flowDocumentInput = z.record(z.string(), z.unknown(), { error: "The flow document must be a JSON object" });
+
+export const flowsRouter = router({
+  list: workspaceProcedure.query(({ ctx }) => listFlows(ctx.db, ctx.workspaceId)),
+
+  get: workspaceProcedure.input(z.object({ id: flowId })).query(async ({ ctx, input }) => {
+    const flow = await getFlow(ctx.db, ctx.workspaceId, input.id);
+    return { ...flow, problems: validateFlow(flow.draft).problems };
+  }),
+
+  create: workspaceProcedure.input(z.object({ document: flowDocumentInput })).mutation(async ({ ctx, input }) => {
+    const { document } = checkFlow(input.document);
+    return createFlow(ctx.db, { workspaceId: ctx.workspaceId, document, actor: ctx.actor.id });
+  }),
+
+  saveDraft: workspaceProcedure
+    .input(z.object({ id: flowId, expectedRevision: z.number().int().positive(), document: flowDocumentInput }))
+    .mutation(async ({ ctx, input }) => {
+      const { document, problems } = checkFlow(input.document);
+      const flow = await saveDraft(ctx.db, { workspaceId: ctx.workspaceId, flowId: input.id, document, expectedRevision: input.expectedRevision, actor: ctx.actor.id });
+      return { id: flow.id, revision: flow.revision, draftHash: flow.draftHash, updatedAt: flow.updatedAt, problems };
+    }),
+});
