@@ -1,0 +1,48 @@
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+const configSchema = z.object({
+  PORT: z.coerce.number({ error: "PORT must be a number" }).int().min(0, "PORT must be 0-65535").max(65535, "PORT must be 0-65535").default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  METERFLOW_DATA_DIR: z.string().min(1).optional(),
+  METERFLOW_WEB_DIST: z.string().min(1).default(resolve(repoRoot, "apps/web/dist")),
+  METERFLOW_TEMPLATES_DIR: z.string().min(1).default(resolve(repoRoot, "templates")),
+  /** npm sets INIT_CWD to where `npm start` was typed; the data folder defaults to there. */
+  INIT_CWD: z.string().optional(),
+});
+
+export type ServerConfig = {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  webDist: string;
+  templatesDir: string;
+};
+
+/** Reads and checks the environment once; a bad value stops the server with its name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`Invalid configuration ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const config = parsed.data;
+  const workingDir = config.INIT_CWD ?? process.cwd();
+  return {
+    port: config.PORT,
+    host: config.HOST,
+    databaseUrl: config.DATABASE_URL,
+    dataDir: resolve(workingDir, config.METERFLOW_DATA_DIR ?? ".data"),
+    webDist: resolve(config.METERFLOW_WEB_DIST),
+    templatesDir: resolve(config.METERFLOW_TEMPLATES_DIR),
+  };
+}

@@ -1,0 +1,49 @@
+import { createServer, type Server } from "node:http";
+import { appRouter, DEFAULT_WORKSPACE, LOCAL_USER, type Context, type TemplateCatalog } from "@meterflow/api";
+import { pingDatabase, type DatabaseHandle } from "@meterflow/db";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { serveStatic } from "./static-files";
+
+export interface HttpServerDeps {
+  database: DatabaseHandle;
+  templates: TemplateCatalog;
+  webDist: string;
+}
+
+/** One HTTP server: /trpc, /healthz and the built designer. */
+export function createHttpServer({ database, templates, webDist }: HttpServerDeps): Server {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: "/trpc/",
+    // Until API keys and sign-in land, every request acts as the single local user.
+    createContext: (): Context => ({
+      db: database.db,
+      driver: database.driver,
+      workspaceId: DEFAULT_WORKSPACE.id,
+      actor: { ...LOCAL_USER, roles: [...LOCAL_USER.roles] },
+      templates,
+    }),
+    onError({ error, path }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
+    },
+  });
+
+  return createServer((request, response) => {
+    const pathname = new URL(request.url ?? "/", "http://localhost").pathname;
+    if (pathname.startsWith("/trpc/")) return trpc(request, response);
+    if (pathname === "/healthz") {
+      pingDatabase(database.db).then(
+        () => sendJson(response, 200, { status: "ok", database: database.driver }),
+        (error: Error) => sendJson(response, 503, { status: "unavailable", reason: `database: ${error.message}` }),
+      );
+      return;
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") return sendJson(response, 405, { error: `${request.method} is not supported on ${pathname}` });
+    serveStatic(webDist, request, response);
+  });
+}
+
+function sendJson(response: import("node:http").ServerResponse, status: number, body: unknown) {
+  response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  response.end(JSON.stringify(body));
+}

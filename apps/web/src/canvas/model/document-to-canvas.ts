@@ -1,0 +1,59 @@
+import type { Edge, Node } from "@xyflow/react";
+import { nodeTypeSpec, type FlowDocument, type FlowNode, type InputPort, type OutputPort, type Problem } from "@meterflow/flow-spec";
+
+export interface FlowNodeData extends Record<string, unknown> {
+  flowNode: FlowNode;
+  title: string;
+  typeLabel: string;
+  category: string;
+  inputs: InputPort[];
+  outputs: OutputPort[];
+  problems: Problem[];
+}
+
+export type CanvasNode = Node<FlowNodeData, "flowNode">;
+export type CanvasEdge = Edge<{ sourcePort: string; targetPort: string }>;
+
+/** The flow document is the truth; React Flow's nodes and edges are derived from it. */
+export function documentToCanvas(document: FlowDocument, problems: readonly Problem[] = []): { nodes: CanvasNode[]; edges: CanvasEdge[] } {
+  const nodes = document.nodes.map((flowNode): CanvasNode => {
+    const spec = nodeTypeSpec(flowNode.type);
+    return {
+      id: flowNode.id,
+      type: "flowNode",
+      position: { ...flowNode.position },
+      data: {
+        flowNode,
+        title: flowNode.name ?? spec.label,
+        typeLabel: spec.label,
+        category: spec.category,
+        inputs: spec.inputs(flowNode.config as never),
+        outputs: spec.outputs(flowNode.config as never),
+        problems: problems.filter((problem) => problem.nodeId === flowNode.id),
+      },
+    };
+  });
+  const edges = document.edges.map(
+    (edge): CanvasEdge => ({
+      id: edge.id,
+      source: edge.source.node,
+      sourceHandle: edge.source.port,
+      target: edge.target.node,
+      targetHandle: edge.target.port,
+      data: { sourcePort: edge.source.port, targetPort: edge.target.port },
+    }),
+  );
+  return { nodes, edges };
+}
+
+/** Writes what the canvas owns (node positions) back into the document; everything else is kept. */
+export function canvasToDocument(document: FlowDocument, nodes: readonly Pick<CanvasNode, "id" | "position">[]): FlowDocument {
+  const positions = new Map(nodes.map((node) => [node.id, node.position]));
+  return {
+    ...document,
+    nodes: document.nodes.map((flowNode) => {
+      const position = positions.get(flowNode.id);
+      return position ? { ...flowNode, position: { x: Math.round(position.x), y: Math.round(position.y) } } : flowNode;
+    }),
+  };
+}

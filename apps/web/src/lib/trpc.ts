@@ -1,0 +1,19 @@
+import type { AppRouter } from "@meterflow/api";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCContext } from "@trpc/tanstack-react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import superjson from "superjson";
+
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+export function createApiClient() {
+  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/trpc", transformer: superjson })] });
+}
+
+/** The server's flattened problems / conflict details, when a mutation fails on them. */
+export interface ApiErrorData {
+  problems?: import("@meterflow/flow-spec").Problem[] | null;
+  conflict?: { currentRevision?: number; updatedBy?: string } | null;
+}

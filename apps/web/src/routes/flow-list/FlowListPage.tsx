@@ -1,0 +1,102 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { navigate } from "../../lib/navigation";
+import { useTRPC } from "../../lib/trpc";
+
+export function FlowListPage() {
+  const trpc = useTRPC();
+  const flows = useQuery(trpc.flows.list.queryOptions());
+  const [choosingTemplate, setChoosingTemplate] = useState(false);
+
+  return (
+    <section className="page">
+      <div className="page-header">
+        <h1>Flows</h1>
+        <button type="button" className="primary" onClick={() => setChoosingTemplate(true)}>
+          New flow from template
+        </button>
+      </div>
+      {choosingTemplate && <TemplatePicker onClose={() => setChoosingTemplate(false)} />}
+      {flows.isPending && <p className="muted">Loading flows…</p>}
+      {flows.error && <p className="error" role="alert">Could not load flows: {flows.error.message}</p>}
+      {flows.data && flows.data.length === 0 && <p className="muted">No flows yet. Start from a template.</p>}
+      {flows.data && flows.data.length > 0 && (
+        <table className="flow-table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Nodes</th>
+              <th scope="col">Published</th>
+              <th scope="col">Draft revision</th>
+              <th scope="col">Last change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {flows.data.map((flow) => (
+              <tr key={flow.id}>
+                <td>
+                  <a
+                    href={`/flows/${flow.id}`}
+                    onClick={(event) => {
+                      event.preventDefault();
+                      navigate(`/flows/${flow.id}`);
+                    }}
+                  >
+                    {flow.name}
+                  </a>
+                  <div className="muted small">{flow.description}</div>
+                </td>
+                <td>{flow.nodeCount}</td>
+                <td>{flow.latestVersion ? `v${flow.latestVersion}` : "not yet"}</td>
+                <td>{flow.revision}</td>
+                <td>
+                  {flow.updatedAt.toLocaleString()} by {flow.updatedBy}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function TemplatePicker({ onClose }: { onClose: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const templates = useQuery(trpc.templates.list.queryOptions());
+  const instantiate = useMutation(
+    trpc.templates.instantiate.mutationOptions({
+      onSuccess: async (flow) => {
+        await queryClient.invalidateQueries({ queryKey: trpc.flows.list.queryKey() });
+        navigate(`/flows/${flow.id}`);
+      },
+    }),
+  );
+  return (
+    <div className="dialog" role="dialog" aria-modal="false" aria-labelledby="template-picker-title">
+      <div className="dialog-header">
+        <h2 id="template-picker-title">Start from a template</h2>
+        <button type="button" onClick={onClose} aria-label="Close template picker">
+          ×
+        </button>
+      </div>
+      {templates.isPending && <p className="muted">Loading templates…</p>}
+      <ul className="template-list">
+        {templates.data?.map((template) => (
+          <li key={template.id} className="template-card">
+            <h3>{template.name}</h3>
+            <p className="small">{template.description}</p>
+            <p className="muted small">
+              {template.nodeCount} nodes · {template.edgeCount} connections · {template.tags.join(", ")}
+            </p>
+            <button type="button" className="primary" disabled={instantiate.isPending} onClick={() => instantiate.mutate({ templateId: template.id })}>
+              Use “{template.name}”
+            </button>
+          </li>
+        ))}
+      </ul>
+      {instantiate.error && <p className="error" role="alert">{instantiate.error.message}</p>}
+    </div>
+  );
+}
