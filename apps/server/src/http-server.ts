@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { appRouter, DEFAULT_WORKSPACE, LOCAL_USER, type Context, type TemplateCatalog } from "@meterflow/api";
 import { pingDatabase, type DatabaseHandle } from "@meterflow/db";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -43,7 +43,7 @@ export function createHttpServer({ database, templates, webDist }: HttpServerDep
   });
 }
 
-function sendJson(response: import("node:http").ServerResponse, status: number, body: unknown) {
+function sendJson(response: ServerResponse, status: number, body: unknown) {
   response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
   response.end(JSON.stringify(body));
 }

@@ -1,4 +1,5 @@
 import type { AppRouter } from "@meterflow/api";
+import type { Problem } from "@meterflow/flow-spec";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import type { inferRouterOutputs } from "@trpc/server";
@@ -14,6 +15,6 @@ export function createApiClient() {
 
 /** The server's flattened problems / conflict details, when a mutation fails on them. */
 export interface ApiErrorData {
-  problems?: import("@meterflow/flow-spec").Problem[] | null;
+  problems?: Problem[] | null;
   conflict?: { currentRevision?: number; updatedBy?: string } | null;
 }

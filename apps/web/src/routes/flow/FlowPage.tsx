@@ -9,6 +9,8 @@ import { useTRPC, type ApiErrorData, type RouterOutputs } from "../../lib/trpc";
 import { ProblemsPanel } from "./ProblemsPanel";
 
 const nodeTypes: NodeTypes = { flowNode: FlowNodeView };
+/** Whole-pixel grid positions: what the canvas shows is exactly what the document stores. */
+const SNAP_GRID: [number, number] = [10, 10];
 
 type LoadedFlow = RouterOutputs["flows"]["get"];
 
@@ -139,6 +141,8 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
             nodeTypes={nodeTypes}
             onNodesChange={onNodesChange}
             nodesConnectable={false}
+            snapToGrid
+            snapGrid={SNAP_GRID}
             fitView
             minZoom={0.1}
             proOptions={{ hideAttribution: true }}
