@@ -1,6 +1,6 @@
 import { ExpressionError } from "./expression-error";
 import { collapse, isSequence, sequence } from "./sequence";
-import { codePoints, deepEqual, isNumeric, toBoolean, toJsonataString } from "./value-semantics";
+import { codePoints, deepEqual, isNumeric, isSimpleString, toBoolean, toJsonataString } from "./value-semantics";
 
 /** A function value at runtime: a compiled lambda, or a builtin passed around as `$name`. */
 export interface FunctionValue {
@@ -94,6 +94,7 @@ export const builtins: Record<string, Builtin> = {
       if (value === undefined) return undefined;
       if (typeof value === "number") return value;
       if (typeof value === "boolean") return value ? 1 : 0;
+      if (typeof value !== "string") throw signatureError("number", 1);
       if (typeof value === "string" && /^-?(0|([1-9][0-9]*))(\.[0-9]+)?([Ee][-+]?[0-9]+)?$/.test(value) && Number.isFinite(Number(value))) return Number(value);
       throw new ExpressionError({ code: "D3030", value });
     },
@@ -106,7 +107,8 @@ export const builtins: Record<string, Builtin> = {
     maxArgs: 1,
     call: (args) => {
       const text = str("length", args, 0);
-      return text === undefined ? undefined : codePoints(text).length;
+      if (text === undefined) return undefined;
+      return isSimpleString(text) ? text.length : codePoints(text).length;
     },
   },
   substring: {
@@ -118,14 +120,14 @@ export const builtins: Record<string, Builtin> = {
       const length = num("substring", args, 2);
       if (text === undefined) return undefined;
       if (start === undefined) throw signatureError("substring", 2);
-      const chars = codePoints(text);
+      const chars = isSimpleString(text) ? text : codePoints(text);
       if (chars.length + start < 0) start = 0;
       if (length !== undefined) {
         if (length <= 0) return "";
         const end = start >= 0 ? start + length : chars.length + start + length;
-        return chars.slice(start, end).join("");
+        return typeof chars === "string" ? chars.slice(start, end) : chars.slice(start, end).join("");
       }
-      return chars.slice(start).join("");
+      return typeof chars === "string" ? chars.slice(start) : chars.slice(start).join("");
     },
   },
   substringBefore: {
@@ -284,12 +286,12 @@ export const builtins: Record<string, Builtin> = {
     maxArgs: 1,
     call: ([value]) => {
       const result = sequence();
-      const addKeys = (object: unknown) => {
-        if (object === null || typeof object !== "object" || Array.isArray(object)) return;
+      const addKeys = (object: unknown): void => {
+        if (Array.isArray(object)) return object.forEach(addKeys);
+        if (object === null || typeof object !== "object") return;
         for (const key of Object.keys(object)) if (!result.includes(key)) result.push(key);
       };
-      if (Array.isArray(value)) value.forEach(addKeys);
-      else addKeys(value);
+      addKeys(value);
       return collapse(result);
     },
   },

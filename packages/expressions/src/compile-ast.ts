@@ -377,7 +377,7 @@ function compileObject(node: AstNode, scope: Scope | null): Evaluator {
   if (keys.size !== pairs.length) throw new UnsupportedConstruct("duplicate object keys");
   return (input, frame, runtime) => {
     if (Array.isArray(input)) {
-      if (input.length !== 1) throw new ExpressionError({ code: "U1100" }, "object constructor over a sequence needs the reference evaluator");
+      if (input.length !== 1) throw new NeedsReferenceEvaluator("object constructor over a sequence (grouping)");
       input = input[0];
     }
     const result: Record<string, unknown> = {};
@@ -400,6 +400,9 @@ function compileCall(node: AstNode, scope: Scope | null): Evaluator {
     if (args.length < builtin.minArgs || args.length > builtin.maxArgs) throw new UnsupportedConstruct(`$${name} with ${args.length} argument(s)`);
     return (input, frame, runtime) => {
       const values = args.map((argument) => argument(input, frame, runtime));
+      // JSONata drops undefined arguments before matching the signature, which can shift the
+      // others into different parameters: those calls take the reference's exact rules.
+      if (values.length > 1 && values.includes(undefined)) throw new NeedsReferenceEvaluator(`$${name} with an undefined argument`);
       if (Object.hasOwn(runtime.bindings, name)) return invokeValue(runtime.bindings[name], values, node);
       return builtin.call(values, runtime);
     };

@@ -66,20 +66,7 @@ export function compile(source: string, options: CompileOptions = {}): CompiledE
     fallbackReason: undefined,
     ast,
     evaluate(input, bindings = {}) {
-      let ticks = 0;
-      let now: number | undefined;
-      const deadline = Date.now() + timeoutMs;
-      const runtime: Runtime = {
-        root: input,
-        bindings,
-        depth: 0,
-        maxDepth,
-        nowMillis: () => (now ??= clock()),
-        tick: () => {
-          ticks += 1;
-          if (ticks % TICKS_PER_CLOCK_CHECK === 0 && Date.now() > deadline) throw new ExpressionError({ code: "U1002", value: timeoutMs });
-        },
-      };
+      const runtime = new EvaluationRuntime(input, bindings, maxDepth, timeoutMs, clock);
       const frame: Frame = needsFrame ? { vars: new Map(), parent: null } : EMPTY_FRAME;
       try {
         return evaluator(Array.isArray(input) ? outerWrapper(input) : input, frame, runtime);
@@ -91,6 +78,31 @@ export function compile(source: string, options: CompileOptions = {}): CompiledE
       }
     },
   };
+}
+
+/** Per-evaluation state; the clock and the deadline are read only when something needs them. */
+class EvaluationRuntime implements Runtime {
+  depth = 0;
+  private ticks = 0;
+  private deadline = 0;
+  private now: number | undefined;
+  constructor(
+    readonly root: unknown,
+    readonly bindings: Record<string, unknown>,
+    readonly maxDepth: number,
+    private readonly timeoutMs: number,
+    private readonly clock: () => number,
+  ) {}
+
+  nowMillis(): number {
+    return (this.now ??= this.clock());
+  }
+
+  tick(): void {
+    if (this.ticks === 0) this.deadline = Date.now() + this.timeoutMs;
+    this.ticks += 1;
+    if (this.ticks % TICKS_PER_CLOCK_CHECK === 0 && Date.now() > this.deadline) throw new ExpressionError({ code: "U1002", value: this.timeoutMs });
+  }
 }
 
 function referenceEvaluator(source: string, reference: jsonata.Expression, maxDepth: number, timeoutMs: number, clock: () => number) {

@@ -53,7 +53,14 @@ export function toJsonataString(value: unknown, prettify = false): string | unde
   );
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** Splits by code points, as JSONata's string functions count characters. */
 export function codePoints(text: string): string[] {
   return Array.from(text);
+}
+
+/** True when UTF-16 units and code points coincide, so plain string indexing is exact. */
+export function isSimpleString(text: string): boolean {
+  return !SURROGATE.test(text);
 }
