@@ -1,4 +1,5 @@
 import { bigint, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { exceptionKinds } from "@meterflow/flow-spec";
 import { flowVersions } from "./flows";
 
 /** Validated usage records produced by a flow version. */
@@ -22,7 +23,7 @@ export const usageRecords = pgTable(
   (table) => [index("usage_records_tenant_period_idx").on(table.workspaceId, table.tenantId, table.metric, table.ratingPeriod)],
 );
 
-export const exceptionKinds = ["invalid_event", "unmatched_account", "pricing_gap", "late_event", "erp_failure", "approval_rejected", "routing"] as const;
+/** One vocabulary of exception kinds: the flow-spec's, which Exception nodes are typed by. */
 export type ExceptionKind = (typeof exceptionKinds)[number];
 export const exceptionStatuses = ["open", "retrying", "resolved"] as const;
 export type ExceptionStatus = (typeof exceptionStatuses)[number];
