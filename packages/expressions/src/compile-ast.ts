@@ -11,6 +11,9 @@ export class UnsupportedConstruct extends Error {
   }
 }
 
+/** The bindings of an evaluation that was given none: lets calls skip the override check. */
+export const NO_BINDINGS: Record<string, unknown> = Object.freeze({});
+
 /** Thrown while evaluating when the input needs semantics only the reference implements. */
 export class NeedsReferenceEvaluator extends Error {}
 
@@ -57,7 +60,7 @@ function compileNode(node: AstNode, scope: Scope | null): Evaluator {
       return result;
     };
   }
-  if (node.type === "binary" || node.type === "function" || node.type === "unary") {
+  if (node.type === "function") {
     const unlocated = evaluate;
     evaluate = (input, frame, runtime) => {
       try {
@@ -71,7 +74,8 @@ function compileNode(node: AstNode, scope: Scope | null): Evaluator {
       }
     };
   }
-  const produces = node.type === "path" || node.type === "name" || node.predicate !== undefined;
+  // Paths collapse their own sequences (the field-chain fast path never makes one).
+  const produces = node.type === "name" || (node.predicate !== undefined && node.type !== "path");
   if (!produces) return evaluate;
   const uncollapsed = evaluate;
   return (input, frame, runtime) => collapse(uncollapsed(input, frame, runtime));
@@ -179,14 +183,36 @@ function compilePath(node: AstNode, scope: Scope | null): Evaluator {
 
   // Fast path: a chain of plain field names over objects, the common case in mappings.
   const names = steps.every((step) => step.type === "name" && !step.stages && !step.predicate) ? steps.map((step) => String(step.value)) : null;
+  if (names && !absolute && names.length <= 2 && !names.includes("__proto__")) {
+    const [first, second] = names as [string, string | undefined];
+    const field = (value: unknown, key: string): unknown => {
+      const next = (value as Record<string, unknown>)[key];
+      return typeof next === "function" ? undefined : next;
+    };
+    if (second === undefined) {
+      return (input, frame, runtime) => {
+        if (input === null || typeof input !== "object") return undefined;
+        if (Array.isArray(input)) return collapse(general(input, 0, frame, runtime));
+        return field(input, first);
+      };
+    }
+    return (input, frame, runtime) => {
+      if (input === null || typeof input !== "object") return undefined;
+      if (Array.isArray(input)) return collapse(general(input, 0, frame, runtime));
+      const middle = field(input, first);
+      if (middle === null || typeof middle !== "object") return undefined;
+      if (Array.isArray(middle)) return collapse(general(middle, 1, frame, runtime));
+      return field(middle, second);
+    };
+  }
   if (names && !absolute) {
     const count = names.length;
     return (input, frame, runtime) => {
-      if (Array.isArray(input)) return general(input, 0, frame, runtime);
+      if (Array.isArray(input)) return collapse(general(input, 0, frame, runtime));
       let value: unknown = input;
       for (let index = 0; index < count; index += 1) {
         if (value === null || typeof value !== "object") return undefined;
-        if (Array.isArray(value)) return general(value, index, frame, runtime);
+        if (Array.isArray(value)) return collapse(general(value, index, frame, runtime));
         const key = names[index]!;
         const next: unknown = (value as Record<string, unknown>)[key];
         if (next === undefined || typeof next === "function" || (key === "__proto__" && !Object.hasOwn(value, key))) return undefined;
@@ -195,7 +221,7 @@ function compilePath(node: AstNode, scope: Scope | null): Evaluator {
       return value;
     };
   }
-  return (input, frame, runtime) => general(Array.isArray(input) && !absolute ? input : sequence(input), 0, frame, runtime);
+  return (input, frame, runtime) => collapse(general(Array.isArray(input) && !absolute ? input : sequence(input), 0, frame, runtime));
 }
 
 function evaluateStep(step: CompiledStep, input: unknown[], frame: Frame, runtime: Runtime, lastStep: boolean): unknown[] {
@@ -255,7 +281,12 @@ function compileBinary(node: AstNode, scope: Scope | null): Evaluator {
   const op = String(node.value);
   const lhs = compileNode(node.lhs as AstNode, scope);
   const rhs = compileNode(node.rhs!, scope);
-  const withToken = (details: ConstructorParameters<typeof ExpressionError>[0]) => new ExpressionError({ ...details, token: op, position: node.position });
+  const text = printNode(node);
+  const withToken = (details: ConstructorParameters<typeof ExpressionError>[0]) => {
+    const error = new ExpressionError({ ...details, token: op, position: node.position });
+    error.subExpression = text;
+    return error;
+  };
   switch (op) {
     case "and":
       return (input, frame, runtime) => (toBoolean(lhs(input, frame, runtime)) ?? false) && (toBoolean(rhs(input, frame, runtime)) ?? false);
@@ -337,31 +368,28 @@ function compileUnary(node: AstNode, scope: Scope | null): Evaluator {
       const value = operand(input, frame, runtime);
       if (value === undefined) return undefined;
       if (isNumeric(value)) return -value;
-      throw new ExpressionError({ code: "D1002", value, token: "-", position: node.position });
+      const error = new ExpressionError({ code: "D1002", value, token: "-", position: node.position });
+      error.subExpression = printNode(node);
+      throw error;
     };
   }
   if (node.value === "[") {
     const items = (node.expressions ?? []).map((item) => ({ nested: item.value === "[" && item.type === "unary", evaluate: compileNode(item, scope) }));
     const constructed = node.consarray === true;
     return (input, frame, runtime) => {
-      let result: unknown[] = [];
+      const result: unknown[] = [];
       for (const item of items) {
         const value = item.evaluate(input, frame, runtime);
         if (value === undefined) continue;
-        if (item.nested) result.push(value);
-        else result = appendValue(result, value);
+        // As the reference's append: a nested constructor stays whole, other arrays are spliced in.
+        if (item.nested || !Array.isArray(value)) result.push(value);
+        else for (const member of value) result.push(member);
       }
       return constructed ? markConstructed(result) : result;
     };
   }
   if (node.value === "{") return compileObject(node, scope);
   throw new UnsupportedConstruct(`unary ${String(node.value)}`);
-}
-
-/** The reference's append for array constructors: arrays are concatenated, values pushed. */
-function appendValue(target: unknown[], value: unknown): unknown[] {
-  if (target.length === 0 && !Array.isArray(value)) return [value];
-  return target.concat(Array.isArray(value) ? value : [value]);
 }
 
 /**
@@ -371,7 +399,8 @@ function appendValue(target: unknown[], value: unknown): unknown[] {
 function compileObject(node: AstNode, scope: Scope | null): Evaluator {
   const pairs = (node.lhs as [AstNode, AstNode][]).map(([key, value]) => {
     if (key.type !== "string") throw new UnsupportedConstruct("computed object keys");
-    return { key: String(key.value), value: compileNode(value, scope) };
+    const name = String(key.value);
+    return { key: name, special: name === "__proto__", value: compileNode(value, scope) };
   });
   const keys = new Set(pairs.map((pair) => pair.key));
   if (keys.size !== pairs.length) throw new UnsupportedConstruct("duplicate object keys");
@@ -383,7 +412,9 @@ function compileObject(node: AstNode, scope: Scope | null): Evaluator {
     const result: Record<string, unknown> = {};
     for (const pair of pairs) {
       const value = pair.value(input, frame, runtime);
-      if (value !== undefined) defineMember(result, pair.key, value);
+      if (value === undefined) continue;
+      if (pair.special) defineMember(result, pair.key, value);
+      else result[pair.key] = value;
     }
     return result;
   };
@@ -398,12 +429,19 @@ function compileCall(node: AstNode, scope: Scope | null): Evaluator {
   const builtin = builtins[name];
   if (builtin && !inScope(scope, name)) {
     if (args.length < builtin.minArgs || args.length > builtin.maxArgs) throw new UnsupportedConstruct(`$${name} with ${args.length} argument(s)`);
+    const count = args.length;
     return (input, frame, runtime) => {
-      const values = args.map((argument) => argument(input, frame, runtime));
+      const values = new Array<unknown>(count);
+      let missing = false;
+      for (let index = 0; index < count; index += 1) {
+        const value = args[index]!(input, frame, runtime);
+        if (value === undefined) missing = true;
+        values[index] = value;
+      }
       // JSONata drops undefined arguments before matching the signature, which can shift the
       // others into different parameters: those calls take the reference's exact rules.
-      if (values.length > 1 && values.includes(undefined)) throw new NeedsReferenceEvaluator(`$${name} with an undefined argument`);
-      if (Object.hasOwn(runtime.bindings, name)) return invokeValue(runtime.bindings[name], values, node);
+      if (missing && count > 1) throw new NeedsReferenceEvaluator(`$${name} with an undefined argument`);
+      if (runtime.bindings !== NO_BINDINGS && Object.hasOwn(runtime.bindings, name)) return invokeValue(runtime.bindings[name], values, node);
       return builtin.call(values, runtime);
     };
   }

@@ -1,5 +1,5 @@
 import jsonata from "jsonata";
-import { compileAst, NeedsReferenceEvaluator, UnsupportedConstruct, type Evaluator, type Frame, type Runtime } from "./compile-ast";
+import { compileAst, NeedsReferenceEvaluator, NO_BINDINGS, UnsupportedConstruct, type Evaluator, type Frame, type Runtime } from "./compile-ast";
 import { ExpressionError, fromReferenceError } from "./expression-error";
 import type { AstNode } from "./jsonata-ast";
 import { outerWrapper } from "./sequence";
@@ -65,7 +65,7 @@ export function compile(source: string, options: CompileOptions = {}): CompiledE
     mode: "compiled",
     fallbackReason: undefined,
     ast,
-    evaluate(input, bindings = {}) {
+    evaluate(input, bindings = NO_BINDINGS) {
       const runtime = new EvaluationRuntime(input, bindings, maxDepth, timeoutMs, clock);
       const frame: Frame = needsFrame ? { vars: new Map(), parent: null } : EMPTY_FRAME;
       try {
