@@ -1,3 +1,6 @@
 export { compile, type CompiledExpression, type CompileOptions } from "./compile-expression";
 export { ExpressionError } from "./expression-error";
 export type { AstNode } from "./jsonata-ast";
+export { check, type ExpressionProblem } from "./analysis/check-expression";
+export { fieldLineage, type FieldLineage, type LineageKind } from "./analysis/field-lineage";
+export { inputPaths } from "./analysis/input-paths";
