@@ -1,5 +1,6 @@
+import { decimalFunctions } from "./decimal-functions";
 import { ExpressionError } from "./expression-error";
-import { collapse, isSequence, sequence } from "./sequence";
+import { isSequence, sequence } from "./sequence";
 import { codePoints, deepEqual, isNumeric, isSimpleString, toBoolean, toJsonataString } from "./value-semantics";
 
 /** A function value at runtime: a compiled lambda, or a builtin passed around as `$name`. */
@@ -19,6 +20,7 @@ export interface CallContext {
   tick(): void;
 }
 
+/** Builtins return raw sequences; the call site collapses them, as the reference's evaluate() does. */
 export interface Builtin {
   minArgs: number;
   maxArgs: number;
@@ -292,10 +294,10 @@ export const builtins: Record<string, Builtin> = {
         for (const key of Object.keys(object)) if (!result.includes(key)) result.push(key);
       };
       addKeys(value);
-      return collapse(result);
+      return result;
     },
   },
-  lookup: { minArgs: 2, maxArgs: 2, call: (args) => collapse(lookup(args[0], str("lookup", args, 1)!)) },
+  lookup: { minArgs: 2, maxArgs: 2, call: (args) => lookup(args[0], str("lookup", args, 1)!) },
   merge: {
     minArgs: 1,
     maxArgs: 1,
@@ -343,7 +345,7 @@ export const builtins: Record<string, Builtin> = {
         const mapped = callWith(fn, item, index, items);
         if (mapped !== undefined) result.push(mapped);
       });
-      return collapse(result);
+      return result;
     },
   },
   filter: {
@@ -358,7 +360,7 @@ export const builtins: Record<string, Builtin> = {
         context.tick();
         if (toBoolean(callWith(fn, item, index, items))) result.push(item);
       });
-      return collapse(result);
+      return result;
     },
   },
   reduce: {
@@ -406,6 +408,10 @@ export const builtins: Record<string, Builtin> = {
     },
   },
 };
+
+for (const [name, fn] of Object.entries(decimalFunctions)) {
+  builtins[name] = { minArgs: fn.minArgs, maxArgs: fn.maxArgs, call: (args) => fn.call(...args) };
+}
 
 function mapNumber(value: number | undefined, fn: (n: number) => number): number | undefined {
   return value === undefined ? undefined : fn(value);

@@ -75,7 +75,7 @@ function compileNode(node: AstNode, scope: Scope | null): Evaluator {
     };
   }
   // Paths collapse their own sequences (the field-chain fast path never makes one).
-  const produces = node.type === "name" || (node.predicate !== undefined && node.type !== "path");
+  const produces = node.type === "name" || node.type === "function" || (node.predicate !== undefined && node.type !== "path");
   if (!produces) return evaluate;
   const uncollapsed = evaluate;
   return (input, frame, runtime) => collapse(uncollapsed(input, frame, runtime));
@@ -442,7 +442,13 @@ function compileCall(node: AstNode, scope: Scope | null): Evaluator {
       // others into different parameters: those calls take the reference's exact rules.
       if (missing && count > 1) throw new NeedsReferenceEvaluator(`$${name} with an undefined argument`);
       if (runtime.bindings !== NO_BINDINGS && Object.hasOwn(runtime.bindings, name)) return invokeValue(runtime.bindings[name], values, node);
-      return builtin.call(values, runtime);
+      try {
+        return builtin.call(values, runtime);
+      } catch (error) {
+        // Signature errors depend on JSONata's context-argument rules: let the reference say which.
+        if (error instanceof ExpressionError && (error.code === "T0410" || error.code === "T0412")) throw new NeedsReferenceEvaluator(`$${name} signature error`);
+        throw error;
+      }
     };
   }
   if (!inScope(scope, name)) throw new UnsupportedConstruct(`function $${name}`);
@@ -458,7 +464,8 @@ function invokeValue(callee: unknown, args: unknown[], node: AstNode): unknown {
 function compileLambda(node: AstNode, scope: Scope | null): Evaluator {
   // The parser wraps tail calls in thunks for its trampoline; evaluating the call directly is
   // equivalent, with deep recursion bounded by the depth budget instead.
-  if (node.thunk) return compileNode(node.body!, scope);
+  // Like the reference's trampoline, a tail call's result is not collapsed.
+  if (node.thunk) return compileBase(node.body!, scope);
   const params = (node.arguments ?? []).map((param) => String(param.value));
   const lambdaScope: Scope = { names: new Set(params), parent: scope };
   const body = compileNode(node.body!, lambdaScope);

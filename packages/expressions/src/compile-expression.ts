@@ -1,5 +1,6 @@
 import jsonata from "jsonata";
 import { compileAst, NeedsReferenceEvaluator, NO_BINDINGS, UnsupportedConstruct, type Evaluator, type Frame, type Runtime } from "./compile-ast";
+import { decimalFunctions } from "./decimal-functions";
 import { ExpressionError, fromReferenceError } from "./expression-error";
 import type { AstNode } from "./jsonata-ast";
 import { outerWrapper } from "./sequence";
@@ -40,6 +41,8 @@ export function compile(source: string, options: CompileOptions = {}): CompiledE
   } catch (error) {
     throw fromReferenceError(error).locate(source);
   }
+  // The reference knows Meterflow's own functions too, so both paths agree on them.
+  for (const [name, fn] of Object.entries(decimalFunctions)) reference.registerFunction(name, fn.call);
   const ast = reference.ast() as unknown as AstNode;
   const maxDepth = options.maxDepth ?? 200;
   const timeoutMs = options.timeoutMs ?? 1000;
