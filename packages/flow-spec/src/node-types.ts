@@ -43,6 +43,8 @@ export const exceptionKinds = [
   "routing",
 ] as const;
 
+export type ExceptionKind = (typeof exceptionKinds)[number];
+
 const referenceTables = ["account", "product", "contract", "priceList"] as const;
 
 const enrichLookup = z.object({

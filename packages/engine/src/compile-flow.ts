@@ -1,0 +1,224 @@
+import { compile, type CompiledExpression } from "@meterflow/expressions";
+import { contentHash, nodeTypeSpec, validateFlow, type FlowDocument, type FlowNode, type OutputPort, type Problem } from "@meterflow/flow-spec";
+import { eventKey, type CloudEvent, type Effects, type EngineContext, type Item, type NodeTrace, type RunOptions, type WindowState } from "./engine-types";
+import type { NodeProcessor, PortOutputs, PrepareEnv } from "./node-implementation";
+import { measureValue } from "./nodes/aggregate";
+import { nodeImplementations } from "./nodes/index";
+import { windowOf } from "./time-windows";
+
+export class FlowCompileError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`The flow cannot run: ${problems.filter((p) => p.severity === "error").map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+  }
+}
+
+/** An event left unaccounted for: a bug in a node, never an input problem. */
+export class ConservationError extends Error {}
+
+export interface FlowPlan {
+  /** The document's content hash: the plan's identity. */
+  readonly hash: string;
+  readonly document: FlowDocument;
+  run(batch: readonly unknown[], context: EngineContext, options?: RunOptions): Effects;
+  /** Emits the aggregate windows closed at the watermark (or all, with `all`) through the nodes downstream. */
+  closeWindows(context: EngineContext, options?: RunOptions & { watermark?: string; all?: boolean }): Effects;
+}
+
+interface PlannedNode {
+  node: FlowNode;
+  process: NodeProcessor;
+  outputs: Map<string, OutputPort>;
+  targets: Map<string, { node: string; port: string }[]>;
+}
+
+export function compileFlow(input: unknown): FlowPlan {
+  const validated = validateFlow(input);
+  if (!validated.ok) throw new FlowCompileError(validated.problems);
+  const document = validated.document;
+  const hash = contentHash(document);
+  const expressions = new Map<string, CompiledExpression>();
+  const env: PrepareEnv = {
+    flowVersionHash: hash,
+    expression: (source) => {
+      let compiled = expressions.get(source);
+      if (!compiled) expressions.set(source, (compiled = compile(source)));
+      return compiled;
+    },
+  };
+
+  const planned = new Map<string, PlannedNode>();
+  for (const node of document.nodes) {
+    const implementation = nodeImplementations[node.type] as { prepare(node: FlowNode, env: PrepareEnv): NodeProcessor };
+    const outputs = new Map(nodeTypeSpec(node.type).outputs(node.config as never).map((port) => [port.name, port]));
+    planned.set(node.id, { node, process: implementation.prepare(node, env), outputs, targets: new Map() });
+  }
+  for (const edge of document.edges) {
+    const targets = planned.get(edge.source.node)!.targets;
+    if (!targets.has(edge.source.port)) targets.set(edge.source.port, []);
+    targets.get(edge.source.port)!.push(edge.target);
+  }
+  const order = topologicalOrder(document);
+  const sources = order.filter((id) => planned.get(id)!.node.type === "source.events");
+
+  const execute = (seed: Map<string, Item[]>, context: EngineContext, effects: Effects, options: RunOptions, accounted: Set<string>) => {
+    const inputs = seed;
+    const samples = options.traceSamples ?? 20;
+    for (const id of order) {
+      const items = inputs.get(id);
+      if (!items || items.length === 0) continue;
+      const { node, process, outputs, targets } = planned.get(id)!;
+      const emitted: PortOutputs = process(items, { context, effects, flowVersionHash: hash });
+      if (options.trace) effects.traces!.push(traceOf(id, items, emitted, samples));
+      for (const [port, out] of Object.entries(emitted)) {
+        const declared = outputs.get(port);
+        const next = declared ? targets.get(port) : undefined;
+        if (next && next.length > 0) {
+          for (const target of next) {
+            if (!inputs.has(target.node)) inputs.set(target.node, []);
+            inputs.get(target.node)!.push(...out);
+          }
+          continue;
+        }
+        for (const item of out) {
+          if (item.exception) {
+            effects.exceptions.push({ ...item.exception, nodeId: id, itemId: item.id, events: item.events, payload: item.value });
+          } else if (node.type === "route") {
+            effects.exceptions.push({ kind: "routing", reason: `Route "${id}" sent it to output "${port}", which is not connected`, nodeId: id, itemId: item.id, events: item.events, payload: item.value });
+          } else {
+            item.events.forEach((key) => accounted.add(key));
+          }
+        }
+      }
+    }
+  };
+
+  return {
+    hash,
+    document,
+    run(batch, context, options = {}) {
+      const effects = emptyEffects(hash, options);
+      const accounted = new Set<string>();
+      const keys: string[] = [];
+      const seed = new Map<string, Item[]>(sources.map((id) => [id, []]));
+      const acceptedBySource = new Set<string>();
+      const usedKeys = new Set<string>();
+      batch.forEach((raw, index) => {
+        const problem = envelopeProblem(raw);
+        const event = raw as CloudEvent;
+        const identity = problem ? `batch[${index}]` : eventKey(event);
+        // A repeat of (source, id) inside one batch is tracked on its own, so each entry has one outcome.
+        const key = usedKeys.has(identity) ? `${identity}~${index}` : identity;
+        usedKeys.add(key);
+        keys.push(key);
+        if (problem) {
+          effects.exceptions.push({ kind: "invalid_event", reason: problem, nodeId: "ingestion", itemId: key, events: [key], payload: raw });
+          return;
+        }
+        const item: Item = { id: key, value: event, events: [key], correlationId: correlationIdOf(event, key) };
+        for (const id of sources) {
+          const source = planned.get(id)!.node;
+          if (source.type === "source.events" && source.config.eventTypes.includes(event.type) && (source.config.sources.length === 0 || source.config.sources.includes(event.source))) {
+            seed.get(id)!.push(item);
+            acceptedBySource.add(key);
+          }
+        }
+        if (!acceptedBySource.has(key)) {
+          effects.exceptions.push({ kind: "routing", reason: `No source node of this flow accepts type "${event.type}" from "${event.source}"`, nodeId: "ingestion", itemId: key, events: [key], payload: event });
+        }
+      });
+      execute(seed, context, effects, options, accounted);
+      for (const update of effects.windowUpdates) update.events.forEach((key) => accounted.add(key));
+      for (const list of [effects.records, effects.postings, effects.approvals]) for (const entry of list) entry.events.forEach((key) => accounted.add(key));
+      const failed = new Set(effects.exceptions.flatMap((exception) => exception.events));
+      const duplicated = new Set(effects.duplicates.flatMap((duplicate) => duplicate.events));
+      for (const key of keys) {
+        if (failed.has(key)) effects.outcomes.push({ event: key, outcome: "exception" });
+        else if (duplicated.has(key)) effects.outcomes.push({ event: key, outcome: "duplicate" });
+        else if (accounted.has(key)) effects.outcomes.push({ event: key, outcome: "validated" });
+        else throw new ConservationError(`Event ${key} ended neither validated, a duplicate nor an exception in flow ${hash}`);
+      }
+      return effects;
+    },
+    closeWindows(context, options = {}) {
+      const effects = emptyEffects(hash, options);
+      const seed = new Map<string, Item[]>();
+      for (const id of order) {
+        const { node, targets } = planned.get(id)!;
+        if (node.type !== "aggregate") continue;
+        const watermark = options.watermark ?? context.windows.watermark(id);
+        const graceMs = node.config.grace.amount * { second: 1e3, minute: 6e4, hour: 3.6e6, day: 8.64e7 }[node.config.grace.unit];
+        const closing = context.windows
+          .list(id)
+          .filter((window) => options.all || (watermark !== undefined && Date.parse(window.end) + graceMs <= Date.parse(watermark)))
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        const items = closing.map((window) => summaryItem(id, window, node.config.period));
+        for (const window of closing) {
+          effects.summaries.push({ nodeId: id, window });
+          effects.lineage.push({ outputId: `${id}:${window.key}`, inputIds: window.events, nodeId: id, flowVersionHash: hash });
+          context.windows.delete(id, window.key);
+        }
+        for (const target of targets.get("out") ?? []) seed.set(target.node, [...(seed.get(target.node) ?? []), ...items]);
+      }
+      execute(seed, context, effects, options, new Set());
+      return effects;
+    },
+  };
+}
+
+function summaryItem(nodeId: string, window: WindowState, period: "hour" | "day" | "month"): Item {
+  const measures = Object.fromEntries(Object.entries(window.measures).map(([name, value]) => [name, measureValue(value)]));
+  return {
+    id: `${nodeId}:${window.key}`,
+    value: { ...window.group, ...measures, windowStart: window.start, windowEnd: window.end, ratingPeriod: windowOf(window.start, period).label, eventCount: window.count },
+    events: window.events,
+    correlationId: `${nodeId}:${window.key}`,
+  };
+}
+
+function emptyEffects(hash: string, options: RunOptions): Effects {
+  return { flowVersionHash: hash, outcomes: [], records: [], windowUpdates: [], summaries: [], postings: [], approvals: [], exceptions: [], duplicates: [], lineage: [], ...(options.trace ? { traces: [] } : {}) };
+}
+
+function envelopeProblem(raw: unknown): string | undefined {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return "Not a CloudEvent: expected a JSON object";
+  const event = raw as Record<string, unknown>;
+  const missing = ["specversion", "id", "source", "type"].filter((field) => typeof event[field] !== "string" || (event[field] as string).length === 0);
+  if (missing.length) return `Not a CloudEvent: missing ${missing.join(", ")}`;
+  if (event.specversion !== "1.0") return `Unsupported CloudEvents specversion ${JSON.stringify(event.specversion)}; expected "1.0"`;
+  if (event.time !== undefined && (typeof event.time !== "string" || Number.isNaN(Date.parse(event.time)))) return `time ${JSON.stringify(event.time)} is not an RFC 3339 timestamp`;
+  return undefined;
+}
+
+/** The W3C trace id when the event carries a traceparent, else the event's own key. */
+function correlationIdOf(event: CloudEvent, key: string): string {
+  const traceparent = typeof event.traceparent === "string" ? event.traceparent.split("-") : [];
+  return traceparent.length === 4 && traceparent[1] ? traceparent[1] : key;
+}
+
+function topologicalOrder(document: FlowDocument): string[] {
+  const indegree = new Map(document.nodes.map((node) => [node.id, 0]));
+  for (const edge of document.edges) indegree.set(edge.target.node, (indegree.get(edge.target.node) ?? 0) + 1);
+  const ready = document.nodes.filter((node) => indegree.get(node.id) === 0).map((node) => node.id);
+  const order: string[] = [];
+  while (ready.length > 0) {
+    const id = ready.shift()!;
+    order.push(id);
+    for (const edge of document.edges) {
+      if (edge.source.node !== id) continue;
+      const remaining = indegree.get(edge.target.node)! - 1;
+      indegree.set(edge.target.node, remaining);
+      if (remaining === 0) ready.push(edge.target.node);
+    }
+  }
+  return order;
+}
+
+function traceOf(nodeId: string, items: Item[], emitted: PortOutputs, samples: number): NodeTrace {
+  return {
+    nodeId,
+    received: items.length,
+    emitted: Object.fromEntries(Object.entries(emitted).map(([port, out]) => [port, out.length])),
+    samplesIn: items.slice(0, samples).map((item) => item.value),
+    samplesOut: Object.fromEntries(Object.entries(emitted).map(([port, out]) => [port, out.slice(0, samples).map((item) => (item.exception ? { exception: item.exception, value: item.value } : item.value))])),
+  };
+}

@@ -1,0 +1,149 @@
+import type { ExceptionKind } from "@meterflow/flow-spec";
+
+/** A CloudEvents 1.0 event as the engine receives it (structured mode, parsed). */
+export interface CloudEvent {
+  specversion: string;
+  id: string;
+  source: string;
+  type: string;
+  time?: string;
+  subject?: string;
+  data?: unknown;
+  [extension: string]: unknown;
+}
+
+/** Identity of a raw event: dedup is by (source, id). */
+export function eventKey(event: Pick<CloudEvent, "source" | "id">): string {
+  return `${event.source}#${event.id}`;
+}
+
+/** What travels between nodes: a value plus where it came from. */
+export interface Item {
+  id: string;
+  value: unknown;
+  /** Keys of the raw events this item derives from. */
+  events: string[];
+  correlationId: string;
+  /** Set on items travelling an exception port. */
+  exception?: { kind: ExceptionKind; reason: string };
+}
+
+export type EventOutcome = "validated" | "duplicate" | "exception";
+
+export interface ExceptionEffect {
+  kind: ExceptionKind;
+  reason: string;
+  nodeId: string;
+  itemId: string;
+  events: string[];
+  payload: unknown;
+}
+
+export interface RecordEffect {
+  nodeId: string;
+  /** Canonical type of a Map node's output, e.g. UsageRecord@1. */
+  type: string;
+  id: string;
+  payload: unknown;
+  events: string[];
+  correlationId: string;
+}
+
+export interface WindowState {
+  key: string;
+  group: Record<string, unknown>;
+  start: string;
+  end: string;
+  measures: Record<string, unknown>;
+  events: string[];
+  count: number;
+}
+
+export interface WindowUpdate extends WindowState {
+  nodeId: string;
+}
+
+export interface PostingIntent {
+  nodeId: string;
+  kind: "post" | "notify";
+  endpoint: string;
+  operation: string;
+  idempotencyKey: string;
+  request: unknown;
+  itemId: string;
+  events: string[];
+  correlationId: string;
+}
+
+export interface ApprovalRequest {
+  nodeId: string;
+  itemId: string;
+  approverRole: string;
+  payload: unknown;
+  events: string[];
+}
+
+export interface LineageLink {
+  outputId: string;
+  inputIds: string[];
+  nodeId: string;
+  flowVersionHash: string;
+  pricingRuleVersion?: string;
+}
+
+export interface NodeTrace {
+  nodeId: string;
+  received: number;
+  emitted: Record<string, number>;
+  samplesIn: unknown[];
+  samplesOut: Record<string, unknown[]>;
+}
+
+export interface Effects {
+  flowVersionHash: string;
+  /** One per input event, in batch order: how it ended. `event` is its key (repeats get `~index`). */
+  outcomes: { event: string; outcome: EventOutcome }[];
+  records: RecordEffect[];
+  windowUpdates: WindowUpdate[];
+  summaries: { nodeId: string; window: WindowState }[];
+  postings: PostingIntent[];
+  approvals: ApprovalRequest[];
+  exceptions: ExceptionEffect[];
+  duplicates: { nodeId: string; key: string; events: string[] }[];
+  lineage: LineageLink[];
+  traces?: NodeTrace[];
+}
+
+export interface PriceList {
+  name: string;
+  version: number;
+  region: string;
+  currency: string;
+  includedUnits: string;
+  tiers: { upTo: string | null; unitPrice: string }[];
+}
+
+/** Everything outside the engine: reference data, state and the clock, behind interfaces. */
+export interface EngineContext {
+  lookup(table: "account" | "product" | "contract" | "priceList", key: string): Record<string, unknown> | undefined;
+  priceList(name: string, region: string | undefined, at: string): PriceList | undefined;
+  dedupe: {
+    /** True if the key was seen within its window (and is still remembered). */
+    seen(nodeId: string, key: string, at: string): boolean;
+    remember(nodeId: string, key: string, expiresAt: string): void;
+  };
+  windows: {
+    get(nodeId: string, key: string): WindowState | undefined;
+    set(nodeId: string, window: WindowState): void;
+    delete(nodeId: string, key: string): void;
+    list(nodeId: string): WindowState[];
+    watermark(nodeId: string): string | undefined;
+    setWatermark(nodeId: string, at: string): void;
+  };
+}
+
+export interface RunOptions {
+  trace?: boolean;
+  /** Items kept per node and port in a trace. Default 20. */
+  traceSamples?: number;
+}

@@ -1,0 +1,44 @@
+import { evaluateOn, exceptionItem, type NodeImplementation } from "../node-implementation";
+import { eventTimeOf } from "../time-windows";
+
+/** Builds a canonical object from field mappings, with audit metadata; a failing mapping is an exception. */
+export const map: NodeImplementation<"map"> = {
+  prepare(node, env) {
+    const fields = node.config.fields.map((field) => ({ path: field.target.split("."), expression: env.expression(field.expression) }));
+    return (items, run) => {
+      const out = [];
+      const failed = [];
+      for (const item of items) {
+        const target: Record<string, unknown> = {};
+        let failure: string | undefined;
+        for (const field of fields) {
+          const result = evaluateOn(field.expression, item.value);
+          if (!result.ok) {
+            failure = `Mapping ${field.path.join(".")}: ${result.reason}`;
+            break;
+          }
+          if (result.value !== undefined) setPath(target, field.path, result.value);
+        }
+        if (failure) {
+          failed.push(exceptionItem(item, "invalid_event", failure));
+          continue;
+        }
+        target.audit = { flowVersionHash: env.flowVersionHash, nodeId: node.id, correlationId: item.correlationId, eventTime: eventTimeOf(item.value), mappingRef: node.config.target };
+        const id = `${node.id}:${item.id}`;
+        run.effects.records.push({ nodeId: node.id, type: node.config.target, id, payload: target, events: item.events, correlationId: item.correlationId });
+        run.effects.lineage.push({ outputId: id, inputIds: item.events, nodeId: node.id, flowVersionHash: env.flowVersionHash });
+        out.push({ ...item, id, value: target });
+      }
+      return { out, failed };
+    };
+  },
+};
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown) {
+  let cursor = target;
+  path.slice(0, -1).forEach((segment) => {
+    if (typeof cursor[segment] !== "object" || cursor[segment] === null) cursor[segment] = {};
+    cursor = cursor[segment] as Record<string, unknown>;
+  });
+  cursor[path[path.length - 1]!] = value;
+}
