@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
+import template from "../../../templates/metered-api-billing.json";
 import type { CloudEvent } from "./engine-types";
 import type { ReferenceData } from "./memory-context";
 
 /** The repository's metered-api-billing template, as the runtime would load it. */
 export function meteredApiBillingTemplate(): unknown {
-  return JSON.parse(readFileSync(new URL("../../../templates/metered-api-billing.json", import.meta.url), "utf8"));
+  return structuredClone(template);
 }
 
 export function apiCall(id: string, tenantId: string, calls: number, time: string, extra: Partial<CloudEvent> = {}): CloudEvent {
