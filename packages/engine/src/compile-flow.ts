@@ -127,7 +127,6 @@ export function compileFlow(input: unknown): FlowPlan {
         }
       });
       execute(seed, context, effects, options, accounted);
-      for (const update of effects.windowUpdates) update.events.forEach((key) => accounted.add(key));
       for (const list of [effects.records, effects.postings, effects.approvals]) for (const entry of list) entry.events.forEach((key) => accounted.add(key));
       const failed = new Set(effects.exceptions.flatMap((exception) => exception.events));
       const duplicated = new Set(effects.duplicates.flatMap((duplicate) => duplicate.events));

@@ -17,6 +17,12 @@ export function eventKey(event: Pick<CloudEvent, "source" | "id">): string {
   return `${event.source}#${event.id}`;
 }
 
+/** The raw event identity of an item's event token (a repeat inside one batch is `key~index`). */
+export function eventIdentity(token: string): string {
+  const at = token.lastIndexOf("~");
+  return at > 0 && /^\d+$/.test(token.slice(at + 1)) ? token.slice(0, at) : token;
+}
+
 /** What travels between nodes: a value plus where it came from. */
 export interface Item {
   id: string;

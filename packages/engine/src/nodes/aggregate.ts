@@ -1,5 +1,5 @@
 import Decimal from "decimal.js";
-import type { WindowState } from "../engine-types";
+import { eventIdentity, type WindowState } from "../engine-types";
 import { evaluateOn, exceptionItem, type NodeImplementation } from "../node-implementation";
 import { durationMs, windowOf } from "../time-windows";
 
@@ -18,6 +18,7 @@ export const aggregate: NodeImplementation<"aggregate"> = {
     return (items, run) => {
       const late = [];
       const failed = [];
+      const aggregated = [];
       const touched = new Map<string, WindowState>();
       for (const item of items) {
         const time = evaluateOn(eventTime, item.value);
@@ -47,7 +48,8 @@ export const aggregate: NodeImplementation<"aggregate"> = {
         const key = `${JSON.stringify(Object.values(group))}|${window.start}`;
         const state: WindowState = touched.get(key) ??
           run.context.windows.get(node.id, key) ?? { key, group, start: window.start, end: window.end, measures: {}, events: [], count: 0 };
-        const next: WindowState = { ...state, measures: { ...state.measures }, events: [...state.events, ...item.events], count: state.count + 1 };
+        // Window state outlives the batch, so it keeps raw event identities, not batch tokens.
+        const next: WindowState = { ...state, measures: { ...state.measures }, events: [...state.events, ...item.events.map(eventIdentity)], count: state.count + 1 };
         for (const measure of measures) {
           const value = measure.compiled ? evaluateOn(measure.compiled, item.value) : { ok: true as const, value: undefined };
           if (!value.ok) {
@@ -66,11 +68,13 @@ export const aggregate: NodeImplementation<"aggregate"> = {
           continue;
         }
         touched.set(key, next);
+        aggregated.push(item);
         run.context.windows.set(node.id, next);
         if (!watermark || at > watermark) run.context.windows.setWatermark(node.id, at);
       }
       for (const window of touched.values()) run.effects.windowUpdates.push({ nodeId: node.id, ...window });
-      return { late, failed };
+      // Consumed items leave on a port no edge can use: the runner counts their events as validated.
+      return { late, failed, __aggregated: aggregated };
     };
   },
 };

@@ -8,17 +8,19 @@ export const approval: NodeImplementation<"approval"> = {
     return (items, run) => {
       const approved = [];
       const rejected = [];
+      const held = [];
       for (const item of items) {
         const verdict = evaluateOn(holdWhen, item.value);
         if (!verdict.ok) {
           rejected.push(exceptionItem(item, "approval_rejected", `Cannot decide whether to hold: ${verdict.reason}`));
         } else if (toTruthy(verdict.value)) {
           run.effects.approvals.push({ nodeId: node.id, itemId: item.id, approverRole: node.config.approverRole, payload: item.value, events: item.events });
+          held.push(item);
         } else {
           approved.push(item);
         }
       }
-      return { approved, rejected };
+      return { approved, rejected, __held: held };
     };
   },
 };
