@@ -153,7 +153,6 @@ export function compileFlow(input: unknown): FlowPlan {
         const items = closing.map((window) => summaryItem(id, window, node.config.period));
         for (const window of closing) {
           effects.summaries.push({ nodeId: id, window });
-          effects.lineage.push({ outputId: `${id}:${window.key}`, inputIds: window.events, nodeId: id, flowVersionHash: hash });
           context.windows.delete(id, window.key);
         }
         for (const target of targets.get("out") ?? []) seed.set(target.node, [...(seed.get(target.node) ?? []), ...items]);
@@ -168,8 +167,16 @@ function summaryItem(nodeId: string, window: WindowState, period: "hour" | "day"
   const measures = Object.fromEntries(Object.entries(window.measures).map(([name, value]) => [name, measureValue(value)]));
   return {
     id: `${nodeId}:${window.key}`,
-    value: { ...window.group, ...measures, windowStart: window.start, windowEnd: window.end, ratingPeriod: windowOf(window.start, period).label, eventCount: window.count },
-    events: window.events,
+    value: {
+      ...window.group,
+      ...measures,
+      windowStart: window.start,
+      windowEnd: window.end,
+      ratingPeriod: windowOf(window.start, period).label,
+      eventCount: window.count,
+      sourceEventRange: { firstEventTime: window.firstEventTime, lastEventTime: window.lastEventTime, count: window.count, digest: window.digest },
+    },
+    events: [],
     correlationId: `${nodeId}:${window.key}`,
   };
 }

@@ -55,18 +55,27 @@ export interface RecordEffect {
   correlationId: string;
 }
 
+/**
+ * An open aggregate window. It keeps no list of events (a month can hold millions): a count,
+ * the first and last event times and an order-independent digest of the event ids, so the same
+ * events give the same state however they were split into batches.
+ */
 export interface WindowState {
   key: string;
   group: Record<string, unknown>;
   start: string;
   end: string;
   measures: Record<string, unknown>;
-  events: string[];
   count: number;
+  firstEventTime: string;
+  lastEventTime: string;
+  digest: string;
 }
 
 export interface WindowUpdate extends WindowState {
   nodeId: string;
+  /** Event tokens added to the window by this batch (its lineage). */
+  added: string[];
 }
 
 export interface PostingIntent {
@@ -134,9 +143,9 @@ export interface EngineContext {
   lookup(table: "account" | "product" | "contract" | "priceList", key: string): Record<string, unknown> | undefined;
   priceList(name: string, region: string | undefined, at: string): PriceList | undefined;
   dedupe: {
-    /** True if the key was seen within its window (and is still remembered). */
-    seen(nodeId: string, key: string, at: string): boolean;
-    remember(nodeId: string, key: string, expiresAt: string): void;
+    /** True if the key was seen and its window (epoch ms) has not expired at `atMs`. */
+    seen(nodeId: string, key: string, atMs: number): boolean;
+    remember(nodeId: string, key: string, expiresAtMs: number): void;
   };
   windows: {
     get(nodeId: string, key: string): WindowState | undefined;

@@ -9,7 +9,7 @@ export interface ReferenceData {
 
 /** An in-memory context: for tests, the designer's test runs and benchmarks. */
 export function memoryContext(reference: ReferenceData = {}): EngineContext & { snapshot(): unknown } {
-  const seen = new Map<string, string>();
+  const seen = new Map<string, number>();
   const windows = new Map<string, Map<string, WindowState>>();
   const watermarks = new Map<string, string>();
   const tables = { account: reference.accounts ?? {}, product: reference.products ?? {}, contract: reference.contracts ?? {}, priceList: {} } as const;
@@ -24,9 +24,9 @@ export function memoryContext(reference: ReferenceData = {}): EngineContext & { 
         .filter((list) => list.name === name && (region === undefined || list.region === region) && list.effectiveFrom <= at && (!list.effectiveTo || at < list.effectiveTo))
         .sort((a, b) => b.version - a.version)[0],
     dedupe: {
-      seen: (nodeId, key, at) => {
+      seen: (nodeId, key, atMs) => {
         const expiresAt = seen.get(`${nodeId}\u0000${key}`);
-        return expiresAt !== undefined && at < expiresAt;
+        return expiresAt !== undefined && atMs < expiresAt;
       },
       remember: (nodeId, key, expiresAt) => void seen.set(`${nodeId}\u0000${key}`, expiresAt),
     },

@@ -1,7 +1,19 @@
 import Decimal from "decimal.js";
-import { eventIdentity, type WindowState } from "../engine-types";
+import { eventIdentity, type Item, type WindowState } from "../engine-types";
 import { evaluateOn, exceptionItem, type NodeImplementation } from "../node-implementation";
-import { durationMs, windowOf } from "../time-windows";
+import { durationMs, windowFinder } from "../time-windows";
+
+/** A measure while a batch runs: plain numbers while exact, decimals once needed. */
+type Accumulator = number | Decimal | { seen: Set<string> } | { atMs: number; value: unknown } | undefined;
+
+interface OpenWindow {
+  state: WindowState;
+  firstMs: number;
+  lastMs: number;
+  digest: number;
+  measures: Record<string, Accumulator>;
+  added: string[];
+}
 
 /**
  * Event-time tumbling windows keyed by expressions. Window state lives in the context, so a
@@ -15,15 +27,21 @@ export const aggregate: NodeImplementation<"aggregate"> = {
     const eventTime = env.expression(node.config.eventTime);
     const measures = node.config.measures.map((measure) => ({ ...measure, compiled: measure.expression ? env.expression(measure.expression) : undefined }));
     const graceMs = durationMs(node.config.grace);
+    const findWindow = windowFinder(node.config.period);
     return (items, run) => {
-      const late = [];
-      const failed = [];
-      const aggregated = [];
-      const touched = new Map<string, WindowState>();
+      const late: Item[] = [];
+      const failed: Item[] = [];
+      const aggregated: Item[] = [];
+      const open = new Map<string, OpenWindow>();
+      const storedWatermark = run.context.windows.watermark(node.id);
+      let watermarkMs = storedWatermark === undefined ? Number.NEGATIVE_INFINITY : Date.parse(storedWatermark);
+      const startWatermarkMs = watermarkMs;
+      const values: unknown[] = new Array(measures.length);
+
       for (const item of items) {
         const time = evaluateOn(eventTime, item.value);
-        const at = time.ok && typeof time.value === "string" && !Number.isNaN(Date.parse(time.value)) ? new Date(time.value).toISOString() : undefined;
-        if (!at) {
+        const atMs = time.ok && typeof time.value === "string" ? Date.parse(time.value) : Number.NaN;
+        if (Number.isNaN(atMs)) {
           failed.push(exceptionItem(item, "invalid_event", time.ok ? `Event time ${node.config.eventTime} is not a timestamp: ${JSON.stringify(time.value)}` : time.reason));
           continue;
         }
@@ -34,89 +52,161 @@ export const aggregate: NodeImplementation<"aggregate"> = {
           if (!value.ok) failure = value.reason;
           else group[key.name] = value.value ?? null;
         }
+        for (let i = 0; i < measures.length && !failure; i += 1) {
+          const measure = measures[i]!;
+          const value = measure.compiled ? evaluateOn(measure.compiled, item.value) : { ok: true as const, value: undefined };
+          if (!value.ok) failure = `Measure ${measure.name}: ${value.reason}`;
+          else if ((measure.op === "sum" || ((measure.op === "max" || measure.op === "min") && value.value != null)) && !isNumeric(value.value)) {
+            failure = `Measure ${measure.name}: cannot ${measure.op} ${JSON.stringify(value.value)}, not a number`;
+          } else values[i] = value.value;
+        }
         if (failure) {
           failed.push(exceptionItem(item, "invalid_event", failure));
           continue;
         }
-        const window = windowOf(at, node.config.period);
-        const watermark = run.context.windows.watermark(node.id);
-        const closed = watermark !== undefined && Date.parse(window.end) + graceMs <= Date.parse(watermark);
-        if (closed && node.config.lateEvents === "exception") {
-          late.push(exceptionItem(item, "late_event", `Event time ${at} is in window ${window.label}, closed since ${new Date(Date.parse(window.end) + graceMs).toISOString()} (grace ${node.config.grace.amount} ${node.config.grace.unit})`));
+        const window = findWindow(atMs);
+        if (window.endMs + graceMs <= watermarkMs && node.config.lateEvents === "exception") {
+          late.push(exceptionItem(item, "late_event", `Event time ${new Date(atMs).toISOString()} is in window ${window.label}, closed since ${new Date(window.endMs + graceMs).toISOString()} (grace ${node.config.grace.amount} ${node.config.grace.unit})`));
           continue;
         }
         const key = `${JSON.stringify(Object.values(group))}|${window.start}`;
-        const state: WindowState = touched.get(key) ??
-          run.context.windows.get(node.id, key) ?? { key, group, start: window.start, end: window.end, measures: {}, events: [], count: 0 };
-        // Window state outlives the batch, so it keeps raw event identities, not batch tokens.
-        const next: WindowState = { ...state, measures: { ...state.measures }, events: [...state.events, ...item.events.map(eventIdentity)], count: state.count + 1 };
-        for (const measure of measures) {
-          const value = measure.compiled ? evaluateOn(measure.compiled, item.value) : { ok: true as const, value: undefined };
-          if (!value.ok) {
-            failure = value.reason;
-            break;
-          }
-          try {
-            next.measures[measure.name] = fold(measure.op, next.measures[measure.name], value.value, at);
-          } catch (error) {
-            failure = `Measure ${measure.name}: ${(error as Error).message}`;
-            break;
-          }
+        let target = open.get(key);
+        if (!target) {
+          target = openWindow(run.context.windows.get(node.id, key), { key, group, start: window.start, end: window.end }, atMs);
+          open.set(key, target);
         }
-        if (failure) {
-          failed.push(exceptionItem(item, "invalid_event", failure));
-          continue;
+        for (let i = 0; i < measures.length; i += 1) {
+          const measure = measures[i]!;
+          target.measures[measure.name] = fold(measure.op, target.measures[measure.name], values[i], atMs);
         }
-        touched.set(key, next);
+        target.state.count += 1;
+        if (atMs < target.firstMs) target.firstMs = atMs;
+        if (atMs > target.lastMs) target.lastMs = atMs;
+        for (const token of item.events) {
+          target.digest = (target.digest + fnv1a(eventIdentity(token))) >>> 0;
+          target.added.push(token);
+        }
         aggregated.push(item);
-        run.context.windows.set(node.id, next);
-        if (!watermark || at > watermark) run.context.windows.setWatermark(node.id, at);
+        if (atMs > watermarkMs) watermarkMs = atMs;
       }
-      for (const window of touched.values()) run.effects.windowUpdates.push({ nodeId: node.id, ...window });
+
+      for (const window of open.values()) {
+        const state = closeBatch(window);
+        run.context.windows.set(node.id, state);
+        run.effects.windowUpdates.push({ nodeId: node.id, ...state, added: window.added });
+        run.effects.lineage.push({ outputId: `${node.id}:${state.key}`, inputIds: window.added.map(eventIdentity), nodeId: node.id, flowVersionHash: env.flowVersionHash });
+      }
+      if (watermarkMs > startWatermarkMs) run.context.windows.setWatermark(node.id, new Date(watermarkMs).toISOString());
       // Consumed items leave on a port no edge can use: the runner counts their events as validated.
       return { late, failed, __aggregated: aggregated };
     };
   },
 };
 
-type Accumulated = unknown;
+function openWindow(stored: WindowState | undefined, fresh: Pick<WindowState, "key" | "group" | "start" | "end">, atMs: number): OpenWindow {
+  if (!stored) {
+    const state: WindowState = { ...fresh, measures: {}, count: 0, firstEventTime: "", lastEventTime: "", digest: "00000000" };
+    return { state, firstMs: atMs, lastMs: atMs, digest: 0, measures: {}, added: [] };
+  }
+  const measures: Record<string, Accumulator> = {};
+  for (const [name, value] of Object.entries(stored.measures)) measures[name] = revive(value);
+  return { state: { ...stored }, firstMs: Date.parse(stored.firstEventTime), lastMs: Date.parse(stored.lastEventTime), digest: Number.parseInt(stored.digest, 16), measures, added: [] };
+}
 
-function fold(op: string, current: Accumulated, value: unknown, at: string): Accumulated {
+function closeBatch(window: OpenWindow): WindowState {
+  const measures: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(window.measures)) measures[name] = persist(value);
+  return {
+    ...window.state,
+    measures,
+    firstEventTime: new Date(window.firstMs).toISOString(),
+    lastEventTime: new Date(window.lastMs).toISOString(),
+    digest: window.digest.toString(16).padStart(8, "0"),
+  };
+}
+
+function isNumeric(value: unknown): value is number | string {
+  return (typeof value === "number" && Number.isFinite(value)) || (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value));
+}
+
+function toExact(value: number | string): number | Decimal {
+  if (typeof value === "number" && Number.isSafeInteger(value)) return value;
+  if (typeof value === "string" && /^-?\d{1,15}$/.test(value)) return Number(value);
+  return new Decimal(value);
+}
+
+function add(a: number | Decimal, b: number | Decimal): number | Decimal {
+  if (typeof a === "number" && typeof b === "number") {
+    const sum = a + b;
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  return new Decimal(a).plus(b);
+}
+
+function compare(a: number | Decimal, b: number | Decimal): number {
+  return typeof a === "number" && typeof b === "number" ? Math.sign(a - b) : new Decimal(a).comparedTo(b);
+}
+
+function fold(op: string, current: Accumulator, value: unknown, atMs: number): Accumulator {
   switch (op) {
     case "count":
-      return (typeof current === "number" ? current : 0) + 1;
+      return ((current as number | undefined) ?? 0) + 1;
     case "sum":
-      return new Decimal((current as string | undefined) ?? "0").plus(toDecimal(value)).toFixed();
+      return add((current as number | Decimal | undefined) ?? 0, toExact(value as number | string));
     case "max":
     case "min": {
       if (value === undefined || value === null) return current;
-      const candidate = toDecimal(value);
-      if (current === undefined) return candidate.toFixed();
-      const compare = candidate.comparedTo(new Decimal(current as string));
-      return (op === "max" ? compare > 0 : compare < 0) ? candidate.toFixed() : current;
+      const candidate = toExact(value as number | string);
+      if (current === undefined) return candidate;
+      const order = compare(candidate, current as number | Decimal);
+      return (op === "max" ? order > 0 : order < 0) ? candidate : current;
     }
     case "distinctCount": {
-      const seen = new Set((current as { values: string[] } | undefined)?.values ?? []);
-      if (value !== undefined) seen.add(JSON.stringify(value));
-      return { values: [...seen].sort(), count: seen.size };
+      const seen = (current as { seen: Set<string> } | undefined) ?? { seen: new Set<string>() };
+      if (value !== undefined) seen.seen.add(JSON.stringify(value));
+      return seen;
     }
     case "latest": {
-      const previous = current as { at: string; value: unknown } | undefined;
-      return !previous || at >= previous.at ? { at, value } : previous;
+      const previous = current as { atMs: number; value: unknown } | undefined;
+      return !previous || atMs >= previous.atMs ? { atMs, value } : previous;
     }
     default:
       return current;
   }
 }
 
-function toDecimal(value: unknown): Decimal {
-  if (typeof value === "number" || (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value))) return new Decimal(value);
-  throw new Error(`Cannot aggregate ${JSON.stringify(value)}: not a number`);
+/** Stored measures are JSON: decimal strings, counts, distinct sets as sorted lists, latest with its time. */
+function persist(value: Accumulator): unknown {
+  if (typeof value === "number") return String(value);
+  if (value instanceof Decimal) return value.toFixed();
+  if (value && "seen" in value) return { values: [...value.seen].sort(), count: value.seen.size };
+  if (value && "atMs" in value) return { at: new Date(value.atMs).toISOString(), value: value.value };
+  return value;
+}
+
+function revive(value: unknown): Accumulator {
+  if (typeof value === "string") return toExact(value);
+  if (typeof value === "number") return value;
+  if (value && typeof value === "object" && "values" in value) return { seen: new Set((value as { values: string[] }).values) };
+  if (value && typeof value === "object" && "at" in value) {
+    const latest = value as unknown as { at: string; value: unknown };
+    return { atMs: Date.parse(latest.at), value: latest.value };
+  }
+  return undefined;
 }
 
 /** The value a measure reports in a summary. */
-export function measureValue(accumulated: unknown): unknown {
-  if (accumulated && typeof accumulated === "object" && "count" in accumulated && "values" in accumulated) return (accumulated as { count: number }).count;
-  if (accumulated && typeof accumulated === "object" && "at" in accumulated && "value" in accumulated) return (accumulated as { value: unknown }).value;
-  return accumulated;
+export function measureValue(stored: unknown): unknown {
+  if (stored && typeof stored === "object" && "count" in stored && "values" in stored) return (stored as { count: number }).count;
+  if (stored && typeof stored === "object" && "at" in stored && "value" in stored) return (stored as { value: unknown }).value;
+  return stored;
+}
+
+function fnv1a(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i += 1) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
 }

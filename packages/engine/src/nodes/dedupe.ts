@@ -1,10 +1,11 @@
 import { evaluateOn, exceptionItem, type NodeImplementation } from "../node-implementation";
-import { addDuration, eventTimeOf } from "../time-windows";
+import { durationMs, eventTimeMs } from "../time-windows";
 
 /** Drops repeats of a key within a window; repeats leave on the duplicate port, never silently. */
 export const dedupe: NodeImplementation<"dedupe"> = {
   prepare(node, env) {
     const key = env.expression(node.config.key);
+    const windowMs = durationMs(node.config.window);
     return (items, run) => {
       const unique = [];
       const duplicate = [];
@@ -15,12 +16,12 @@ export const dedupe: NodeImplementation<"dedupe"> = {
           continue;
         }
         const dedupeKey = typeof evaluated.value === "string" ? evaluated.value : JSON.stringify(evaluated.value);
-        const at = eventTimeOf(item.value);
+        const at = eventTimeMs(item.value);
         if (run.context.dedupe.seen(node.id, dedupeKey, at)) {
           duplicate.push(item);
           run.effects.duplicates.push({ nodeId: node.id, key: dedupeKey, events: item.events });
         } else {
-          run.context.dedupe.remember(node.id, dedupeKey, addDuration(at, node.config.window));
+          run.context.dedupe.remember(node.id, dedupeKey, at + windowMs);
           unique.push(item);
         }
       }

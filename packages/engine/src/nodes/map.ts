@@ -23,7 +23,7 @@ export const map: NodeImplementation<"map"> = {
           failed.push(exceptionItem(item, "invalid_event", failure));
           continue;
         }
-        target.audit = { flowVersionHash: env.flowVersionHash, nodeId: node.id, correlationId: item.correlationId, eventTime: eventTimeOf(item.value), mappingRef: node.config.target };
+        target.audit = { flowVersionHash: env.flowVersionHash, nodeId: node.id, correlationId: item.correlationId, eventTime: eventTimeOf(item.value) ?? null, mappingRef: node.config.target };
         const id = `${node.id}:${item.id}`;
         run.effects.records.push({ nodeId: node.id, type: node.config.target, id, payload: target, events: item.events, correlationId: item.correlationId });
         run.effects.lineage.push({ outputId: id, inputIds: item.events, nodeId: node.id, flowVersionHash: env.flowVersionHash });
