@@ -8,6 +8,8 @@ interface DeliveryConfig {
   operation: string;
   request: string;
   idempotencyKey?: string | undefined;
+  /** Post only: requests with the same header (all but `lines`) are merged, up to maxLines lines each. */
+  batch?: { maxLines: number };
 }
 
 /**
@@ -21,6 +23,7 @@ export function prepareDelivery(kind: "post" | "notify", nodeId: string, config:
   return (items: Item[], run: NodeRun): PortOutputs => {
     const done: Item[] = [];
     const failed: Item[] = [];
+    const prepared: { item: Item; request: unknown; key: string }[] = [];
     for (const item of items) {
       const body = evaluateOn(request, item.value);
       const key = keyExpression
@@ -31,11 +34,49 @@ export function prepareDelivery(kind: "post" | "notify", nodeId: string, config:
         failed.push(exceptionItem(item, "erp_failure", reason));
         continue;
       }
-      const intent: PostingIntent = { nodeId, kind, endpoint: config.endpoint, operation: config.operation, idempotencyKey: key.value, request: body.value, itemId: item.id, events: item.events, correlationId: item.correlationId };
+      prepared.push({ item, request: body.value, key: key.value });
+    }
+    for (const group of batches(prepared, config.batch?.maxLines ?? 1)) {
+      const first = group[0]!;
+      const idempotencyKey = group.length === 1 ? first.key : contentHash(group.map((entry) => entry.key)).slice(7, 71);
+      const request = group.length === 1 ? first.request : { ...(first.request as object), lines: group.flatMap((entry) => (entry.request as { lines: unknown[] }).lines) };
+      const itemIds = group.map((entry) => entry.item.id);
+      const events = group.flatMap((entry) => entry.item.events);
+      const intent: PostingIntent = { nodeId, kind, endpoint: config.endpoint, operation: config.operation, idempotencyKey, request, itemId: itemIds.join(","), events, correlationId: first.item.correlationId };
       run.effects.postings.push(intent);
-      run.effects.lineage.push({ outputId: `posting:${key.value}`, inputIds: [item.id], nodeId, flowVersionHash: env.flowVersionHash });
-      done.push({ ...item, id: `posting:${key.value}`, value: intent });
+      run.effects.lineage.push({ outputId: `posting:${idempotencyKey}`, inputIds: itemIds, nodeId, flowVersionHash: env.flowVersionHash });
+      done.push({ ...first.item, id: `posting:${idempotencyKey}`, value: intent, events });
     }
     return { [ports.done]: done, [ports.failed]: failed };
   };
+}
+
+/**
+ * Groups requests whose header (everything but `lines`) is identical, in order of first
+ * appearance, into chunks of at most `maxLines` lines. Requests without a `lines` array travel alone.
+ */
+function batches<T extends { request: unknown }>(entries: T[], maxLines: number): T[][] {
+  if (maxLines <= 1) return entries.map((entry) => [entry]);
+  const groups = new Map<string, T[][]>();
+  const order: T[][] = [];
+  for (const entry of entries) {
+    const request = entry.request as { lines?: unknown } | null;
+    if (!request || typeof request !== "object" || !Array.isArray(request.lines)) {
+      order.push([entry]);
+      continue;
+    }
+    const { lines, ...header } = request as { lines: unknown[] };
+    const headerKey = contentHash(header);
+    const chunks = groups.get(headerKey) ?? [];
+    if (!groups.has(headerKey)) groups.set(headerKey, chunks);
+    const current = chunks[chunks.length - 1];
+    const lineCount = current?.reduce((total, member) => total + (member.request as { lines: unknown[] }).lines.length, 0) ?? 0;
+    if (current && lineCount + lines.length <= maxLines) current.push(entry);
+    else {
+      const chunk = [entry];
+      chunks.push(chunk);
+      order.push(chunk);
+    }
+  }
+  return order;
 }

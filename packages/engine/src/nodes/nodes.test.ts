@@ -1,0 +1,189 @@
+import type { FlowDocumentInput } from "@meterflow/flow-spec";
+import { describe, expect, it } from "vitest";
+import { compileFlow } from "../compile-flow";
+import { memoryContext } from "../memory-context";
+import { apiCall } from "../testing-fixtures";
+
+/** A flow: events -> validate -> (the nodes under test), built by each test. */
+function flowWith(nodes: FlowDocumentInput["nodes"], edges: [string, string, string, string][], endpoints: string[] = []): FlowDocumentInput {
+  return {
+    apiVersion: "meterflow.dev/flow/v1",
+    metadata: { name: "node test", owner: "tests" },
+    references: { eventSchemas: ["usage.api_call@1"], canonicalTypes: ["UsageRecord@1"], endpoints },
+    nodes: [
+      { id: "events", type: "source.events", position: { x: 0, y: 0 }, config: { eventTypes: ["com.meterflow.api.call"] } },
+      { id: "validate", type: "validate", position: { x: 0, y: 0 }, config: { schema: "usage.api_call@1" } },
+      ...nodes,
+    ],
+    edges: [
+      { id: "e0", source: { node: "events", port: "out" }, target: { node: "validate", port: "in" } },
+      ...edges.map(([source, sourcePort, target, targetPort], i) => ({ id: `e${i + 1}`, source: { node: source, port: sourcePort }, target: { node: target, port: targetPort } })),
+    ],
+  };
+}
+
+const at = (hour: number) => new Date(Date.UTC(2026, 10, 2, hour)).toISOString();
+
+describe("Route", () => {
+  const plan = compileFlow(
+    flowWith(
+      [
+        { id: "route", type: "route", position: { x: 0, y: 0 }, config: { cases: [{ output: "big", condition: "data.calls > 100" }, { output: "eu", condition: 'data.region = "eu"' }] } },
+        { id: "bigs", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "size", expression: '"big"' }] } },
+        { id: "eus", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "size", expression: '"eu"' }] } },
+      ],
+      [
+        ["validate", "valid", "route", "in"],
+        ["route", "big", "bigs", "in"],
+        ["route", "eu", "eus", "in"],
+      ],
+    ),
+  );
+
+  it("sends each item to its first matching output and unmatched ones to the default, which is an exception when unconnected", () => {
+    const effects = plan.run([apiCall("a", "t", 500, at(1)), apiCall("b", "t", 5, at(1)), { ...apiCall("c", "t", 5, at(1)), data: { tenantId: "t", productCode: "p", calls: 5, region: "us" } }], memoryContext());
+    expect(effects.records.map((record) => [record.nodeId, record.events[0]])).toEqual([
+      ["bigs", "/gateway#a"],
+      ["eus", "/gateway#b"],
+    ]);
+    expect(effects.exceptions).toEqual([expect.objectContaining({ kind: "routing", nodeId: "route", reason: 'Route "route" sent it to output "default", which is not connected' })]);
+    expect(effects.outcomes.map((entry) => entry.outcome)).toEqual(["validated", "validated", "exception"]);
+  });
+});
+
+describe("Mask", () => {
+  it("hashes, redacts and drops fields, leaving the rest", () => {
+    const plan = compileFlow(
+      flowWith(
+        [
+          { id: "mask", type: "mask", position: { x: 0, y: 0 }, config: { fields: [{ path: "data.tenantId", action: "hash" }, { path: "data.region", action: "redact" }, { path: "data.productCode", action: "drop" }] } },
+          { id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "data", expression: "data" }] } },
+        ],
+        [
+          ["validate", "valid", "mask", "in"],
+          ["mask", "out", "map", "in"],
+        ],
+      ),
+    );
+    const [record] = plan.run([apiCall("a", "acme", 5, at(1))], memoryContext()).records;
+    expect((record!.payload as { data: unknown }).data).toEqual({ tenantId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), region: "***", calls: 5 });
+  });
+});
+
+describe("Aggregate measures", () => {
+  const plan = compileFlow(
+    flowWith(
+      [
+        {
+          id: "agg",
+          type: "aggregate",
+          position: { x: 0, y: 0 },
+          config: {
+            groupBy: [{ name: "tenant", expression: "data.tenantId" }],
+            eventTime: "time",
+            period: "day",
+            grace: { amount: 1, unit: "hour" },
+            lateEvents: "adjustment",
+            measures: [
+              { name: "calls", op: "sum", expression: "data.calls" },
+              { name: "events", op: "count" },
+              { name: "peak", op: "max", expression: "data.calls" },
+              { name: "least", op: "min", expression: "data.calls" },
+              { name: "regions", op: "distinctCount", expression: "data.region" },
+              { name: "last", op: "latest", expression: "data.endpoint" },
+            ],
+          },
+        },
+      ],
+      [["validate", "valid", "agg", "in"]],
+    ),
+  );
+
+  it("computes every measure exactly, and late events adjust their window when configured to", () => {
+    const context = memoryContext();
+    const call = (id: string, calls: number, hour: number, region: string, endpoint: string) => ({ ...apiCall(id, "t", calls, at(hour)), data: { tenantId: "t", productCode: "p", calls, region, endpoint } });
+    plan.run([call("a", 7, 3, "eu", "/x"), call("b", 2, 9, "us", "/y"), call("c", 11, 5, "eu", "/z")], context);
+    plan.run([call("d", 1, 30, "eu", "/w")], context); // next day: moves the watermark past day one + grace
+    const late = plan.run([call("e", 4, 1, "apac", "/late")], context);
+    expect(late.outcomes[0]!.outcome).toBe("validated");
+    const closed = plan.closeWindows(context, { all: true });
+    const dayOne = closed.summaries.find((summary) => summary.window.start.startsWith("2026-11-02"))!.window;
+    expect(dayOne.measures).toEqual({ calls: "24", events: "4", peak: "11", least: "2", regions: { values: ['"apac"', '"eu"', '"us"'], count: 3 }, last: { at: at(9), value: "/y" } });
+    expect(dayOne.count).toBe(4);
+  });
+});
+
+describe("Post and Notify", () => {
+  const plan = compileFlow(
+    flowWith(
+      [
+        { id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "customer", expression: "data.tenantId" }, { target: "calls", expression: "data.calls" }] } },
+        { id: "post", type: "post", position: { x: 0, y: 0 }, config: { endpoint: "erp@1", operation: "createInvoice", request: '{ "customer": customer, "lines": [{ "qty": calls }] }', batch: { maxLines: 2 } } },
+        { id: "notify", type: "notify", position: { x: 0, y: 0 }, config: { endpoint: "hook@1", operation: "send", request: '{ "text": customer & " used " & calls }', idempotencyKey: '"alert-" & customer & "-" & calls' } },
+      ],
+      [
+        ["validate", "valid", "map", "in"],
+        ["map", "out", "post", "in"],
+        ["map", "out", "notify", "in"],
+      ],
+      ["erp@1", "hook@1"],
+    ),
+  );
+
+  it("batches lines of requests with the same header, at most maxLines each, with a key per batch", () => {
+    const effects = plan.run([apiCall("a", "t-1", 1, at(1)), apiCall("b", "t-2", 2, at(1)), apiCall("c", "t-1", 3, at(1)), apiCall("d", "t-1", 4, at(1))], memoryContext());
+    const posts = effects.postings.filter((posting) => posting.kind === "post");
+    expect(posts.map((posting) => posting.request)).toEqual([
+      { customer: "t-1", lines: [{ qty: 1 }, { qty: 3 }] },
+      { customer: "t-2", lines: [{ qty: 2 }] },
+      { customer: "t-1", lines: [{ qty: 4 }] },
+    ]);
+    expect(new Set(posts.map((posting) => posting.idempotencyKey)).size).toBe(3);
+    const notifications = effects.postings.filter((posting) => posting.kind === "notify");
+    expect(notifications.map((posting) => [posting.idempotencyKey, posting.request])).toEqual([
+      ["alert-t-1-1", { text: "t-1 used 1" }],
+      ["alert-t-2-2", { text: "t-2 used 2" }],
+      ["alert-t-1-3", { text: "t-1 used 3" }],
+      ["alert-t-1-4", { text: "t-1 used 4" }],
+    ]);
+  });
+
+  it("turns a failing request mapping into an erp_failure exception instead of stopping the batch", () => {
+    const broken = compileFlow(
+      flowWith(
+        [
+          { id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "calls", expression: "data.calls" }, { target: "tenant", expression: "data.tenantId" }] } },
+          { id: "post", type: "post", position: { x: 0, y: 0 }, config: { endpoint: "erp@1", operation: "op", request: "calls + tenant" } },
+        ],
+        [
+          ["validate", "valid", "map", "in"],
+          ["map", "out", "post", "in"],
+        ],
+        ["erp@1"],
+      ),
+    );
+    const effects = broken.run([apiCall("a", "t-1", 1, at(1)), apiCall("b", "t-1", 2, at(1))], memoryContext());
+    expect(effects.exceptions).toEqual([1, 2].map(() => expect.objectContaining({ kind: "erp_failure", reason: expect.stringMatching(/^Request mapping: The right side of the \+ operator must evaluate to a number/) })));
+    expect(effects.outcomes.map((entry) => entry.outcome)).toEqual(["exception", "exception"]);
+  });
+});
+
+describe("Approval gate", () => {
+  it("holds matching items and rejects items whose condition cannot be evaluated", () => {
+    const plan = compileFlow(
+      flowWith(
+        [
+          { id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "calls", expression: "data.calls" }, { target: "tenant", expression: "data.tenantId" }] } },
+          { id: "gate", type: "approval", position: { x: 0, y: 0 }, config: { holdWhen: "calls > 100" } },
+        ],
+        [
+          ["validate", "valid", "map", "in"],
+          ["map", "out", "gate", "in"],
+        ],
+      ),
+    );
+    const effects = plan.run([apiCall("a", "t", 500, at(1)), apiCall("b", "t", 5, at(1))], memoryContext());
+    expect(effects.approvals).toEqual([expect.objectContaining({ nodeId: "gate", approverRole: "finance", payload: expect.objectContaining({ calls: 500 }) })]);
+    expect(effects.outcomes.map((entry) => entry.outcome)).toEqual(["validated", "validated"]);
+  });
+});
