@@ -188,11 +188,17 @@ function emptyEffects(hash: string, options: RunOptions): Effects {
 function envelopeProblem(raw: unknown): string | undefined {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return "Not a CloudEvent: expected a JSON object";
   const event = raw as Record<string, unknown>;
-  const missing = ["specversion", "id", "source", "type"].filter((field) => typeof event[field] !== "string" || (event[field] as string).length === 0);
-  if (missing.length) return `Not a CloudEvent: missing ${missing.join(", ")}`;
+  if (!nonEmpty(event.specversion) || !nonEmpty(event.id) || !nonEmpty(event.source) || !nonEmpty(event.type)) {
+    const missing = ["specversion", "id", "source", "type"].filter((field) => !nonEmpty(event[field]));
+    return `Not a CloudEvent: missing ${missing.join(", ")}`;
+  }
   if (event.specversion !== "1.0") return `Unsupported CloudEvents specversion ${JSON.stringify(event.specversion)}; expected "1.0"`;
   if (event.time !== undefined && (typeof event.time !== "string" || Number.isNaN(Date.parse(event.time)))) return `time ${JSON.stringify(event.time)} is not an RFC 3339 timestamp`;
   return undefined;
+}
+
+function nonEmpty(value: unknown): boolean {
+  return typeof value === "string" && value.length > 0;
 }
 
 /** The W3C trace id when the event carries a traceparent, else the event's own key. */

@@ -9,7 +9,12 @@ export interface ReferenceData {
 
 /** An in-memory context: for tests, the designer's test runs and benchmarks. */
 export function memoryContext(reference: ReferenceData = {}): EngineContext & { snapshot(): unknown } {
-  const seen = new Map<string, number>();
+  const seen = new Map<string, Map<string, number>>();
+  const seenBy = (nodeId: string) => {
+    let keys = seen.get(nodeId);
+    if (!keys) seen.set(nodeId, (keys = new Map()));
+    return keys;
+  };
   const windows = new Map<string, Map<string, WindowState>>();
   const watermarks = new Map<string, string>();
   const tables = { account: reference.accounts ?? {}, product: reference.products ?? {}, contract: reference.contracts ?? {}, priceList: {} } as const;
@@ -25,10 +30,10 @@ export function memoryContext(reference: ReferenceData = {}): EngineContext & { 
         .sort((a, b) => b.version - a.version)[0],
     dedupe: {
       seen: (nodeId, key, atMs) => {
-        const expiresAt = seen.get(`${nodeId}\u0000${key}`);
+        const expiresAt = seenBy(nodeId).get(key);
         return expiresAt !== undefined && atMs < expiresAt;
       },
-      remember: (nodeId, key, expiresAt) => void seen.set(`${nodeId}\u0000${key}`, expiresAt),
+      remember: (nodeId, key, expiresAt) => void seenBy(nodeId).set(key, expiresAt),
     },
     windows: {
       get: (nodeId, key) => windowsOf(nodeId).get(key),

@@ -40,7 +40,11 @@ export function toJsonataString(value: unknown, prettify = false): string | unde
   if (value === undefined) return undefined;
   if (typeof value === "string") return value;
   if (typeof value === "function") return "";
-  if (typeof value === "number" && !Number.isFinite(value)) throw new ExpressionError({ code: "D3001", value });
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new ExpressionError({ code: "D3001", value });
+    return String(Number(value.toPrecision(15)));
+  }
+  if (typeof value === "boolean" || value === null) return String(value);
   const subject = isOuterWrapper(value) ? value[0] : value;
   return JSON.stringify(
     subject,

@@ -1,6 +1,6 @@
 import Decimal from "decimal.js";
 import { eventIdentity, type Item, type WindowState } from "../engine-types";
-import { evaluateOn, exceptionItem, type NodeImplementation } from "../node-implementation";
+import { exceptionItem, type NodeImplementation } from "../node-implementation";
 import { durationMs, windowFinder } from "../time-windows";
 
 /** A measure while a batch runs: plain numbers while exact, decimals once needed. */
@@ -39,29 +39,30 @@ export const aggregate: NodeImplementation<"aggregate"> = {
       const values: unknown[] = new Array(measures.length);
 
       for (const item of items) {
-        const time = evaluateOn(eventTime, item.value);
-        const atMs = time.ok && typeof time.value === "string" ? Date.parse(time.value) : Number.NaN;
-        if (Number.isNaN(atMs)) {
-          failed.push(exceptionItem(item, "invalid_event", time.ok ? `Event time ${node.config.eventTime} is not a timestamp: ${JSON.stringify(time.value)}` : time.reason));
-          continue;
-        }
+        let atMs: number;
+        let key: string;
         const group: Record<string, unknown> = {};
-        let failure: string | undefined;
-        for (const key of groupBy) {
-          const value = evaluateOn(key.expression, item.value);
-          if (!value.ok) failure = value.reason;
-          else group[key.name] = value.value ?? null;
-        }
-        for (let i = 0; i < measures.length && !failure; i += 1) {
-          const measure = measures[i]!;
-          const value = measure.compiled ? evaluateOn(measure.compiled, item.value) : { ok: true as const, value: undefined };
-          if (!value.ok) failure = `Measure ${measure.name}: ${value.reason}`;
-          else if ((measure.op === "sum" || ((measure.op === "max" || measure.op === "min") && value.value != null)) && !isNumeric(value.value)) {
-            failure = `Measure ${measure.name}: cannot ${measure.op} ${JSON.stringify(value.value)}, not a number`;
-          } else values[i] = value.value;
-        }
-        if (failure) {
-          failed.push(exceptionItem(item, "invalid_event", failure));
+        try {
+          const time = eventTime.evaluate(item.value);
+          atMs = typeof time === "string" ? Date.parse(time) : Number.NaN;
+          if (Number.isNaN(atMs)) throw new Error(`Event time ${node.config.eventTime} is not a timestamp: ${JSON.stringify(time)}`);
+          key = "";
+          for (const by of groupBy) {
+            const value = by.expression.evaluate(item.value) ?? null;
+            group[by.name] = value;
+            // Strings are tagged so "1" and 1 group apart.
+            key += `${typeof value === "string" ? `s${value}` : JSON.stringify(value)}\u0000`;
+          }
+          for (let i = 0; i < measures.length; i += 1) {
+            const measure = measures[i]!;
+            const value = measure.compiled ? measure.compiled.evaluate(item.value) : undefined;
+            if ((measure.op === "sum" || ((measure.op === "max" || measure.op === "min") && value != null)) && !isNumeric(value)) {
+              throw new Error(`cannot ${measure.op} ${JSON.stringify(value)}, not a number`);
+            }
+            values[i] = value;
+          }
+        } catch (error) {
+          failed.push(exceptionItem(item, "invalid_event", `Aggregate ${node.id}: ${(error as Error).message}`));
           continue;
         }
         const window = findWindow(atMs);
@@ -69,7 +70,7 @@ export const aggregate: NodeImplementation<"aggregate"> = {
           late.push(exceptionItem(item, "late_event", `Event time ${new Date(atMs).toISOString()} is in window ${window.label}, closed since ${new Date(window.endMs + graceMs).toISOString()} (grace ${node.config.grace.amount} ${node.config.grace.unit})`));
           continue;
         }
-        const key = `${JSON.stringify(Object.values(group))}|${window.start}`;
+        key += window.start;
         let target = open.get(key);
         if (!target) {
           target = openWindow(run.context.windows.get(node.id, key), { key, group, start: window.start, end: window.end }, atMs);
