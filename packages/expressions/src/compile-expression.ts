@@ -63,13 +63,16 @@ export function compile(source: string, options: CompileOptions = {}): CompiledE
 
   const evaluator = compiled;
   const needsFrame = usesVariables(ast);
+  const state = new EvaluationRuntime(maxDepth, timeoutMs, clock);
   return {
     source,
     mode: "compiled",
     fallbackReason: undefined,
     ast,
     evaluate(input, bindings = NO_BINDINGS) {
-      const runtime = new EvaluationRuntime(input, bindings, maxDepth, timeoutMs, clock);
+      // One state object per compiled expression, reset per call: evaluation is synchronous and
+      // never re-enters the same expression, and this keeps the hot path allocation-free.
+      const runtime = state.reset(input, bindings);
       const frame: Frame = needsFrame ? { vars: new Map(), parent: null } : EMPTY_FRAME;
       try {
         return evaluator(Array.isArray(input) ? outerWrapper(input) : input, frame, runtime);
@@ -85,17 +88,26 @@ export function compile(source: string, options: CompileOptions = {}): CompiledE
 
 /** Per-evaluation state; the clock and the deadline are read only when something needs them. */
 class EvaluationRuntime implements Runtime {
+  root: unknown = undefined;
+  bindings: Record<string, unknown> = NO_BINDINGS;
   depth = 0;
   private ticks = 0;
   private deadline = 0;
   private now: number | undefined;
   constructor(
-    readonly root: unknown,
-    readonly bindings: Record<string, unknown>,
     readonly maxDepth: number,
     private readonly timeoutMs: number,
     private readonly clock: () => number,
   ) {}
+
+  reset(root: unknown, bindings: Record<string, unknown>): this {
+    this.root = root;
+    this.bindings = bindings;
+    this.depth = 0;
+    this.ticks = 0;
+    this.now = undefined;
+    return this;
+  }
 
   nowMillis(): number {
     return (this.now ??= this.clock());

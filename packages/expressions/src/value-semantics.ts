@@ -42,6 +42,8 @@ export function toJsonataString(value: unknown, prettify = false): string | unde
   if (typeof value === "function") return "";
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new ExpressionError({ code: "D3001", value });
+    // Integers under 10^15 already have at most 15 significant digits.
+    if (Number.isSafeInteger(value) && Math.abs(value) < 1e15) return String(value);
     return String(Number(value.toPrecision(15)));
   }
   if (typeof value === "boolean" || value === null) return String(value);

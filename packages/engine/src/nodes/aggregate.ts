@@ -37,19 +37,19 @@ export const aggregate: NodeImplementation<"aggregate"> = {
       let watermarkMs = storedWatermark === undefined ? Number.NEGATIVE_INFINITY : Date.parse(storedWatermark);
       const startWatermarkMs = watermarkMs;
       const values: unknown[] = new Array(measures.length);
+      const groupValues: unknown[] = new Array(groupBy.length);
 
       for (const item of items) {
         let atMs: number;
         let key: string;
-        const group: Record<string, unknown> = {};
         try {
           const time = eventTime.evaluate(item.value);
           atMs = typeof time === "string" ? Date.parse(time) : Number.NaN;
           if (Number.isNaN(atMs)) throw new Error(`Event time ${node.config.eventTime} is not a timestamp: ${JSON.stringify(time)}`);
           key = "";
-          for (const by of groupBy) {
-            const value = by.expression.evaluate(item.value) ?? null;
-            group[by.name] = value;
+          for (let g = 0; g < groupBy.length; g += 1) {
+            const value = groupBy[g]!.expression.evaluate(item.value) ?? null;
+            groupValues[g] = value;
             // Strings are tagged so "1" and 1 group apart.
             key += `${typeof value === "string" ? `s${value}` : JSON.stringify(value)}\u0000`;
           }
@@ -73,6 +73,7 @@ export const aggregate: NodeImplementation<"aggregate"> = {
         key += window.start;
         let target = open.get(key);
         if (!target) {
+          const group = Object.fromEntries(groupBy.map((by, g) => [by.name, groupValues[g]]));
           target = openWindow(run.context.windows.get(node.id, key), { key, group, start: window.start, end: window.end }, atMs);
           open.set(key, target);
         }

@@ -1,4 +1,4 @@
-import { evaluateOn, exceptionItem, type NodeImplementation } from "../node-implementation";
+import { exceptionItem, type NodeImplementation } from "../node-implementation";
 
 /** Attaches reference data looked up by key; a miss is an unmatched_account / pricing_gap exception. */
 export const enrich: NodeImplementation<"enrich"> = {
@@ -10,11 +10,16 @@ export const enrich: NodeImplementation<"enrich"> = {
       next: for (const item of items) {
         const enriched: Record<string, unknown> = { ...(item.value as Record<string, unknown>) };
         for (const lookup of lookups) {
-          const key = evaluateOn(lookup.key, item.value);
-          const found = key.ok && key.value !== undefined ? run.context.lookup(lookup.table, String(key.value)) : undefined;
+          let key: unknown;
+          try {
+            key = lookup.key.evaluate(item.value);
+          } catch (error) {
+            miss.push(exceptionItem(item, lookup.onMiss, (error as Error).message));
+            continue next;
+          }
+          const found = key === undefined ? undefined : run.context.lookup(lookup.table, typeof key === "string" ? key : String(key));
           if (!found) {
-            const reason = key.ok ? `No ${lookup.table} for ${lookup.source} = ${JSON.stringify(key.value)}` : key.reason;
-            miss.push(exceptionItem(item, lookup.onMiss, reason));
+            miss.push(exceptionItem(item, lookup.onMiss, `No ${lookup.table} for ${lookup.source} = ${JSON.stringify(key)}`));
             continue next;
           }
           enriched[lookup.as] = found;

@@ -1,4 +1,4 @@
-import { evaluateOn, exceptionItem, type NodeImplementation } from "../node-implementation";
+import { exceptionItem, type NodeImplementation } from "../node-implementation";
 import { eventTimeOf } from "../time-windows";
 
 /** Builds a canonical object from field mappings, with audit metadata; a failing mapping is an exception. */
@@ -12,12 +12,16 @@ export const map: NodeImplementation<"map"> = {
         const target: Record<string, unknown> = {};
         let failure: string | undefined;
         for (const field of fields) {
-          const result = evaluateOn(field.expression, item.value);
-          if (!result.ok) {
-            failure = `Mapping ${field.path.join(".")}: ${result.reason}`;
+          let value: unknown;
+          try {
+            value = field.expression.evaluate(item.value);
+          } catch (error) {
+            failure = `Mapping ${field.path.join(".")}: ${(error as Error).message}`;
             break;
           }
-          if (result.value !== undefined) setPath(target, field.path, result.value);
+          if (value === undefined) continue;
+          if (field.path.length === 1) target[field.path[0]!] = value;
+          else setPath(target, field.path, value);
         }
         if (failure) {
           failed.push(exceptionItem(item, "invalid_event", failure));
@@ -25,8 +29,8 @@ export const map: NodeImplementation<"map"> = {
         }
         target.audit = { flowVersionHash: env.flowVersionHash, nodeId: node.id, correlationId: item.correlationId, eventTime: eventTimeOf(item.value) ?? null, mappingRef: node.config.target };
         const id = `${node.id}:${item.id}`;
+        // A record carries its events: that is its lineage, no separate link needed.
         run.effects.records.push({ nodeId: node.id, type: node.config.target, id, payload: target, events: item.events, correlationId: item.correlationId });
-        run.effects.lineage.push({ outputId: id, inputIds: item.events, nodeId: node.id, flowVersionHash: env.flowVersionHash });
         out.push({ ...item, id, value: target });
       }
       return { out, failed };
