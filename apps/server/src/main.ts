@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { loadTemplateCatalog, seedWorkspace } from "@meterflow/api";
+import { loadDemoReferenceData, loadTemplateCatalog, seedWorkspace } from "@meterflow/api";
 import { DatabaseStartupError, openDatabase } from "@meterflow/db";
 import { loadConfig } from "./config";
 import { createHttpServer } from "./http-server";
@@ -8,7 +8,7 @@ async function main() {
   const config = loadConfig();
   const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
   const templates = loadTemplateCatalog(config.templatesDir);
-  const { seededFlowId } = await seedWorkspace(database.db, templates);
+  const { seededFlowId } = await seedWorkspace(database.db, templates, "metered-api-billing", loadDemoReferenceData(config.templatesDir));
 
   const server = createHttpServer({ database, templates, webDist: config.webDist });
   await new Promise<void>((resolve, reject) => {

@@ -6,3 +6,4 @@ export * from "./repositories/flows";
 export * from "./repositories/raw-events";
 export * from "./repositories/workspaces";
 export * from "./schema";
+export * from "./repositories/reference-data";

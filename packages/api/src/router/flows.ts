@@ -2,6 +2,7 @@ import { createFlow, getFlow, listFlows, saveDraft } from "@meterflow/db";
 import { z } from "zod";
 import { checkFlow } from "../flow-validation";
 import { validateFlow } from "@meterflow/flow-spec";
+import { testRunFlow } from "../test-run";
 import { router, workspaceProcedure } from "../trpc";
 
 const flowId = z.uuid({ error: "Flow ids are UUIDs" });
@@ -9,6 +10,20 @@ const flowId = z.uuid({ error: "Flow ids are UUIDs" });
 const flowDocumentInput = z.record(z.string(), z.unknown(), { error: "The flow document must be a JSON object" });
 
 export const flowsRouter = router({
+  /** Dry run of the draft on sample events: nothing is stored or posted. */
+  testRun: workspaceProcedure
+    .input(
+      z.object({
+        id: flowId,
+        events: z.array(z.unknown()).min(1, "Give at least one event").max(1000, "At most 1,000 events per test run"),
+        closeWindows: z.boolean().default(true),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const flow = await getFlow(ctx.db, ctx.workspaceId, input.id);
+      return testRunFlow(ctx.db, ctx.workspaceId, flow.draft, input.events, input.closeWindows);
+    }),
+
   list: workspaceProcedure.query(({ ctx }) => listFlows(ctx.db, ctx.workspaceId)),
 
   get: workspaceProcedure.input(z.object({ id: flowId })).query(async ({ ctx, input }) => {

@@ -12,7 +12,7 @@ export const templatesRouter = router({
       tags: template.document.metadata.tags,
       nodeCount: template.document.nodes.length,
       edgeCount: template.document.edges.length,
-      sampleEventCount: template.sampleEvents.length,
+      sampleEvents: template.sampleEvents,
       document: template.document,
     })),
   ),

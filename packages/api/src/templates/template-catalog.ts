@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import type { ReferenceDataSet } from "@meterflow/db";
 import type { FlowDocument } from "@meterflow/flow-spec";
 import { checkFlow } from "../flow-validation";
 
@@ -11,6 +12,16 @@ export interface FlowTemplate {
 }
 
 export type TemplateCatalog = readonly FlowTemplate[];
+
+/** Demo reference data shipped beside the templates (`reference-data/demo.json`), if any. */
+export function loadDemoReferenceData(folder: string): ReferenceDataSet | undefined {
+  try {
+    return JSON.parse(readFileSync(join(folder, "reference-data", "demo.json"), "utf8")) as ReferenceDataSet;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new Error(`Demo reference data in ${folder}/reference-data/demo.json is not valid JSON: ${(error as Error).message}`);
+  }
+}
 
 /**
  * Reads every `<id>.json` flow document in a folder. A template that does not validate stops

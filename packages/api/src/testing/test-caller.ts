@@ -3,15 +3,17 @@ import type { DatabaseHandle } from "@meterflow/db";
 import type { Actor } from "../context";
 import { appRouter } from "../root";
 import { DEFAULT_WORKSPACE, LOCAL_USER, seedWorkspace } from "../seed-workspace";
-import { loadTemplateCatalog } from "../templates/template-catalog";
+import { loadDemoReferenceData, loadTemplateCatalog } from "../templates/template-catalog";
 import { createCallerFactory } from "../trpc";
 
-export const repoTemplates = loadTemplateCatalog(fileURLToPath(new URL("../../../../templates", import.meta.url)));
+const templatesFolder = fileURLToPath(new URL("../../../../templates", import.meta.url));
+export const repoTemplates = loadTemplateCatalog(templatesFolder);
+export const demoReferenceData = loadDemoReferenceData(templatesFolder)!;
 const createCaller = createCallerFactory(appRouter);
 
 /** A caller on a seeded database, acting as `actor` (the local user unless told otherwise). */
 export async function testCaller(handle: DatabaseHandle) {
-  await seedWorkspace(handle.db, repoTemplates, "none");
+  await seedWorkspace(handle.db, repoTemplates, "none", demoReferenceData);
   const as = (actor: Actor | null) =>
     createCaller({ db: handle.db, driver: handle.driver, workspaceId: DEFAULT_WORKSPACE.id, actor, templates: repoTemplates });
   return { caller: as({ ...LOCAL_USER, roles: [...LOCAL_USER.roles] }), as };

@@ -1,0 +1,48 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "../open-database";
+import { accountMap, contracts, priceLists, productMap, type Entitlement, type PriceTier } from "../schema";
+
+export interface ReferenceDataSet {
+  accounts: Omit<typeof accountMap.$inferInsert, "workspaceId">[];
+  products: Omit<typeof productMap.$inferInsert, "workspaceId">[];
+  contracts: (Omit<typeof contracts.$inferInsert, "workspaceId" | "id" | "entitlements"> & { entitlements: Entitlement[] })[];
+  priceLists: (Omit<typeof priceLists.$inferInsert, "workspaceId" | "id" | "effectiveFrom" | "effectiveTo" | "tiers"> & { effectiveFrom: string; effectiveTo?: string | null; tiers: PriceTier[] })[];
+}
+
+/** Inserts reference data into a workspace that has none yet (first start); returns whether it did. */
+export async function seedReferenceData(db: Database, workspaceId: string, data: ReferenceDataSet): Promise<boolean> {
+  const [existing] = await db.select({ tenantId: accountMap.tenantId }).from(accountMap).where(eq(accountMap.workspaceId, workspaceId)).limit(1);
+  if (existing) return false;
+  await db.transaction(async (tx) => {
+    if (data.accounts.length) await tx.insert(accountMap).values(data.accounts.map((row) => ({ ...row, workspaceId })));
+    if (data.products.length) await tx.insert(productMap).values(data.products.map((row) => ({ ...row, workspaceId })));
+    if (data.contracts.length) await tx.insert(contracts).values(data.contracts.map((row) => ({ ...row, workspaceId })));
+    if (data.priceLists.length) {
+      await tx.insert(priceLists).values(
+        data.priceLists.map((row) => ({ ...row, workspaceId, effectiveFrom: new Date(row.effectiveFrom), effectiveTo: row.effectiveTo ? new Date(row.effectiveTo) : null })),
+      );
+    }
+  });
+  return true;
+}
+
+/** A workspace's reference data, keyed the way flows look it up: accounts and contracts by tenant, products by code. */
+export async function loadReferenceData(db: Database, workspaceId: string) {
+  const [accounts, products, contractRows, lists] = await Promise.all([
+    db.select().from(accountMap).where(eq(accountMap.workspaceId, workspaceId)),
+    db.select().from(productMap).where(eq(productMap.workspaceId, workspaceId)),
+    db.select().from(contracts).where(eq(contracts.workspaceId, workspaceId)),
+    db.select().from(priceLists).where(eq(priceLists.workspaceId, workspaceId)),
+  ]);
+  const strip = <T extends { workspaceId: string }>({ workspaceId: _workspaceId, ...rest }: T) => rest;
+  return {
+    accounts: Object.fromEntries(accounts.map((row) => [row.tenantId, strip(row)])),
+    products: Object.fromEntries(products.map((row) => [row.productCode, strip(row)])),
+    contracts: Object.fromEntries(contractRows.map(({ id: _id, ...row }) => [row.tenantId, strip(row)])),
+    priceLists: lists.map(({ id: _id, workspaceId: _workspaceId, effectiveFrom, effectiveTo, ...row }) => ({
+      ...row,
+      effectiveFrom: effectiveFrom.toISOString(),
+      ...(effectiveTo ? { effectiveTo: effectiveTo.toISOString() } : {}),
+    })),
+  };
+}
