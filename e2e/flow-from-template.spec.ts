@@ -48,3 +48,23 @@ test("create a flow from the template, move a node, save, reload: it stays where
   await expect(page.getByRole("status")).toHaveText("Saved (revision 2)");
   expect(await transformOf(page.locator('.react-flow__node[data-id="dedupe"]'))).toBe(after);
 });
+
+test("test-run the template flow on its sample events and read the outcome on the canvas", async ({ page }) => {
+  await page.goto(baseUrl());
+  await page.getByRole("link", { name: "Metered API billing" }).first().click();
+  await expect(page.locator(".react-flow__node")).toHaveCount(10);
+
+  await page.getByRole("button", { name: "Test run" }).click();
+  const panel = page.getByRole("region", { name: "Test run" });
+  await expect(panel.getByLabel("Sample events (CloudEvents JSON array)")).toHaveValue(/evt-1001/);
+  await panel.getByRole("button", { name: "Run test" }).click();
+
+  await expect(panel.getByRole("status")).toHaveText("3 validated · 1 duplicate · 2 exceptions");
+  await expect(panel).toContainText("unmatched_account");
+  await expect(panel).toContainText('No account for data.tenantId = "umbrella"');
+  await expect(panel).toContainText("Held for approval (1)");
+  await expect(panel).toContainText('"customer": "ERP-1001"');
+  await expect(page.locator('.react-flow__node[data-id="validate"] .badge-run')).toHaveText("6 in");
+  await expect(page.locator(".react-flow__edge-text").first()).toBeVisible();
+  await page.screenshot({ path: "artifacts/screens/test-run.png" });
+});

@@ -32,6 +32,16 @@ describe("document <-> canvas", () => {
     expect(updated.nodes.filter((n) => n.id !== "map")).toEqual(document.nodes.filter((n) => n.id !== "map"));
   });
 
+  it("labels nodes and edges with test-run counts when given", () => {
+    const document = validExample();
+    const { nodes, edges } = documentToCanvas(document, [], new Map([["validate", { received: 5, emitted: { valid: 3, invalid: 2 } }]]));
+    expect(nodes.find((n) => n.id === "validate")!.data.run).toEqual({ received: 5, emitted: { valid: 3, invalid: 2 } });
+    expect(nodes.find((n) => n.id === "map")!.data.run).toBeUndefined();
+    expect(edges.find((e) => e.id === "e2")!.label).toBe("3");
+    expect(edges.find((e) => e.id === "e3")!.label).toBe("2");
+    expect(edges.find((e) => e.id === "e1")!.label).toBeUndefined();
+  });
+
   it("exposes each node's ports and problems and wires edges to port handles", () => {
     const document = validExample();
     const problem = { path: "$.nodes[1]", code: "invalid_config" as const, severity: "error" as const, message: "x", nodeId: "validate" };

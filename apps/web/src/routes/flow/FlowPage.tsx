@@ -7,6 +7,7 @@ import { FlowNodeView } from "../../canvas/FlowNodeView";
 import { canvasToDocument, documentToCanvas, type CanvasNode } from "../../canvas/model/document-to-canvas";
 import { useTRPC, type ApiErrorData, type RouterOutputs } from "../../lib/trpc";
 import { ProblemsPanel } from "./ProblemsPanel";
+import { TestRunPanel, type TestRunResult } from "./TestRunPanel";
 
 const nodeTypes: NodeTypes = { flowNode: FlowNodeView };
 /** Whole-pixel grid positions: what the canvas shows is exactly what the document stores. */
@@ -30,8 +31,15 @@ export function FlowPage({ flowId }: { flowId: string }) {
 function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const initial = useMemo(() => documentToCanvas(flow.draft, flow.problems), [flow]);
-  const [nodes, , onNodesChange] = useNodesState<CanvasNode>(initial.nodes);
+  const [runResult, setRunResult] = useState<TestRunResult | null>(null);
+  const [panel, setPanel] = useState<"problems" | "test">("problems");
+  const runCounts = useMemo(() => new Map((runResult?.traces ?? []).map((trace) => [trace.nodeId, { received: trace.received, emitted: trace.emitted }])), [runResult]);
+  const initial = useMemo(() => documentToCanvas(flow.draft, flow.problems, runCounts), [flow, runCounts]);
+  const [nodes, setNodes, onNodesChange] = useNodesState<CanvasNode>(initial.nodes);
+  // New run counts refresh node data but keep where the user has moved nodes.
+  useEffect(() => {
+    setNodes((current) => current.map((node) => ({ ...node, data: initial.nodes.find((fresh) => fresh.id === node.id)?.data ?? node.data })));
+  }, [initial, setNodes]);
   const [serverProblems, setServerProblems] = useState<Problem[] | null>(null);
   const [conflict, setConflict] = useState<string | null>(null);
   const [changelog, setChangelog] = useState("");
@@ -116,6 +124,14 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
             Publish version
           </button>
         </form>
+        <div className="panel-switch" role="group" aria-label="Side panel">
+          <button type="button" aria-pressed={panel === "problems"} onClick={() => setPanel("problems")}>
+            Problems
+          </button>
+          <button type="button" aria-pressed={panel === "test"} onClick={() => setPanel("test")}>
+            Test run
+          </button>
+        </div>
         <span className="muted small">
           {versions.data?.length ? `Latest: v${versions.data[0]!.number} (${versions.data[0]!.contentHash.slice(7, 19)})` : "No published version"}
         </span>
@@ -152,7 +168,11 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
             <Controls />
           </ReactFlow>
         </div>
-        <ProblemsPanel problems={problems} onFocusNode={focusNode} />
+        {panel === "problems" ? (
+          <ProblemsPanel problems={problems} onFocusNode={focusNode} />
+        ) : (
+          <TestRunPanel flowId={flow.id} templateId={flow.templateId} dirty={dirty} onResult={setRunResult} />
+        )}
       </div>
     </section>
   );
