@@ -7,3 +7,4 @@ export * from "./repositories/raw-events";
 export * from "./repositories/workspaces";
 export * from "./schema";
 export * from "./repositories/reference-data";
+export * from "./repositories/api-keys";

@@ -185,7 +185,8 @@ function emptyEffects(hash: string, options: RunOptions): Effects {
   return { flowVersionHash: hash, outcomes: [], records: [], windowUpdates: [], summaries: [], postings: [], approvals: [], exceptions: [], duplicates: [], lineage: [], ...(options.trace ? { traces: [] } : {}) };
 }
 
-function envelopeProblem(raw: unknown): string | undefined {
+/** Why a value is not a usable CloudEvents 1.0 event, or undefined when it is. */
+export function envelopeProblem(raw: unknown): string | undefined {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return "Not a CloudEvent: expected a JSON object";
   const event = raw as Record<string, unknown>;
   if (!nonEmpty(event.specversion) || !nonEmpty(event.id) || !nonEmpty(event.source) || !nonEmpty(event.type)) {

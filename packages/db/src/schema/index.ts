@@ -4,3 +4,4 @@ export * from "./flows";
 export * from "./outputs";
 export * from "./reference-data";
 export * from "./workspaces";
+export * from "./api-keys";

@@ -1,0 +1,30 @@
+import { countRawEvents, ensureWorkspace, type DatabaseHandle } from "@meterflow/db";
+import { databaseCases } from "@meterflow/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingestEvents } from "./ingest-events";
+
+const call = (id: string, extra: Record<string, unknown> = {}) => ({ specversion: "1.0", id, source: "/gw", type: "com.meterflow.api.call", time: "2026-11-03T10:00:00Z", data: { tenantId: "acme", calls: 1 }, ...extra });
+
+describe.each(databaseCases())("ingestEvents on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await open();
+    await ensureWorkspace(handle.db, { id: "w", name: "W" }, { id: "u", name: "U", email: "u@x", roles: ["engineer"] });
+  });
+  afterAll(async () => handle?.close());
+
+  it("stores good events, reports repeats as duplicates and bad ones with a reason, in request order", async () => {
+    const summary = await ingestEvents(handle.db, "w", [call("a"), { specversion: "1.0", id: "b", source: "/gw" }, call("a"), call("c", { time: "yesterday" }), call("d")]);
+    expect(summary.results).toEqual([
+      { index: 0, id: "a", source: "/gw", status: "stored" },
+      { index: 1, id: "b", source: "/gw", status: "invalid", error: "Not a CloudEvent: missing type" },
+      { index: 2, id: "a", source: "/gw", status: "duplicate" },
+      { index: 3, id: "c", source: "/gw", status: "invalid", error: 'time "yesterday" is not an RFC 3339 timestamp' },
+      { index: 4, id: "d", source: "/gw", status: "stored" },
+    ]);
+    expect(summary).toMatchObject({ stored: 2, duplicates: 1, invalid: 2 });
+    const again = await ingestEvents(handle.db, "w", [call("d"), call("e")]);
+    expect(again.results.map((result) => result.status)).toEqual(["duplicate", "stored"]);
+    expect(await countRawEvents(handle.db, "w")).toBe(3);
+  });
+});
