@@ -33,6 +33,7 @@ export default tseslint.config(
   // The CLI and tests of pure packages may read files.
   { files: ["packages/flow-spec/src/cli.ts", "**/*.test.ts"], rules: { "@typescript-eslint/no-restricted-imports": "off" } },
   forbid(["packages/db/src/**/*.ts"], ["@meterflow/api", "@meterflow/runtime", "@trpc/*", ...uiOnly], "db owns the schema; it must not depend on the layers above it."),
+  forbid(["packages/runtime/src/**/*.ts"], ["@meterflow/api", "@trpc/*", ...uiOnly], "The runtime is the I/O around the engine; the API sits above it."),
   forbid(["packages/api/src/**/*.ts"], [...uiOnly], "The API composes domain packages; no UI code."),
   forbid(
     ["apps/web/src/**/*.{ts,tsx}"],

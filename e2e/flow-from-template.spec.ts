@@ -68,3 +68,23 @@ test("test-run the template flow on its sample events and read the outcome on th
   await expect(page.locator(".react-flow__edge-text").first()).toBeVisible();
   await page.screenshot({ path: "artifacts/screens/test-run.png" });
 });
+
+test("find the API key in the designer and send a first CloudEvent with it", async ({ page, request }) => {
+  await page.goto(baseUrl());
+  const card = page.getByRole("region", { name: "Send events" });
+  const key = (await card.getByTestId("api-key").textContent())!;
+  expect(key).toMatch(/^mf_/);
+  await expect(card.locator("pre")).toContainText(`Authorization: Bearer ${key}`);
+  await expect(card.getByRole("status")).toHaveText("Events stored so far: 0");
+
+  const response = await request.post(`${baseUrl()}v1/events`, {
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/cloudevents+json" },
+    data: JSON.stringify({ specversion: "1.0", id: "e2e-1", source: "/e2e", type: "com.meterflow.api.call", time: "2026-11-03T10:00:00Z", data: { tenantId: "acme", productCode: "api-calls", calls: 5 } }),
+  });
+  expect(response.status()).toBe(200);
+  expect(await response.json()).toMatchObject({ stored: 1, results: [{ status: "stored" }] });
+
+  await page.reload();
+  await expect(card.getByRole("status")).toHaveText("Events stored so far: 1");
+  await page.screenshot({ path: "artifacts/screens/send-events.png" });
+});

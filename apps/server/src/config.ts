@@ -15,6 +15,10 @@ const configSchema = z.object({
   METERFLOW_DATA_DIR: z.string().min(1).optional(),
   METERFLOW_WEB_DIST: z.string().min(1).default(resolve(repoRoot, "apps/web/dist")),
   METERFLOW_TEMPLATES_DIR: z.string().min(1).default(resolve(repoRoot, "templates")),
+  METERFLOW_MAX_BODY_BYTES: z.coerce.number({ error: "METERFLOW_MAX_BODY_BYTES must be a number" }).int().positive().default(5 * 1024 * 1024),
+  METERFLOW_MAX_BATCH_EVENTS: z.coerce.number({ error: "METERFLOW_MAX_BATCH_EVENTS must be a number" }).int().positive().default(1000),
+  METERFLOW_INGEST_RATE: z.coerce.number({ error: "METERFLOW_INGEST_RATE must be a number" }).positive().default(5000),
+  METERFLOW_INGEST_BURST: z.coerce.number({ error: "METERFLOW_INGEST_BURST must be a number" }).positive().default(20000),
   /** npm sets INIT_CWD to where `npm start` was typed; the data folder defaults to there. */
   INIT_CWD: z.string().optional(),
 });
@@ -26,6 +30,7 @@ export type ServerConfig = {
   dataDir: string;
   webDist: string;
   templatesDir: string;
+  ingest: { maxBodyBytes: number; maxBatchEvents: number; eventsPerSecond: number; burst: number };
 };
 
 /** Reads and checks the environment once; a bad value stops the server with its name. */
@@ -44,5 +49,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     dataDir: resolve(workingDir, config.METERFLOW_DATA_DIR ?? ".data"),
     webDist: resolve(config.METERFLOW_WEB_DIST),
     templatesDir: resolve(config.METERFLOW_TEMPLATES_DIR),
+    ingest: {
+      maxBodyBytes: config.METERFLOW_MAX_BODY_BYTES,
+      maxBatchEvents: config.METERFLOW_MAX_BATCH_EVENTS,
+      eventsPerSecond: config.METERFLOW_INGEST_RATE,
+      burst: config.METERFLOW_INGEST_BURST,
+    },
   };
 }

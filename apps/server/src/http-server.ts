@@ -2,16 +2,20 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import { appRouter, DEFAULT_WORKSPACE, LOCAL_USER, type Context, type TemplateCatalog } from "@meterflow/api";
 import { pingDatabase, type DatabaseHandle } from "@meterflow/db";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { ServerConfig } from "./config";
+import { createIngestRoute } from "./ingest-route";
 import { serveStatic } from "./static-files";
 
 export interface HttpServerDeps {
   database: DatabaseHandle;
   templates: TemplateCatalog;
   webDist: string;
+  ingest: ServerConfig["ingest"];
 }
 
 /** One HTTP server: /trpc, /healthz and the built designer. */
-export function createHttpServer({ database, templates, webDist }: HttpServerDeps): Server {
+export function createHttpServer({ database, templates, webDist, ingest }: HttpServerDeps): Server {
+  const ingestRoute = createIngestRoute(database.db, ingest);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
@@ -31,6 +35,13 @@ export function createHttpServer({ database, templates, webDist }: HttpServerDep
   return createServer((request, response) => {
     const pathname = new URL(request.url ?? "/", "http://localhost").pathname;
     if (pathname.startsWith("/trpc/")) return trpc(request, response);
+    if (pathname === "/v1/events") {
+      ingestRoute(request, response).catch((error: unknown) => {
+        console.error("ingestion failed:", error);
+        if (!response.headersSent) sendJson(response, 500, { error: "The events could not be stored; nothing was acknowledged, retry the request" });
+      });
+      return;
+    }
     if (pathname === "/healthz") {
       pingDatabase(database.db).then(
         () => sendJson(response, 200, { status: "ok", database: database.driver }),

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
-import { loadDemoReferenceData, loadTemplateCatalog, seedWorkspace } from "@meterflow/api";
-import { DatabaseStartupError, openDatabase } from "@meterflow/db";
+import { DEFAULT_WORKSPACE, loadDemoReferenceData, loadTemplateCatalog, seedWorkspace } from "@meterflow/api";
+import { DatabaseStartupError, ensureLocalApiKey, openDatabase } from "@meterflow/db";
 import { loadConfig } from "./config";
 import { createHttpServer } from "./http-server";
 
@@ -10,7 +10,8 @@ async function main() {
   const templates = loadTemplateCatalog(config.templatesDir);
   const { seededFlowId } = await seedWorkspace(database.db, templates, "metered-api-billing", loadDemoReferenceData(config.templatesDir));
 
-  const server = createHttpServer({ database, templates, webDist: config.webDist });
+  const apiKey = await ensureLocalApiKey(database.db, DEFAULT_WORKSPACE.id);
+  const server = createHttpServer({ database, templates, webDist: config.webDist, ingest: config.ingest });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);
@@ -20,6 +21,10 @@ async function main() {
   console.log(`Meterflow designer: http://${host}:${port}/`);
   console.log(`  database: ${database.location}${seededFlowId ? " (first start: seeded the metered-api-billing flow)" : ""}`);
   console.log(`  templates: ${templates.map((template) => template.id).join(", ")}`);
+  if (apiKey) {
+    console.log(`  API key${apiKey.created ? " (created now; also shown in the designer)" : ""}: ${apiKey.key}`);
+    console.log(`  send events: POST http://${host}:${port}/v1/events with 'Authorization: Bearer ${apiKey.key}'`);
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {

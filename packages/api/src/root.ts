@@ -1,5 +1,6 @@
 import { flowsRouter } from "./router/flows";
 import { healthRouter } from "./router/health";
+import { runtimeRouter } from "./router/runtime";
 import { templatesRouter } from "./router/templates";
 import { versionsRouter } from "./router/versions";
 import { router } from "./trpc";
@@ -9,6 +10,7 @@ export const appRouter = router({
   versions: versionsRouter,
   templates: templatesRouter,
   health: healthRouter,
+  runtime: runtimeRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { navigate } from "../../lib/navigation";
 import { useTRPC } from "../../lib/trpc";
+import { SendEventsCard } from "./SendEventsCard";
 
 export function FlowListPage() {
   const trpc = useTRPC();
@@ -57,6 +58,7 @@ export function FlowListPage() {
           </tbody>
         </table>
       )}
+      <SendEventsCard />
     </section>
   );
 }

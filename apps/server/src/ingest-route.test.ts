@@ -1,0 +1,76 @@
+import type { AddressInfo } from "node:net";
+import { createApiKey, ensureWorkspace, openDatabase, type DatabaseHandle } from "@meterflow/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHttpServer } from "./http-server";
+
+const call = (id: string) => ({ specversion: "1.0", id, source: "/gw", type: "com.meterflow.api.call", time: "2026-11-03T10:00:00Z", data: { tenantId: "acme", productCode: "api-calls", calls: 1 } });
+
+describe("POST /v1/events", () => {
+  let database: DatabaseHandle;
+  let url: string;
+  let key: string;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    database = await openDatabase({ dataDir: null });
+    await ensureWorkspace(database.db, { id: "w", name: "W" }, { id: "u", name: "U", email: "u@x", roles: ["engineer"] });
+    key = (await createApiKey(database.db, { workspaceId: "w", name: "test" })).key;
+    const server = createHttpServer({ database, templates: [], webDist: "/nonexistent", ingest: { maxBodyBytes: 4096, maxBatchEvents: 5, eventsPerSecond: 10, burst: 8 } });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/events`;
+    close = () => new Promise((resolve) => server.close(() => resolve()));
+  });
+  afterAll(async () => {
+    await close?.();
+    await database?.close();
+  });
+
+  const post = (body: string, headers: Record<string, string>) => fetch(url, { method: "POST", body, headers });
+  const batch = (events: unknown[], auth = `Bearer ${key}`) => post(JSON.stringify(events), { "content-type": "application/cloudevents-batch+json", authorization: auth });
+
+  it("refuses requests without a valid key, naming what to send", async () => {
+    const missing = await post(JSON.stringify(call("x")), { "content-type": "application/cloudevents+json" });
+    expect(missing.status).toBe(401);
+    expect((await missing.json()).error).toMatch(/Authorization: Bearer mf_/);
+    expect((await batch([call("x")], "Bearer mf_wrong")).status).toBe(401);
+  });
+
+  it("stores a batch and answers per event; a repeat is a duplicate", async () => {
+    const response = await batch([call("a"), { specversion: "1.0", id: "b" }, call("a")]);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      mode: "batch",
+      stored: 1,
+      duplicates: 1,
+      invalid: 1,
+      results: [
+        { index: 0, status: "stored" },
+        { index: 1, status: "invalid", error: "Not a CloudEvent: missing source, type" },
+        { index: 2, status: "duplicate" },
+      ],
+    });
+  });
+
+  it("accepts binary mode and structured mode, and refuses a single invalid event with 400", async () => {
+    const binary = await post('{"tenantId":"acme","calls":2}', { "content-type": "application/json", "x-api-key": key, "ce-specversion": "1.0", "ce-id": "bin-1", "ce-source": "/gw", "ce-type": "com.meterflow.api.call" });
+    expect(await binary.json()).toMatchObject({ mode: "binary", stored: 1 });
+    const invalid = await post(JSON.stringify({ specversion: "0.3", id: "s", source: "/gw", type: "t" }), { "content-type": "application/cloudevents+json", authorization: `Bearer ${key}` });
+    expect(invalid.status).toBe(400);
+  });
+
+  it("answers malformed JSON with 400, unknown media types with 415, and oversized bodies or batches with 413", async () => {
+    expect((await post("{ not json", { "content-type": "application/cloudevents+json", authorization: `Bearer ${key}` })).status).toBe(400);
+    expect((await post("a,b", { "content-type": "text/csv", authorization: `Bearer ${key}` })).status).toBe(415);
+    expect((await post("x".repeat(5000), { "content-type": "application/cloudevents+json", authorization: `Bearer ${key}` })).status).toBe(413);
+    const tooMany = await batch([1, 2, 3, 4, 5, 6].map((n) => call(`many-${n}`)));
+    expect(tooMany.status).toBe(413);
+    expect((await tooMany.json()).error).toMatch(/batch of 6 events exceeds the limit of 5/);
+  });
+
+  it("rate-limits per key with 429 and Retry-After", async () => {
+    const responses = [];
+    for (let i = 0; i < 4; i += 1) responses.push(await batch([1, 2, 3].map((n) => call(`rl-${i}-${n}`))));
+    const limited = responses.find((response) => response.status === 429);
+    expect(limited).toBeDefined();
+    expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,27 @@
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "../../lib/trpc";
+
+/** Where a newcomer finds the API key and a first request that sends a CloudEvent. */
+export function SendEventsCard() {
+  const trpc = useTRPC();
+  const keys = useQuery(trpc.runtime.apiKeys.queryOptions());
+  const stats = useQuery(trpc.runtime.stats.queryOptions(undefined, { refetchInterval: 5_000 }));
+  const key = keys.data?.find((candidate) => candidate.key && !candidate.revoked)?.key;
+  const origin = window.location.origin;
+  const curl = `curl -X POST ${origin}/v1/events \\
+  -H 'Authorization: Bearer ${key ?? "<your API key>"}' \\
+  -H 'Content-Type: application/cloudevents+json' \\
+  -d '{"specversion":"1.0","id":"evt-1","source":"/my-app","type":"com.meterflow.api.call","time":"${new Date().toISOString().slice(0, 19)}Z","subject":"acme","data":{"tenantId":"acme","productCode":"api-calls","calls":1200}}'`;
+  return (
+    <section className="send-events" aria-label="Send events">
+      <h2>Send events</h2>
+      <p className="small">
+        Your API key: <code data-testid="api-key">{key ?? (keys.isPending ? "…" : "none: create one")}</code>
+      </p>
+      <pre className="curl">{curl}</pre>
+      <p className="muted small" role="status">
+        Events stored so far: {stats.data?.rawEvents ?? "…"}
+      </p>
+    </section>
+  );
+}
