@@ -30,7 +30,7 @@ describe("POST /v1/events", () => {
   it("refuses requests without a valid key, naming what to send", async () => {
     const missing = await post(JSON.stringify(call("x")), { "content-type": "application/cloudevents+json" });
     expect(missing.status).toBe(401);
-    expect((await missing.json()).error).toMatch(/Authorization: Bearer mf_/);
+    expect(((await missing.json()) as { error: string }).error).toMatch(/Authorization: Bearer mf_/);
     expect((await batch([call("x")], "Bearer mf_wrong")).status).toBe(401);
   });
 
@@ -63,7 +63,7 @@ describe("POST /v1/events", () => {
     expect((await post("x".repeat(5000), { "content-type": "application/cloudevents+json", authorization: `Bearer ${key}` })).status).toBe(413);
     const tooMany = await batch([1, 2, 3, 4, 5, 6].map((n) => call(`many-${n}`)));
     expect(tooMany.status).toBe(413);
-    expect((await tooMany.json()).error).toMatch(/batch of 6 events exceeds the limit of 5/);
+    expect(((await tooMany.json()) as { error: string }).error).toMatch(/batch of 6 events exceeds the limit of 5/);
   });
 
   it("rate-limits per key with 429 and Retry-After", async () => {
