@@ -75,6 +75,14 @@ const retryPolicy = z.object({
   initialDelayMs: z.number().int().min(10).default(500),
 });
 
+/** Where an expression sits in a node's config, for checks that compile them (the API, the editor). */
+export interface ExpressionField {
+  path: (string | number)[];
+  source: string;
+}
+
+const at = (path: (string | number)[], source: string | undefined): ExpressionField[] => (source === undefined ? [] : [{ path, source }]);
+
 /** Per node type: its typed config, its ports, and a config a new node starts with. */
 const nodeTypeSpecs = {
   "source.events": {
@@ -89,6 +97,7 @@ const nodeTypeSpecs = {
     inputs: () => [],
     outputs: () => [{ name: "out", carries: "event", description: "Every accepted event" }],
     defaultConfig: () => ({ eventTypes: ["com.example.usage"], sources: [], transport: "http" }),
+    expressions: () => [],
   },
   validate: {
     label: "Validate",
@@ -101,6 +110,7 @@ const nodeTypeSpecs = {
       { name: "invalid", carries: "exception", description: "invalid_event exceptions with the schema error path" },
     ],
     defaultConfig: () => ({ schema: "usage.event@1" }),
+    expressions: () => [],
   },
   dedupe: {
     label: "Dedupe",
@@ -113,6 +123,7 @@ const nodeTypeSpecs = {
       { name: "duplicate", carries: "duplicate", description: "Repeats, recorded as duplicates" },
     ],
     defaultConfig: () => ({ key: 'source & "/" & id', window: { amount: 7, unit: "day" } }),
+    expressions: (config: { key: string }) => at(["key"], config.key),
   },
   enrich: {
     label: "Enrich",
@@ -127,6 +138,7 @@ const nodeTypeSpecs = {
     defaultConfig: () => ({
       lookups: [{ as: "account", table: "account", key: "data.tenantId", onMiss: "unmatched_account" }],
     }),
+    expressions: (config: { lookups: { key: string }[] }) => config.lookups.flatMap((lookup, i) => at(["lookups", i, "key"], lookup.key)),
   },
   map: {
     label: "Map",
@@ -139,6 +151,7 @@ const nodeTypeSpecs = {
     inputs: () => [{ name: "in", accepts: ["event", "record", "summary", "rated"], description: "Items to map" }],
     outputs: () => [{ name: "out", carries: "record", description: "Canonical objects of the target type" }],
     defaultConfig: () => ({ target: "UsageRecord@1", fields: [{ target: "tenantId", expression: "data.tenantId" }] }),
+    expressions: (config: { fields: { expression: string }[] }) => config.fields.flatMap((field, i) => at(["fields", i, "expression"], field.expression)),
   },
   route: {
     label: "Route / Filter",
@@ -155,6 +168,7 @@ const nodeTypeSpecs = {
       return names.map((name) => ({ name, carries: "record", description: `Items routed to "${name}"` }));
     },
     defaultConfig: () => ({ cases: [{ output: "matched", condition: "true" }], defaultOutput: "default", firstMatchOnly: true }),
+    expressions: (config: { cases: { condition: string }[] }) => config.cases.flatMap((entry, i) => at(["cases", i, "condition"], entry.condition)),
   },
   mask: {
     label: "Mask",
@@ -169,6 +183,7 @@ const nodeTypeSpecs = {
     inputs: () => [{ name: "in", accepts: ["event", "record"], description: "Items to mask" }],
     outputs: () => [{ name: "out", carries: "record", description: "Masked items" }],
     defaultConfig: () => ({ fields: [{ path: "data.userEmail", action: "hash" }] }),
+    expressions: () => [],
   },
   aggregate: {
     label: "Aggregate",
@@ -195,6 +210,7 @@ const nodeTypeSpecs = {
       grace: { amount: 1, unit: "hour" },
       lateEvents: "exception",
     }),
+    expressions: (config: { groupBy: { expression: string }[]; eventTime: string; measures: { expression?: string }[] }) => [...config.groupBy.flatMap((group, i) => at(["groupBy", i, "expression"], group.expression)), ...at(["eventTime"], config.eventTime), ...config.measures.flatMap((measure, i) => at(["measures", i, "expression"], measure.expression))],
   },
   rate: {
     label: "Rate",
@@ -216,6 +232,7 @@ const nodeTypeSpecs = {
       { name: "gap", carries: "exception", description: "pricing_gap exceptions" },
     ],
     defaultConfig: () => ({ priceList: "standard", quantity: "quantity", tiers: [], currency: "EUR", scale: 2, rounding: "half-even" }),
+    expressions: (config: { region?: string; quantity: string; includedUnits?: string }) => [...at(["region"], config.region), ...at(["quantity"], config.quantity), ...at(["includedUnits"], config.includedUnits)],
   },
   approval: {
     label: "Approval gate",
@@ -231,6 +248,7 @@ const nodeTypeSpecs = {
       { name: "rejected", carries: "exception", description: "approval_rejected exceptions" },
     ],
     defaultConfig: () => ({ holdWhen: 'amount.value > 1000', approverRole: "finance" }),
+    expressions: (config: { holdWhen: string }) => at(["holdWhen"], config.holdWhen),
   },
   post: {
     label: "Post",
@@ -250,6 +268,7 @@ const nodeTypeSpecs = {
       { name: "failed", carries: "exception", description: "erp_failure exceptions" },
     ],
     defaultConfig: () => ({ endpoint: "erp-sandbox@1", operation: "createInvoice", request: "$", batch: { maxLines: 100 }, retry: { maxAttempts: 8, initialDelayMs: 500 } }),
+    expressions: (config: { request: string; idempotencyKey?: string }) => [...at(["request"], config.request), ...at(["idempotencyKey"], config.idempotencyKey)],
   },
   notify: {
     label: "Notify",
@@ -267,6 +286,7 @@ const nodeTypeSpecs = {
       { name: "failed", carries: "exception", description: "Delivery failures" },
     ],
     defaultConfig: () => ({ endpoint: "webhook@1", operation: "send", request: "$" }),
+    expressions: (config: { request: string; idempotencyKey?: string }) => [...at(["request"], config.request), ...at(["idempotencyKey"], config.idempotencyKey)],
   },
   exception: {
     label: "Exception",
@@ -276,6 +296,7 @@ const nodeTypeSpecs = {
     inputs: () => [{ name: "in", accepts: [...portKinds], description: "Items to turn into exceptions" }],
     outputs: () => [],
     defaultConfig: () => ({ kind: "routing", reason: '"Routed to exceptions"' }),
+    expressions: (config: { reason: string }) => at(["reason"], config.reason),
   },
 } satisfies Record<NodeType, NodeTypeSpecShape>;
 
@@ -289,6 +310,8 @@ interface NodeTypeSpecShape {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   outputs: (config: any) => OutputPort[];
   defaultConfig: () => Record<string, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  expressions: (config: any) => ExpressionField[];
 }
 
 export type NodeConfig<T extends NodeType> = z.infer<(typeof nodeTypeSpecs)[T]["config"]>;
@@ -302,6 +325,7 @@ export interface NodeTypeSpec<T extends NodeType = NodeType> {
   inputs: (config: NodeConfig<T>) => InputPort[];
   outputs: (config: NodeConfig<T>) => OutputPort[];
   defaultConfig: () => NodeConfig<T>;
+  expressions: (config: NodeConfig<T>) => ExpressionField[];
 }
 
 export function isNodeType(value: unknown): value is NodeType {

@@ -16,6 +16,7 @@ export const problemCodes = [
   "undeclared_reference",
   "no_source",
   "unconnected_input",
+  "invalid_expression",
 ] as const;
 export type ProblemCode = (typeof problemCodes)[number];
 

@@ -53,6 +53,16 @@ describe.each(databaseCases())("flows, versions and templates API on $name", ({ 
     expect(await api.caller.flows.list()).toEqual(before);
   });
 
+  it("refuses a draft whose expression does not parse, pointing at the field", async () => {
+    const doc = exampleFlow();
+    (doc.nodes[2]!.config as { fields: { target: string; expression: string }[] }).fields[0]!.expression = "data.(tenantId";
+    const error = await failure(api.caller.flows.create({ document: doc as unknown as Record<string, unknown> }));
+    expect(error.code).toBe("BAD_REQUEST");
+    expect((error.cause as InvalidFlowError).problems).toEqual([
+      expect.objectContaining({ code: "invalid_expression", path: "$.nodes[2].config.fields[0].expression", nodeId: "map", message: expect.stringContaining('Expression "data.(tenantId" does not parse') }),
+    ]);
+  });
+
   it("saves drafts and answers a stale save with CONFLICT", async () => {
     const flow = await api.caller.flows.create({ document: exampleFlow() as unknown as Record<string, unknown> });
     const moved = structuredClone(flow.draft);
