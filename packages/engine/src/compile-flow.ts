@@ -4,7 +4,7 @@ import { eventKey, type CloudEvent, type Effects, type EngineContext, type Item,
 import type { NodeProcessor, PortOutputs, PrepareEnv } from "./node-implementation";
 import { measureValue } from "./nodes/aggregate";
 import { nodeImplementations } from "./nodes/index";
-import { windowOf } from "./time-windows";
+import { durationMs, windowOf } from "./time-windows";
 
 export class FlowCompileError extends Error {
   constructor(readonly problems: Problem[]) {
@@ -114,7 +114,7 @@ export function compileFlow(input: unknown): FlowPlan {
           effects.exceptions.push({ kind: "invalid_event", reason: problem, nodeId: "ingestion", itemId: key, events: [key], payload: raw });
           return;
         }
-        const item: Item = { id: key, value: event, events: [key], correlationId: correlationIdOf(event, key) };
+        const item: Item = { id: key, value: event, events: [key], correlationId: traceIdOf(event) ?? key };
         for (const id of sources) {
           const source = planned.get(id)!.node;
           if (source.type === "source.events" && source.config.eventTypes.includes(event.type) && (source.config.sources.length === 0 || source.config.sources.includes(event.source))) {
@@ -145,7 +145,7 @@ export function compileFlow(input: unknown): FlowPlan {
         const { node, targets } = planned.get(id)!;
         if (node.type !== "aggregate") continue;
         const watermark = options.watermark ?? context.windows.watermark(id);
-        const graceMs = node.config.grace.amount * { second: 1e3, minute: 6e4, hour: 3.6e6, day: 8.64e7 }[node.config.grace.unit];
+        const graceMs = durationMs(node.config.grace);
         const closing = context.windows
           .list(id)
           .filter((window) => options.all || (watermark !== undefined && Date.parse(window.end) + graceMs <= Date.parse(watermark)))
@@ -202,10 +202,10 @@ function nonEmpty(value: unknown): boolean {
   return typeof value === "string" && value.length > 0;
 }
 
-/** The W3C trace id when the event carries a traceparent, else the event's own key. */
-function correlationIdOf(event: CloudEvent, key: string): string {
-  const traceparent = typeof event.traceparent === "string" ? event.traceparent.split("-") : [];
-  return traceparent.length === 4 && traceparent[1] ? traceparent[1] : key;
+/** The W3C trace id of an event's `traceparent`, when it carries one: the correlation id across systems. */
+export function traceIdOf(event: Record<string, unknown>): string | undefined {
+  const parts = typeof event.traceparent === "string" ? event.traceparent.split("-") : [];
+  return parts.length === 4 && parts[1] ? parts[1] : undefined;
 }
 
 function topologicalOrder(document: FlowDocument): string[] {

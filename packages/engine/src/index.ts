@@ -1,3 +1,3 @@
-export { compileFlow, ConservationError, envelopeProblem, FlowCompileError, type FlowPlan } from "./compile-flow";
+export { compileFlow, ConservationError, envelopeProblem, FlowCompileError, traceIdOf, type FlowPlan } from "./compile-flow";
 export * from "./engine-types";
 export { memoryContext, type ReferenceData } from "./memory-context";

@@ -2,6 +2,7 @@ import jsonata from "jsonata";
 import { compileAst, NeedsReferenceEvaluator, NO_BINDINGS, UnsupportedConstruct, type Evaluator, type Frame, type Runtime } from "./compile-ast";
 import { decimalFunctions } from "./decimal-functions";
 import { ExpressionError, fromReferenceError } from "./expression-error";
+import { visitNodes } from "./analysis/resolve-paths";
 import type { AstNode } from "./jsonata-ast";
 import { outerWrapper } from "./sequence";
 
@@ -148,10 +149,11 @@ function referenceEvaluator(source: string, reference: jsonata.Expression, maxDe
   };
 }
 
-function usesVariables(node: unknown): boolean {
-  if (node === null || typeof node !== "object") return false;
-  if (Array.isArray(node)) return node.some(usesVariables);
-  const typed = node as AstNode;
-  if (typed.type === "bind" || typed.type === "block" || typed.type === "lambda") return true;
-  return Object.values(typed).some(usesVariables);
+/** Whether evaluation needs a variable frame (blocks, bindings, lambdas). */
+function usesVariables(ast: AstNode): boolean {
+  let found = false;
+  visitNodes(ast, (node) => {
+    if (node.type === "bind" || node.type === "block" || node.type === "lambda") found = true;
+  });
+  return found;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { storeRawEvents, type Database, type NewRawEvent } from "@meterflow/db";
-import { envelopeProblem } from "@meterflow/engine";
+import { envelopeProblem, traceIdOf } from "@meterflow/engine";
 
 export type IngestResult = { index: number; id?: string; source?: string; status: "stored" | "duplicate" } | { index: number; id?: string; source?: string; status: "invalid"; error: string };
 
@@ -36,7 +36,7 @@ export async function ingestEvents(db: Database, workspaceId: string, events: re
       subject: typeof event.subject === "string" ? event.subject : null,
       time: typeof event.time === "string" ? new Date(event.time) : null,
       partitionKey: partitionKeyOf(event),
-      correlationId: correlationIdOf(event),
+      correlationId: traceIdOf(event) ?? randomUUID(),
       envelope: event,
     });
     rowIndex.push(index);
@@ -59,11 +59,6 @@ function partitionKeyOf(event: Record<string, unknown>): string {
   if (typeof event.subject === "string" && event.subject) return event.subject;
   const tenant = (event.data as { tenantId?: unknown } | undefined)?.tenantId;
   return typeof tenant === "string" && tenant ? tenant : (event.source as string);
-}
-
-function correlationIdOf(event: Record<string, unknown>): string {
-  const parts = typeof event.traceparent === "string" ? event.traceparent.split("-") : [];
-  return parts.length === 4 && parts[1] ? parts[1] : randomUUID();
 }
 
 function identityOf(raw: unknown): { id?: string; source?: string } {

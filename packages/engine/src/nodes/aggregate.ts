@@ -1,4 +1,5 @@
 import Decimal from "decimal.js";
+import { isDecimalLike } from "../decimal-values";
 import { eventIdentity, type Item, type WindowState } from "../engine-types";
 import { exceptionItem, type NodeImplementation } from "../node-implementation";
 import { durationMs, windowFinder } from "../time-windows";
@@ -56,7 +57,7 @@ export const aggregate: NodeImplementation<"aggregate"> = {
           for (let i = 0; i < measures.length; i += 1) {
             const measure = measures[i]!;
             const value = measure.compiled ? measure.compiled.evaluate(item.value) : undefined;
-            if ((measure.op === "sum" || ((measure.op === "max" || measure.op === "min") && value != null)) && !isNumeric(value)) {
+            if ((measure.op === "sum" || ((measure.op === "max" || measure.op === "min") && value != null)) && !isDecimalLike(value)) {
               throw new Error(`cannot ${measure.op} ${JSON.stringify(value)}, not a number`);
             }
             values[i] = value;
@@ -125,10 +126,6 @@ function closeBatch(window: OpenWindow): WindowState {
     lastEventTime: new Date(window.lastMs).toISOString(),
     digest: window.digest.toString(16).padStart(8, "0"),
   };
-}
-
-function isNumeric(value: unknown): value is number | string {
-  return (typeof value === "number" && Number.isFinite(value)) || (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value));
 }
 
 function toExact(value: number | string): number | Decimal {

@@ -1,4 +1,5 @@
 import Decimal from "decimal.js";
+import { isDecimalLike } from "../decimal-values";
 import type { PriceList } from "../engine-types";
 import { evaluateOn, exceptionItem, type NodeImplementation } from "../node-implementation";
 
@@ -33,7 +34,7 @@ export const rate: NodeImplementation<"rate"> = {
         }
         const counted = evaluateOn(quantity, value);
         const included = includedUnits ? evaluateOn(includedUnits, value) : { ok: true as const, value: priceList.includedUnits };
-        if (!counted.ok || !included.ok || !isDecimal(counted.value) || !isDecimal(included.value ?? "0")) {
+        if (!counted.ok || !included.ok || !isDecimalLike(counted.value) || !isDecimalLike(included.value ?? "0")) {
           gap.push(exceptionItem(item, "pricing_gap", `Quantity or included units is not a number (${node.config.quantity} = ${JSON.stringify(counted.ok ? counted.value : counted.reason)})`));
           continue;
         }
@@ -63,10 +64,6 @@ export const rate: NodeImplementation<"rate"> = {
     };
   },
 };
-
-function isDecimal(value: unknown): boolean {
-  return (typeof value === "number" && Number.isFinite(value)) || (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value));
-}
 
 /** Each tier prices the units between the previous tier's upper bound and its own. */
 function graduated(billable: Decimal, tiers: PriceList["tiers"]): { amount: Decimal; topUnitPrice: Decimal } {
