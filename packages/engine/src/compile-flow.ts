@@ -60,8 +60,7 @@ export function compileFlow(input: unknown): FlowPlan {
   const order = topologicalOrder(document);
   const sources = order.filter((id) => planned.get(id)!.node.type === "source.events");
 
-  const execute = (seed: Map<string, Item[]>, context: EngineContext, effects: Effects, options: RunOptions, accounted: Set<string>) => {
-    const inputs = seed;
+  const execute = (inputs: Map<string, Item[]>, context: EngineContext, effects: Effects, options: RunOptions, accounted: Set<string>) => {
     const samples = options.traceSamples ?? 20;
     for (const id of order) {
       const items = inputs.get(id);
@@ -100,7 +99,6 @@ export function compileFlow(input: unknown): FlowPlan {
       const accounted = new Set<string>();
       const keys: string[] = [];
       const seed = new Map<string, Item[]>(sources.map((id) => [id, []]));
-      const acceptedBySource = new Set<string>();
       const usedKeys = new Set<string>();
       batch.forEach((raw, index) => {
         const problem = envelopeProblem(raw);
@@ -115,19 +113,22 @@ export function compileFlow(input: unknown): FlowPlan {
           return;
         }
         const item: Item = { id: key, value: event, events: [key], correlationId: traceIdOf(event) ?? key };
+        let accepted = false;
         for (const id of sources) {
           const source = planned.get(id)!.node;
           if (source.type === "source.events" && source.config.eventTypes.includes(event.type) && (source.config.sources.length === 0 || source.config.sources.includes(event.source))) {
             seed.get(id)!.push(item);
-            acceptedBySource.add(key);
+            accepted = true;
           }
         }
-        if (!acceptedBySource.has(key)) {
+        if (!accepted) {
           effects.exceptions.push({ kind: "routing", reason: `No source node of this flow accepts type "${event.type}" from "${event.source}"`, nodeId: "ingestion", itemId: key, events: [key], payload: event });
         }
       });
       execute(seed, context, effects, options, accounted);
-      for (const list of [effects.records, effects.postings, effects.approvals]) for (const entry of list) entry.events.forEach((key) => accounted.add(key));
+      // A validated record counts even when nothing downstream consumes it; other consumers
+      // (aggregates, held approvals, postings) account for their items through their ports.
+      for (const record of effects.records) record.events.forEach((key) => accounted.add(key));
       const failed = new Set(effects.exceptions.flatMap((exception) => exception.events));
       const duplicated = new Set(effects.duplicates.flatMap((duplicate) => duplicate.events));
       for (const key of keys) {

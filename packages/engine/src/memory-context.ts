@@ -10,24 +10,22 @@ export interface ReferenceData {
 /** An in-memory context: for tests, the designer's test runs and benchmarks. */
 export function memoryContext(reference: ReferenceData = {}): EngineContext & { snapshot(): unknown } {
   const seen = new Map<string, Map<string, number>>();
-  const seenBy = (nodeId: string) => {
-    let keys = seen.get(nodeId);
-    if (!keys) seen.set(nodeId, (keys = new Map()));
-    return keys;
-  };
   const windows = new Map<string, Map<string, WindowState>>();
   const watermarks = new Map<string, string>();
   const tables = { account: reference.accounts ?? {}, product: reference.products ?? {}, contract: reference.contracts ?? {}, priceList: {} } as const;
-  const windowsOf = (nodeId: string) => {
-    if (!windows.has(nodeId)) windows.set(nodeId, new Map());
-    return windows.get(nodeId)!;
-  };
+  const seenBy = (nodeId: string) => perNode(seen, nodeId);
+  const windowsOf = (nodeId: string) => perNode(windows, nodeId);
+  // Effective dates compare as instants: "…00Z" and "…00.000Z" are the same moment.
+  const priceLists = (reference.priceLists ?? []).map((list) => ({ list, fromMs: Date.parse(list.effectiveFrom), toMs: list.effectiveTo ? Date.parse(list.effectiveTo) : Number.POSITIVE_INFINITY }));
   return {
     lookup: (table, key) => (Object.hasOwn(tables[table], key) ? (tables[table] as Record<string, Record<string, unknown>>)[key] : undefined),
-    priceList: (name, region, at) =>
-      (reference.priceLists ?? [])
-        .filter((list) => list.name === name && (region === undefined || list.region === region) && list.effectiveFrom <= at && (!list.effectiveTo || at < list.effectiveTo))
-        .sort((a, b) => b.version - a.version)[0],
+    priceList: (name, region, at) => {
+      const atMs = Date.parse(at);
+      return priceLists
+        .filter(({ list, fromMs, toMs }) => list.name === name && (region === undefined || list.region === region) && fromMs <= atMs && atMs < toMs)
+        .map(({ list }) => list)
+        .sort((a, b) => b.version - a.version)[0];
+    },
     dedupe: {
       seen: (nodeId, key, atMs) => {
         const expiresAt = seenBy(nodeId).get(key);
@@ -48,4 +46,10 @@ export function memoryContext(reference: ReferenceData = {}): EngineContext & { 
       watermarks: Object.fromEntries([...watermarks].sort()),
     }),
   };
+}
+
+function perNode<V>(byNode: Map<string, Map<string, V>>, nodeId: string): Map<string, V> {
+  let entries = byNode.get(nodeId);
+  if (!entries) byNode.set(nodeId, (entries = new Map()));
+  return entries;
 }

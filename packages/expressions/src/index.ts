@@ -4,3 +4,4 @@ export type { AstNode } from "./jsonata-ast";
 export { check, type ExpressionProblem } from "./analysis/check-expression";
 export { fieldLineage, type FieldLineage, type LineageKind } from "./analysis/field-lineage";
 export { inputPaths } from "./analysis/input-paths";
+export { toBoolean } from "./value-semantics";

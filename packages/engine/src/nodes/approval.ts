@@ -1,5 +1,5 @@
-import { evaluateOn, exceptionItem, type NodeImplementation } from "../node-implementation";
-import { toTruthy } from "../truthiness";
+import { toBoolean } from "@meterflow/expressions";
+import { exceptionItem, type NodeImplementation } from "../node-implementation";
 
 /** Holds items matching `holdWhen` as approval requests; the rest pass as approved. */
 export const approval: NodeImplementation<"approval"> = {
@@ -10,10 +10,14 @@ export const approval: NodeImplementation<"approval"> = {
       const rejected = [];
       const held = [];
       for (const item of items) {
-        const verdict = evaluateOn(holdWhen, item.value);
-        if (!verdict.ok) {
-          rejected.push(exceptionItem(item, "approval_rejected", `Cannot decide whether to hold: ${verdict.reason}`));
-        } else if (toTruthy(verdict.value)) {
+        let hold: boolean;
+        try {
+          hold = toBoolean(holdWhen.evaluate(item.value)) ?? false;
+        } catch (error) {
+          rejected.push(exceptionItem(item, "approval_rejected", `Cannot decide whether to hold: ${(error as Error).message}`));
+          continue;
+        }
+        if (hold) {
           run.effects.approvals.push({ nodeId: node.id, itemId: item.id, approverRole: node.config.approverRole, payload: item.value, events: item.events });
           held.push(item);
         } else {

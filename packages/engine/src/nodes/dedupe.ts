@@ -1,4 +1,4 @@
-import { evaluateOn, exceptionItem, type NodeImplementation } from "../node-implementation";
+import { exceptionItem, type NodeImplementation } from "../node-implementation";
 import { durationMs, eventTimeMs } from "../time-windows";
 
 /** Drops repeats of a key within a window; repeats leave on the duplicate port, never silently. */
@@ -9,13 +9,21 @@ export const dedupe: NodeImplementation<"dedupe"> = {
     return (items, run) => {
       const unique = [];
       const duplicate = [];
+      // Not a port of the node: the runner records these as exceptions.
+      const invalid = [];
       for (const item of items) {
-        const evaluated = evaluateOn(key, item.value);
-        if (!evaluated.ok || evaluated.value === undefined) {
-          unique.push(exceptionItem(item, "invalid_event", evaluated.ok ? `Dedupe key ${node.config.key} is empty for this event` : evaluated.reason));
+        let value: unknown;
+        try {
+          value = key.evaluate(item.value);
+        } catch (error) {
+          invalid.push(exceptionItem(item, "invalid_event", (error as Error).message));
           continue;
         }
-        const dedupeKey = typeof evaluated.value === "string" ? evaluated.value : JSON.stringify(evaluated.value);
+        if (value === undefined) {
+          invalid.push(exceptionItem(item, "invalid_event", `Dedupe key ${node.config.key} is empty for this event`));
+          continue;
+        }
+        const dedupeKey = typeof value === "string" ? value : JSON.stringify(value);
         const at = eventTimeMs(item.value);
         if (run.context.dedupe.seen(node.id, dedupeKey, at)) {
           duplicate.push(item);
@@ -25,8 +33,7 @@ export const dedupe: NodeImplementation<"dedupe"> = {
           unique.push(item);
         }
       }
-      // A key that cannot be evaluated is an exception, routed with the exceptions of this node's input.
-      return { unique: unique.filter((item) => !item.exception), duplicate, invalid: unique.filter((item) => item.exception) };
+      return { unique, duplicate, invalid };
     };
   },
 };

@@ -187,3 +187,11 @@ describe("Approval gate", () => {
     expect(effects.outcomes.map((entry) => entry.outcome)).toEqual(["validated", "validated"]);
   });
 });
+
+describe("memoryContext price lists", () => {
+  it("treats a list effective exactly at the window start as effective, whatever the timestamp's format", () => {
+    const context = memoryContext({ priceLists: [{ name: "p", version: 1, region: "global", currency: "EUR", includedUnits: "0", tiers: [], effectiveFrom: "2026-11-01T00:00:00Z", effectiveTo: "2026-12-01T00:00:00Z" }] });
+    expect(context.priceList("p", undefined, "2026-11-01T00:00:00.000Z")?.version).toBe(1);
+    expect(context.priceList("p", undefined, "2026-12-01T00:00:00.000Z")).toBeUndefined();
+  });
+});

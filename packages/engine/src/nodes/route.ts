@@ -1,5 +1,5 @@
-import { evaluateOn, exceptionItem, type NodeImplementation, type PortOutputs } from "../node-implementation";
-import { toTruthy } from "../truthiness";
+import { toBoolean } from "@meterflow/expressions";
+import { exceptionItem, type NodeImplementation, type PortOutputs } from "../node-implementation";
 
 /** Sends each item to the outputs whose condition holds (the first, or all), else to the default output. */
 export const route: NodeImplementation<"route"> = {
@@ -11,13 +11,15 @@ export const route: NodeImplementation<"route"> = {
       for (const item of items) {
         let matched = false;
         for (const entry of cases) {
-          const verdict = evaluateOn(entry.condition, item.value);
-          if (!verdict.ok) {
-            send("__failed", exceptionItem(item, "routing", verdict.reason));
+          let holds: boolean;
+          try {
+            holds = toBoolean(entry.condition.evaluate(item.value)) ?? false;
+          } catch (error) {
+            send("__failed", exceptionItem(item, "routing", (error as Error).message));
             matched = true;
             break;
           }
-          if (toTruthy(verdict.value)) {
+          if (holds) {
             send(entry.output, item);
             matched = true;
             if (node.config.firstMatchOnly) break;
