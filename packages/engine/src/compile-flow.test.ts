@@ -93,4 +93,18 @@ describe("the metered-api-billing template, end to end", () => {
   it("refuses an invalid document with its problems", () => {
     expect(() => compileFlow({ apiVersion: "meterflow.dev/flow/v1" })).toThrow(FlowCompileError);
   });
+
+  it("refuses a document whose expression does not parse, naming the field", () => {
+    const document = meteredApiBillingTemplate() as { nodes: { id: string; config: { key?: string } }[] };
+    document.nodes.find((node) => node.id === "dedupe")!.config.key = "source & (";
+    const failure = (() => {
+      try {
+        compileFlow(document);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(failure).toBeInstanceOf(FlowCompileError);
+    expect((failure as FlowCompileError).problems).toEqual([expect.objectContaining({ code: "invalid_expression", path: "$.nodes[2].config.key" })]);
+  });
 });

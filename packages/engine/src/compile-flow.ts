@@ -1,4 +1,4 @@
-import { compile, type CompiledExpression } from "@meterflow/expressions";
+import { compile, syntaxProblem, type CompiledExpression } from "@meterflow/expressions";
 import { contentHash, nodeTypeSpec, validateFlow, type FlowDocument, type FlowNode, type OutputPort, type Problem } from "@meterflow/flow-spec";
 import { eventKey, type CloudEvent, type Effects, type EngineContext, type Item, type NodeTrace, type RunOptions, type WindowState } from "./engine-types";
 import type { NodeProcessor, PortOutputs, PrepareEnv } from "./node-implementation";
@@ -32,7 +32,7 @@ interface PlannedNode {
 }
 
 export function compileFlow(input: unknown): FlowPlan {
-  const validated = validateFlow(input);
+  const validated = validateFlow(input, { checkExpression: syntaxProblem });
   if (!validated.ok) throw new FlowCompileError(validated.problems);
   const document = validated.document;
   const hash = contentHash(document);

@@ -87,6 +87,16 @@ export function compile(source: string, options: CompileOptions = {}): CompiledE
   };
 }
 
+/** Why a source does not parse, or undefined when it does: for validators that report, not throw. */
+export function syntaxProblem(source: string): string | undefined {
+  try {
+    jsonata(source);
+    return undefined;
+  } catch (error) {
+    return fromReferenceError(error).locate(source).message;
+  }
+}
+
 /** Per-evaluation state; the clock and the deadline are read only when something needs them. */
 class EvaluationRuntime implements Runtime {
   root: unknown = undefined;

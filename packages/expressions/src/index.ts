@@ -1,4 +1,4 @@
-export { compile, type CompiledExpression, type CompileOptions } from "./compile-expression";
+export { compile, syntaxProblem, type CompiledExpression, type CompileOptions } from "./compile-expression";
 export { ExpressionError } from "./expression-error";
 export type { AstNode } from "./jsonata-ast";
 export { check, type ExpressionProblem } from "./analysis/check-expression";

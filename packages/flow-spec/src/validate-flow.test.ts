@@ -88,6 +88,17 @@ describe("validateFlow", () => {
     expect(result.problems).toEqual([expect.objectContaining({ code: "unknown_reference", path: "$.references.eventSchemas[0]" })]);
   });
 
+  it("reports expressions the given checker refuses, at each field's path", () => {
+    const doc = exampleFlow();
+    (node(doc, "map").config as { fields: { expression: string }[] }).fields[0]!.expression = "BROKEN";
+    const result = validateFlow(doc, { checkExpression: (source) => (source === "BROKEN" ? "unexpected token" : undefined) });
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([
+      expect.objectContaining({ code: "invalid_expression", path: "$.nodes[2].config.fields[0].expression", nodeId: "map", message: 'Expression "BROKEN" does not parse: unexpected token' }),
+    ]);
+    expect(validateFlow(doc).ok).toBe(true);
+  });
+
   it("derives a route node's outputs from its cases", () => {
     const doc = exampleFlow();
     doc.nodes.push({ id: "route", type: "route", position: { x: 0, y: 0 }, config: { cases: [{ output: "eu", condition: 'data.region = "eu"' }] } });

@@ -8,6 +8,8 @@ export type ReferenceKind = "eventSchema" | "canonicalType" | "endpoint";
 export interface ValidateOptions {
   /** Says whether a referenced schema, canonical type or endpoint exists; unknown ones become problems. */
   referenceExists?: (kind: ReferenceKind, ref: string) => boolean;
+  /** Says why an expression does not parse (undefined when it does); problems land at the field's path. */
+  checkExpression?: (source: string) => string | undefined;
 }
 
 export type ValidationResult =
@@ -96,6 +98,18 @@ export function validateFlow(input: unknown, options: ValidateOptions = {}): Val
           inputs = spec.inputs(parsed.data as never);
           outputs = spec.outputs(parsed.data as never);
           portsKnown = true;
+          for (const field of options.checkExpression ? spec.expressions(parsed.data as never) : []) {
+            const failure = options.checkExpression!(field.source);
+            if (failure) {
+              problems.push({
+                path: jsonPath([...path, "config", ...field.path]),
+                code: "invalid_expression",
+                severity: "error",
+                message: `Expression ${JSON.stringify(field.source)} does not parse: ${failure}`,
+                ...(id ? { nodeId: id } : {}),
+              });
+            }
+          }
         } else {
           for (const issue of parsed.error.issues) {
             const missing = issue.code === "invalid_type" && valueAt(node.config, issue.path) === undefined;

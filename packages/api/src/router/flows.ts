@@ -1,7 +1,6 @@
 import { createFlow, getFlow, listFlows, saveDraft } from "@meterflow/db";
 import { z } from "zod";
-import { checkFlow } from "../flow-validation";
-import { validateFlow } from "@meterflow/flow-spec";
+import { checkFlow, flowProblems } from "../flow-validation";
 import { testRunFlow } from "../test-run";
 import { router, workspaceProcedure } from "../trpc";
 
@@ -28,7 +27,7 @@ export const flowsRouter = router({
 
   get: workspaceProcedure.input(z.object({ id: flowId })).query(async ({ ctx, input }) => {
     const flow = await getFlow(ctx.db, ctx.workspaceId, input.id);
-    return { ...flow, problems: validateFlow(flow.draft).problems };
+    return { ...flow, problems: flowProblems(flow.draft).problems };
   }),
 
   create: workspaceProcedure.input(z.object({ document: flowDocumentInput })).mutation(async ({ ctx, input }) => {
