@@ -34,10 +34,6 @@ export const eventSchemas: ReadonlyMap<string, JsonSchema> = byTitle([apiCallEve
 
 export const envelopeSchemas: ReadonlyMap<string, JsonSchema> = byTitle([{ ...cloudEventSchema, title: "CloudEvent@1" }]);
 
-export function canonicalTypeSchema(ref: string): JsonSchema | undefined {
-  return canonicalTypes.get(ref);
-}
-
 export function eventSchema(ref: string): JsonSchema | undefined {
   return eventSchemas.get(ref);
 }

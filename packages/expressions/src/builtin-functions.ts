@@ -1,7 +1,7 @@
 import { decimalFunctions } from "./decimal-functions";
 import { ExpressionError } from "./expression-error";
 import { isSequence, sequence } from "./sequence";
-import { codePoints, deepEqual, isNumeric, isSimpleString, toBoolean, toJsonataString } from "./value-semantics";
+import { codePoints, deepEqual, isSimpleString, toBoolean, toJsonataString } from "./value-semantics";
 
 /** A function value at runtime: a compiled lambda, or a builtin passed around as `$name`. */
 export interface FunctionValue {
@@ -439,4 +439,3 @@ export function lookup(input: unknown, key: string): unknown {
   return undefined;
 }
 
-export { isNumeric };

@@ -336,5 +336,3 @@ export function nodeTypeSpec<T extends NodeType>(type: T): NodeTypeSpec<T> {
   const spec = nodeTypeSpecs[type];
   return { type, ...spec } as unknown as NodeTypeSpec<T>;
 }
-
-export const nodeTypeRegistry: readonly NodeTypeSpec[] = nodeTypes.map((type) => nodeTypeSpec(type) as unknown as NodeTypeSpec);

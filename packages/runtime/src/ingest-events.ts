@@ -46,12 +46,8 @@ export async function ingestEvents(db: Database, workspaceId: string, events: re
     const index = rowIndex[i]!;
     results[index] = { index, id: rows[i]!.eventId, source: rows[i]!.source, status: outcome.status };
   });
-  return {
-    results,
-    stored: results.filter((result) => result.status === "stored").length,
-    duplicates: results.filter((result) => result.status === "duplicate").length,
-    invalid: results.filter((result) => result.status === "invalid").length,
-  };
+  const duplicates = outcomes.filter((outcome) => outcome.status === "duplicate").length;
+  return { results, stored: outcomes.length - duplicates, duplicates, invalid: events.length - outcomes.length };
 }
 
 /** Processing is partitioned by tenant: the subject, else data.tenantId, else the source. */

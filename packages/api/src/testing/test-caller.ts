@@ -8,7 +8,7 @@ import { createCallerFactory } from "../trpc";
 
 const templatesFolder = fileURLToPath(new URL("../../../../templates", import.meta.url));
 export const repoTemplates = loadTemplateCatalog(templatesFolder);
-export const demoReferenceData = loadDemoReferenceData(templatesFolder)!;
+const demoReferenceData = loadDemoReferenceData(templatesFolder)!;
 const createCaller = createCallerFactory(appRouter);
 
 /** A caller on a seeded database, acting as `actor` (the local user unless told otherwise). */
