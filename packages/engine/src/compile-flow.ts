@@ -195,9 +195,19 @@ export function envelopeProblem(raw: unknown): string | undefined {
     return `Not a CloudEvent: missing ${missing.join(", ")}`;
   }
   if (event.specversion !== "1.0") return `Unsupported CloudEvents specversion ${JSON.stringify(event.specversion)}; expected "1.0"`;
-  if (event.time !== undefined && (typeof event.time !== "string" || Number.isNaN(Date.parse(event.time)))) return `time ${JSON.stringify(event.time)} is not an RFC 3339 timestamp`;
+  if (event.time !== undefined && (typeof event.time !== "string" || !RFC_3339.test(event.time) || Number.isNaN(Date.parse(event.time)))) {
+    return `time ${JSON.stringify(event.time)} is not an RFC 3339 timestamp`;
+  }
+  if (event.data !== undefined && event.data_base64 !== undefined) return "An event carries either data or data_base64, not both";
+  if (event.traceparent !== undefined && (typeof event.traceparent !== "string" || !TRACEPARENT.test(event.traceparent))) {
+    return `traceparent ${JSON.stringify(event.traceparent)} is not a W3C trace context (00-<32 hex>-<16 hex>-<2 hex>)`;
+  }
   return undefined;
 }
+
+// The same rules as the CloudEvent@1 schema in @meterflow/canonical (a test keeps them agreeing).
+const RFC_3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 function nonEmpty(value: unknown): boolean {
   return typeof value === "string" && value.length > 0;
