@@ -108,3 +108,39 @@ describe("the metered-api-billing template, end to end", () => {
     expect((failure as FlowCompileError).problems).toEqual([expect.objectContaining({ code: "invalid_expression", path: "$.nodes[2].config.key" })]);
   });
 });
+
+describe("resuming work where it stopped (the runtime's retries and approvals)", () => {
+  const plan = compileFlow(meteredApiBillingTemplate());
+
+  it("names the node that raised an exception, and a retry there after fixing reference data validates the event", () => {
+    const effects = plan.run([apiCall("e1", "t-9", 5, "2026-11-04T10:00:00Z")], memoryContext(billingReference));
+    const [exception] = effects.exceptions;
+    expect(exception).toMatchObject({ kind: "unmatched_account", nodeId: "exceptions", raisedBy: "enrich" });
+
+    const fixed = memoryContext({
+      accounts: { ...billingReference.accounts, "t-9": { tenantId: "t-9", erpAccountId: "ERP-9" } },
+      contracts: { ...billingReference.contracts, "t-9": { contractId: "c-9", tenantId: "t-9", priceList: "api-calls-standard" } },
+    });
+    const retried = plan.resume(exception!.raisedBy, [{ id: exception!.itemId, value: exception!.payload, events: exception!.events, correlationId: "c" }], fixed);
+    expect(retried.exceptions).toEqual([]);
+    expect(retried.records.map((record) => record.payload)).toEqual([expect.objectContaining({ tenantId: "t-9", erpAccount: "ERP-9" })]);
+    expect(retried.windowUpdates.map((window) => window.count)).toEqual([1]);
+  });
+
+  it("releases a held approval through the approved port to Post, with the same idempotency key as an unheld run", () => {
+    const context = memoryContext(billingReference);
+    plan.run([apiCall("e1", "t-1", 9_000_000, "2026-11-02T10:00:00Z")], context);
+    const closed = plan.closeWindows(context, { all: true });
+    expect(closed.postings).toEqual([]);
+    const [held] = closed.approvals;
+    expect(held).toMatchObject({ nodeId: "approval", approverRole: "finance" });
+
+    const released = plan.emit("approval", "approved", [{ id: held!.itemId, value: held!.payload, events: held!.events, correlationId: "c" }], context);
+    expect(released.postings).toHaveLength(1);
+    expect(released.postings[0]).toMatchObject({ endpoint: "erp-sandbox@1", operation: "createInvoice", parts: [{ itemId: held!.itemId, lines: 1 }] });
+    expect(() => plan.emit("approval", "nope", [], context)).toThrow(/no output port "nope"/);
+    expect(() => plan.resume("ghost", [], context)).toThrow(/no node "ghost"/);
+    expect(plan.accepts({ type: "com.meterflow.api.call", source: "/gateway" })).toBe(true);
+    expect(plan.accepts({ type: "com.other", source: "/gateway" })).toBe(false);
+  });
+});

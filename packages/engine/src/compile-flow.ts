@@ -22,6 +22,12 @@ export interface FlowPlan {
   run(batch: readonly unknown[], context: EngineContext, options?: RunOptions): Effects;
   /** Emits the aggregate windows closed at the watermark (or all, with `all`) through the nodes downstream. */
   closeWindows(context: EngineContext, options?: RunOptions & { watermark?: string; all?: boolean }): Effects;
+  /** Whether a source node of the flow takes this event. */
+  accepts(event: Pick<CloudEvent, "type" | "source">): boolean;
+  /** Runs items into a node and on downstream: retrying an exception where it was raised. */
+  resume(nodeId: string, items: Item[], context: EngineContext, options?: RunOptions): Effects;
+  /** Sends items out of a node's port and on downstream: releasing an approved item. */
+  emit(nodeId: string, port: string, items: Item[], context: EngineContext, options?: RunOptions): Effects;
 }
 
 interface PlannedNode {
@@ -59,6 +65,15 @@ export function compileFlow(input: unknown): FlowPlan {
   }
   const order = topologicalOrder(document);
   const sources = order.filter((id) => planned.get(id)!.node.type === "source.events");
+  const sourceAccepts = (id: string, event: Pick<CloudEvent, "type" | "source">) => {
+    const source = planned.get(id)!.node;
+    return source.type === "source.events" && source.config.eventTypes.includes(event.type) && (source.config.sources.length === 0 || source.config.sources.includes(event.source));
+  };
+  const plannedNode = (nodeId: string) => {
+    const found = planned.get(nodeId);
+    if (!found) throw new Error(`Flow ${hash} has no node "${nodeId}"`);
+    return found;
+  };
 
   const execute = (inputs: Map<string, Item[]>, context: EngineContext, effects: Effects, options: RunOptions, accounted: Set<string>) => {
     const samples = options.traceSamples ?? 20;
@@ -71,6 +86,8 @@ export function compileFlow(input: unknown): FlowPlan {
       for (const [port, out] of Object.entries(emitted)) {
         const declared = outputs.get(port);
         const next = declared ? targets.get(port) : undefined;
+        // The first node to put an item on a failure port is where a retry resumes.
+        for (const item of out) if (item.exception && item.exception.raisedBy === undefined) item.exception.raisedBy = id;
         if (next && next.length > 0) {
           for (const target of next) {
             if (!inputs.has(target.node)) inputs.set(target.node, []);
@@ -80,9 +97,9 @@ export function compileFlow(input: unknown): FlowPlan {
         }
         for (const item of out) {
           if (item.exception) {
-            effects.exceptions.push({ ...item.exception, nodeId: id, itemId: item.id, events: item.events, payload: item.value });
+            effects.exceptions.push({ kind: item.exception.kind, reason: item.exception.reason, nodeId: id, raisedBy: item.exception.raisedBy ?? id, itemId: item.id, events: item.events, payload: item.value });
           } else if (node.type === "route") {
-            effects.exceptions.push({ kind: "routing", reason: `Route "${id}" sent it to output "${port}", which is not connected`, nodeId: id, itemId: item.id, events: item.events, payload: item.value });
+            effects.exceptions.push({ kind: "routing", reason: `Route "${id}" sent it to output "${port}", which is not connected`, nodeId: id, raisedBy: id, itemId: item.id, events: item.events, payload: item.value });
           } else {
             item.events.forEach((key) => accounted.add(key));
           }
@@ -109,20 +126,19 @@ export function compileFlow(input: unknown): FlowPlan {
         usedKeys.add(key);
         keys.push(key);
         if (problem) {
-          effects.exceptions.push({ kind: "invalid_event", reason: problem, nodeId: "ingestion", itemId: key, events: [key], payload: raw });
+          effects.exceptions.push({ kind: "invalid_event", reason: problem, nodeId: "ingestion", raisedBy: "ingestion", itemId: key, events: [key], payload: raw });
           return;
         }
         const item: Item = { id: key, value: event, events: [key], correlationId: traceIdOf(event) ?? key };
         let accepted = false;
         for (const id of sources) {
-          const source = planned.get(id)!.node;
-          if (source.type === "source.events" && source.config.eventTypes.includes(event.type) && (source.config.sources.length === 0 || source.config.sources.includes(event.source))) {
+          if (sourceAccepts(id, event)) {
             seed.get(id)!.push(item);
             accepted = true;
           }
         }
         if (!accepted) {
-          effects.exceptions.push({ kind: "routing", reason: `No source node of this flow accepts type "${event.type}" from "${event.source}"`, nodeId: "ingestion", itemId: key, events: [key], payload: event });
+          effects.exceptions.push({ kind: "routing", reason: `No source node of this flow accepts type "${event.type}" from "${event.source}"`, nodeId: "ingestion", raisedBy: "ingestion", itemId: key, events: [key], payload: event });
         }
       });
       execute(seed, context, effects, options, accounted);
@@ -158,6 +174,22 @@ export function compileFlow(input: unknown): FlowPlan {
         }
         for (const target of targets.get("out") ?? []) seed.set(target.node, [...(seed.get(target.node) ?? []), ...items]);
       }
+      execute(seed, context, effects, options, new Set());
+      return effects;
+    },
+    accepts: (event) => sources.some((id) => sourceAccepts(id, event)),
+    resume(nodeId, items, context, options = {}) {
+      plannedNode(nodeId);
+      const effects = emptyEffects(hash, options);
+      execute(new Map([[nodeId, items]]), context, effects, options, new Set());
+      return effects;
+    },
+    emit(nodeId, port, items, context, options = {}) {
+      const { outputs, targets } = plannedNode(nodeId);
+      if (!outputs.has(port)) throw new Error(`Node "${nodeId}" has no output port "${port}"`);
+      const effects = emptyEffects(hash, options);
+      const seed = new Map<string, Item[]>();
+      for (const target of targets.get(port) ?? []) seed.set(target.node, [...(seed.get(target.node) ?? []), ...items]);
       execute(seed, context, effects, options, new Set());
       return effects;
     },

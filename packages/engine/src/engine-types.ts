@@ -31,7 +31,7 @@ export interface Item {
   events: string[];
   correlationId: string;
   /** Set on items travelling an exception port. */
-  exception?: { kind: ExceptionKind; reason: string };
+  exception?: { kind: ExceptionKind; reason: string; raisedBy?: string };
 }
 
 export type EventOutcome = "validated" | "duplicate" | "exception";
@@ -39,7 +39,10 @@ export type EventOutcome = "validated" | "duplicate" | "exception";
 export interface ExceptionEffect {
   kind: ExceptionKind;
   reason: string;
+  /** The node that recorded it (an Exception node, or the node whose port was not connected). */
   nodeId: string;
+  /** The node that found the problem: a retry resumes there with the payload. */
+  raisedBy: string;
   itemId: string;
   events: string[];
   payload: unknown;
@@ -86,6 +89,8 @@ export interface PostingIntent {
   idempotencyKey: string;
   request: unknown;
   itemId: string;
+  /** The items merged into this request, in order, and how many request lines each contributed. */
+  parts: { itemId: string; lines: number }[];
   events: string[];
   correlationId: string;
 }

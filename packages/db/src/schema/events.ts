@@ -18,6 +18,9 @@ export const eventsRaw = pgTable(
     correlationId: text("correlation_id").notNull(),
     envelope: jsonb("envelope").$type<Record<string, unknown>>().notNull(),
     status: text("status").$type<EventStatus>().notNull().default("pending"),
+    /** How processing ended: validated, duplicate or exception (worst across deployments). */
+    outcome: text("outcome").$type<"validated" | "duplicate" | "exception">(),
+    processedAt: timestamp("processed_at", { withTimezone: true }),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

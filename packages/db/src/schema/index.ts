@@ -5,3 +5,4 @@ export * from "./outputs";
 export * from "./reference-data";
 export * from "./workspaces";
 export * from "./api-keys";
+export * from "./runtime";

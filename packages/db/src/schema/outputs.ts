@@ -10,6 +10,9 @@ export const usageRecords = pgTable(
     workspaceId: text("workspace_id").notNull(),
     flowVersionId: uuid("flow_version_id").notNull().references(() => flowVersions.id),
     nodeId: text("node_id").notNull(),
+    /** The engine's id for the record (node + event): a re-run of the same version cannot add it twice. */
+    recordKey: text("record_key").notNull(),
+    eventSeq: bigint("event_seq", { mode: "number" }),
     tenantId: text("tenant_id").notNull(),
     contractId: text("contract_id"),
     productCode: text("product_code"),
@@ -20,7 +23,10 @@ export const usageRecords = pgTable(
     payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [index("usage_records_tenant_period_idx").on(table.workspaceId, table.tenantId, table.metric, table.ratingPeriod)],
+  (table) => [
+    index("usage_records_tenant_period_idx").on(table.workspaceId, table.tenantId, table.metric, table.ratingPeriod),
+    uniqueIndex("usage_records_record_unique").on(table.flowVersionId, table.recordKey),
+  ],
 );
 
 /** One vocabulary of exception kinds: the flow-spec's, which Exception nodes are typed by. */
@@ -44,8 +50,14 @@ export const exceptions = pgTable(
     reason: text("reason").notNull(),
     status: text("status").$type<ExceptionStatus>().notNull().default("open"),
     flowVersionId: uuid("flow_version_id").references(() => flowVersions.id),
+    deploymentId: uuid("deployment_id"),
     nodeId: text("node_id"),
+    /** Where a retry resumes (the node that found the problem) with the payload as its input. */
+    raisedBy: text("raised_by"),
+    itemId: text("item_id"),
     eventSeq: bigint("event_seq", { mode: "number" }),
+    eventKeys: jsonb("event_keys").$type<string[]>().notNull().default([]),
+    postingId: uuid("posting_id"),
     correlationId: text("correlation_id"),
     payload: jsonb("payload").$type<unknown>().notNull(),
     history: jsonb("history").$type<ExceptionHistoryEntry[]>().notNull().default([]),
@@ -54,6 +66,14 @@ export const exceptions = pgTable(
   },
   (table) => [index("exceptions_open_idx").on(table.workspaceId, table.status, table.kind)],
 );
+
+export interface PostingAttempt {
+  at: string;
+  request: { method: string; url: string; headers: Record<string, string>; body: unknown };
+  response?: { status: number; headers: Record<string, string>; body: unknown };
+  error?: string;
+  durationMs: number;
+}
 
 export const postingStatuses = ["pending", "held", "delivering", "posted", "failed"] as const;
 export type PostingStatus = (typeof postingStatuses)[number];
@@ -65,7 +85,9 @@ export const postings = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     workspaceId: text("workspace_id").notNull(),
     flowVersionId: uuid("flow_version_id").notNull().references(() => flowVersions.id),
+    deploymentId: uuid("deployment_id"),
     nodeId: text("node_id").notNull(),
+    kind: text("kind").$type<"post" | "notify">().notNull().default("post"),
     endpoint: text("endpoint").notNull(),
     operation: text("operation").notNull(),
     idempotencyKey: text("idempotency_key").notNull(),
@@ -73,8 +95,12 @@ export const postings = pgTable(
     status: text("status").$type<PostingStatus>().notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    maxAttempts: integer("max_attempts").notNull().default(8),
     erpDocumentId: text("erp_document_id"),
     lastResponse: jsonb("last_response").$type<unknown>(),
+    lastError: text("last_error"),
+    /** Every attempt's request and response, for audit. */
+    attemptLog: jsonb("attempt_log").$type<PostingAttempt[]>().notNull().default([]),
     correlationId: text("correlation_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -85,7 +111,10 @@ export const postings = pgTable(
   ],
 );
 
-/** One link per (output <- input): traces every ERP line back to events and the flow version that made it. */
+/**
+ * One link per output and batch: the inputs it was made from (event keys "source#id", or item ids
+ * of upstream outputs), the node and the flow version, so every ERP line traces back to events.
+ */
 export const lineage = pgTable(
   "lineage",
   {
@@ -93,15 +122,12 @@ export const lineage = pgTable(
     workspaceId: text("workspace_id").notNull(),
     outputType: text("output_type").notNull(),
     outputId: text("output_id").notNull(),
-    inputType: text("input_type").notNull(),
-    inputId: text("input_id").notNull(),
+    inputType: text("input_type").$type<"events" | "items">().notNull(),
+    inputIds: jsonb("input_ids").$type<string[]>().notNull(),
     flowVersionId: uuid("flow_version_id").references(() => flowVersions.id),
     nodeId: text("node_id").notNull(),
     pricingRuleVersion: text("pricing_rule_version"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [
-    index("lineage_output_idx").on(table.outputType, table.outputId),
-    index("lineage_input_idx").on(table.inputType, table.inputId),
-  ],
+  (table) => [index("lineage_output_idx").on(table.workspaceId, table.outputId), index("lineage_inputs_idx").using("gin", table.inputIds)],
 );

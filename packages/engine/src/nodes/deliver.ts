@@ -41,8 +41,9 @@ export function prepareDelivery(kind: "post" | "notify", nodeId: string, config:
       const idempotencyKey = group.length === 1 ? first.key : contentHash(group.map((entry) => entry.key)).slice(7, 71);
       const request = group.length === 1 ? first.request : { ...(first.request as object), lines: group.flatMap((entry) => (entry.request as { lines: unknown[] }).lines) };
       const itemIds = group.map((entry) => entry.item.id);
+      const parts = group.map((entry) => ({ itemId: entry.item.id, lines: linesOf(entry.request) }));
       const events = group.flatMap((entry) => entry.item.events);
-      const intent: PostingIntent = { nodeId, kind, endpoint: config.endpoint, operation: config.operation, idempotencyKey, request, itemId: itemIds.join(","), events, correlationId: first.item.correlationId };
+      const intent: PostingIntent = { nodeId, kind, endpoint: config.endpoint, operation: config.operation, idempotencyKey, request, itemId: itemIds.join(","), parts, events, correlationId: first.item.correlationId };
       run.effects.postings.push(intent);
       run.effects.lineage.push({ outputId: `posting:${idempotencyKey}`, inputIds: itemIds, nodeId, flowVersionHash: env.flowVersionHash });
       done.push({ ...first.item, id: `posting:${idempotencyKey}`, value: intent, events });
@@ -79,4 +80,9 @@ function batches<T extends { request: unknown }>(entries: T[], maxLines: number)
     }
   }
   return order;
+}
+
+function linesOf(request: unknown): number {
+  const lines = (request as { lines?: unknown } | null)?.lines;
+  return Array.isArray(lines) ? lines.length : 1;
 }
