@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const eventStatuses = ["pending", "processed"] as const;
@@ -26,5 +27,6 @@ export const eventsRaw = pgTable(
   (table) => [
     uniqueIndex("events_raw_source_id_unique").on(table.workspaceId, table.source, table.eventId),
     index("events_raw_pending_idx").on(table.status, table.partitionKey, table.seq),
+    index("events_raw_pending_seq_idx").on(table.seq).where(sql`status = 'pending'`),
   ],
 );

@@ -51,8 +51,8 @@ export const aggregate: NodeImplementation<"aggregate"> = {
           for (let g = 0; g < groupBy.length; g += 1) {
             const value = groupBy[g]!.expression.evaluate(item.value) ?? null;
             groupValues[g] = value;
-            // Strings are tagged so "1" and 1 group apart.
-            key += `${typeof value === "string" ? `s${value}` : JSON.stringify(value)}\u0000`;
+            // Strings are tagged so "1" and 1 group apart; the separator is one PostgreSQL text can store.
+            key += `${typeof value === "string" ? `s${value}` : JSON.stringify(value)}\u001f`;
           }
           for (let i = 0; i < measures.length; i += 1) {
             const measure = measures[i]!;

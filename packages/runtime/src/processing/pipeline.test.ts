@@ -1,0 +1,73 @@
+import { eq } from "drizzle-orm";
+import { eventsRaw, exceptions, postings, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { databaseCases } from "@meterflow/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingestEvents } from "../ingest-events";
+import { createDispatcher, erpSandboxEndpoint } from "../outbox/dispatch-postings";
+import { apiCall, deployedBillingFlow, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
+import { closeDueWindows } from "./close-windows";
+import { processNextBatch } from "./process-events";
+
+describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  beforeAll(async () => {
+    handle = await open();
+    sandbox = await startSandbox();
+    await deployedBillingFlow(handle.db);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await handle?.close();
+  });
+
+  const drain = async (now: Date) => {
+    let batches = 0;
+    while (await processNextBatch(handle.db, { batchSize: 3, now: () => now })) batches += 1;
+    return batches;
+  };
+
+  it("takes shuffled events and repeats to usage records, closes October and posts one invoice per customer to the cent", async () => {
+    const events = [
+      apiCall("a3", "acme", 50_000, "2026-10-30T08:00:00Z"),
+      apiCall("a1", "acme", 400_000, "2026-10-02T10:00:00Z"),
+      apiCall("g1", "globex", 50_000, "2026-10-12T10:00:00Z"),
+      apiCall("a2", "acme", 600_000, "2026-10-20T10:00:00Z"),
+      apiCall("a1", "acme", 400_000, "2026-10-02T10:00:00Z"),
+      apiCall("x1", "umbrella", 7, "2026-10-05T10:00:00Z"),
+    ];
+    const ingested = await ingestEvents(handle.db, WORKSPACE, events);
+    expect(ingested).toMatchObject({ stored: 5, duplicates: 1 });
+    expect(await drain(new Date("2026-10-31T00:00:00Z"))).toBeGreaterThanOrEqual(3);
+
+    const raw = await handle.db.select({ id: eventsRaw.eventId, status: eventsRaw.status, outcome: eventsRaw.outcome }).from(eventsRaw).orderBy(eventsRaw.eventId);
+    expect(raw.map((row) => `${row.id}:${row.status}:${row.outcome}`)).toEqual(["a1:processed:validated", "a2:processed:validated", "a3:processed:validated", "g1:processed:validated", "x1:processed:exception"]);
+    const records = await handle.db.select().from(usageRecords).orderBy(usageRecords.eventSeq);
+    expect(records.map((record) => `${record.tenantId} ${record.quantity} ${record.ratingPeriod}`).sort()).toEqual(["acme 400000 2026-10", "acme 50000 2026-10", "acme 600000 2026-10", "globex 50000 2026-10"]);
+    const [unmatched] = await handle.db.select().from(exceptions);
+    expect(unmatched).toMatchObject({ kind: "unmatched_account", raisedBy: "enrich", status: "open" });
+
+    // Nothing closes before the grace period ends (1 Nov 02:00).
+    expect((await closeDueWindows(handle.db, { now: new Date("2026-11-01T01:59:00Z") })).windows).toBe(0);
+    const closed = await closeDueWindows(handle.db, { now: new Date("2026-11-01T02:00:00Z") });
+    expect(closed).toMatchObject({ windows: 2, postings: 2 });
+    const summaries = await handle.db.select().from(usageSummaries).orderBy(usageSummaries.tenantId);
+    expect(summaries.map((summary) => `${summary.tenantId} ${summary.quantity} ${summary.eventCount} ${summary.ratingPeriod} ${summary.lineCount}`)).toEqual(["acme 1050000 3 2026-10 1", "globex 50000 1 2026-10 1"]);
+
+    const dispatcher = createDispatcher(handle.db, { endpoints: { "erp-sandbox@1": erpSandboxEndpoint(sandbox.baseUrl) } });
+    const dispatched = await dispatcher.tick();
+    if (dispatched.posted !== 2) console.log(dispatched, await handle.db.select().from(postings));
+    expect(dispatched).toMatchObject({ claimed: 2, posted: 2 });
+    const invoices = sandbox.store.invoices.map((invoice) => `${invoice.customer} ${invoice.total} ${invoice.lines.map((line) => `${line.quantity}@${line.amount}`).join(",")}`).sort();
+    expect(invoices).toEqual(["ERP-1001 950.00 950000@950.00", "ERP-1002 0.00 0@0.00"]);
+    const posted = await handle.db.select().from(postings);
+    expect(posted.every((posting) => posting.status === "posted" && posting.erpDocumentId?.startsWith("INV-") && posting.attemptLog.length === 1)).toBe(true);
+
+    // A late October event is an exception; nothing reopens the closed window.
+    await ingestEvents(handle.db, WORKSPACE, [apiCall("a4", "acme", 5, "2026-10-31T23:00:00Z")]);
+    await drain(new Date("2026-11-01T03:00:00Z"));
+    const late = await handle.db.select().from(exceptions).where(eq(exceptions.kind, "late_event"));
+    expect(late).toHaveLength(1);
+    expect((await closeDueWindows(handle.db, { now: new Date("2026-11-02T00:00:00Z") })).windows).toBe(0);
+  });
+});

@@ -1,0 +1,80 @@
+import { memoryContext, type EngineContext, type ReferenceData, type WindowState } from "@meterflow/engine";
+
+/** The state of one deployment and partition, as loaded from the database before a run. */
+export interface LoadedState {
+  windows: Map<string, Map<string, WindowState>>;
+  watermarks: Map<string, string>;
+  /** Dedupe keys known to be seen (key -> expiry ms), per node; others are asked about and recorded. */
+  seen: Map<string, Map<string, number>>;
+}
+
+/** What a run changed, to be written back in the same transaction as its effects. */
+export interface StateChanges {
+  windows: Map<string, Map<string, WindowState | null>>;
+  watermarks: Map<string, string>;
+  remembered: { nodeId: string; key: string; expiresAtMs: number }[];
+  /** Dedupe keys the run asked about that were not loaded: unknown until checked against the database. */
+  asked: Map<string, Set<string>>;
+}
+
+export function emptyState(): LoadedState {
+  return { windows: new Map(), watermarks: new Map(), seen: new Map() };
+}
+
+/**
+ * An engine context over loaded state: reference data and price lists from memory, windows and
+ * watermarks from the loaded rows, and every write recorded so the runtime can persist exactly
+ * what changed. `ignoreStoredDedupe` lets a retried item pass a Dedupe node its first attempt marked.
+ */
+export function runtimeContext(reference: ReferenceData, state: LoadedState, options: { ignoreStoredDedupe?: boolean } = {}): EngineContext & { changes: StateChanges } {
+  const base = memoryContext(reference);
+  const changes: StateChanges = { windows: new Map(), watermarks: new Map(), remembered: [], asked: new Map() };
+  const inBatch = new Map<string, Map<string, number>>();
+  const nodeMap = <V>(byNode: Map<string, Map<string, V>>, nodeId: string) => {
+    let map = byNode.get(nodeId);
+    if (!map) byNode.set(nodeId, (map = new Map()));
+    return map;
+  };
+  const currentWindows = (nodeId: string) => {
+    const merged = new Map(state.windows.get(nodeId) ?? []);
+    for (const [key, window] of changes.windows.get(nodeId) ?? []) {
+      if (window) merged.set(key, window);
+      else merged.delete(key);
+    }
+    return merged;
+  };
+  return {
+    lookup: base.lookup,
+    priceList: base.priceList,
+    dedupe: {
+      seen(nodeId, key, atMs) {
+        const batchExpiry = inBatch.get(nodeId)?.get(key);
+        if (batchExpiry !== undefined) return atMs < batchExpiry;
+        if (options.ignoreStoredDedupe) return false;
+        const storedExpiry = state.seen.get(nodeId)?.get(key);
+        if (storedExpiry !== undefined) return atMs < storedExpiry;
+        let asked = changes.asked.get(nodeId);
+        if (!asked) changes.asked.set(nodeId, (asked = new Set()));
+        asked.add(key);
+        return false;
+      },
+      remember(nodeId, key, expiresAtMs) {
+        nodeMap(inBatch, nodeId).set(key, expiresAtMs);
+        changes.remembered.push({ nodeId, key, expiresAtMs });
+      },
+    },
+    windows: {
+      get: (nodeId, key) => {
+        const changed = changes.windows.get(nodeId);
+        if (changed?.has(key)) return changed.get(key) ?? undefined;
+        return state.windows.get(nodeId)?.get(key);
+      },
+      set: (nodeId, window) => void nodeMap(changes.windows, nodeId).set(window.key, window),
+      delete: (nodeId, key) => void nodeMap(changes.windows, nodeId).set(key, null),
+      list: (nodeId) => [...currentWindows(nodeId).values()],
+      watermark: (nodeId) => changes.watermarks.get(nodeId) ?? state.watermarks.get(nodeId),
+      setWatermark: (nodeId, at) => void changes.watermarks.set(nodeId, at),
+    },
+    changes,
+  };
+}

@@ -1,0 +1,313 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import {
+  approvals,
+  canonicalObjects,
+  dedupeKeys,
+  exceptions,
+  lineage,
+  postings,
+  runtimeWatermarks,
+  runtimeWindows,
+  usageRecords,
+  usageSummaries,
+  type Database,
+} from "@meterflow/db";
+import { durationMs, windowOf, type Effects, type FlowPlan, type WindowState } from "@meterflow/engine";
+import { emptyState, type LoadedState, type StateChanges } from "./runtime-context";
+
+/** Where a run's effects belong: the deployment (or a backfill of a version) and the partition. */
+export interface RunTarget {
+  workspaceId: string;
+  flowVersionId: string;
+  /** Null for backfills, which keep no runtime state. */
+  deploymentId: string | null;
+  partitionKey: string;
+  plan: FlowPlan;
+}
+
+/** Serialises work on one partition across runtime processes, until the transaction ends. */
+export async function tryLockPartition(tx: Database, workspaceId: string, partitionKey: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ locked: sql<boolean>`pg_try_advisory_xact_lock(hashtextextended(${`${workspaceId}/${partitionKey}`}, 7243))` })
+    .from(sql`(select 1) as one`);
+  return row?.locked === true;
+}
+
+export async function loadState(tx: Database, deploymentId: string, partitionKey: string): Promise<LoadedState> {
+  const state = emptyState();
+  const [windowRows, watermarkRows] = await Promise.all([
+    tx.select().from(runtimeWindows).where(and(eq(runtimeWindows.deploymentId, deploymentId), eq(runtimeWindows.partitionKey, partitionKey))),
+    tx.select().from(runtimeWatermarks).where(and(eq(runtimeWatermarks.deploymentId, deploymentId), eq(runtimeWatermarks.partitionKey, partitionKey))),
+  ]);
+  for (const row of windowRows) {
+    let byKey = state.windows.get(row.nodeId);
+    if (!byKey) state.windows.set(row.nodeId, (byKey = new Map()));
+    byKey.set(row.windowKey, row.state as unknown as WindowState);
+  }
+  for (const row of watermarkRows) state.watermarks.set(row.nodeId, new Date(row.watermark).toISOString());
+  return state;
+}
+
+/** The asked dedupe keys that a Dedupe node let through before and that have not expired. */
+export async function findSeenKeys(tx: Database, deploymentId: string, asked: StateChanges["asked"], nowMs: number): Promise<LoadedState["seen"]> {
+  const seen: LoadedState["seen"] = new Map();
+  for (const [nodeId, keys] of asked) {
+    if (keys.size === 0) continue;
+    const rows = await tx
+      .select({ key: dedupeKeys.key, expiresAtMs: dedupeKeys.expiresAtMs })
+      .from(dedupeKeys)
+      .where(and(eq(dedupeKeys.deploymentId, deploymentId), eq(dedupeKeys.nodeId, nodeId), inArray(dedupeKeys.key, [...keys]), sql`${dedupeKeys.expiresAtMs} > ${nowMs}`));
+    if (rows.length > 0) seen.set(nodeId, new Map(rows.map((row) => [row.key, row.expiresAtMs])));
+  }
+  return seen;
+}
+
+/** Writes the state a run changed: windows (deleted when closed), watermarks and dedupe keys. */
+export async function persistState(tx: Database, target: RunTarget, changes: StateChanges): Promise<void> {
+  const deploymentId = target.deploymentId;
+  if (!deploymentId) return;
+  for (const [nodeId, byKey] of changes.windows) {
+    const graceMs = graceOf(target.plan, nodeId);
+    const removed = [...byKey].filter(([, window]) => window === null).map(([key]) => key);
+    const kept = [...byKey].flatMap(([, window]) => (window ? [window] : []));
+    if (removed.length > 0) {
+      await tx.delete(runtimeWindows).where(and(eq(runtimeWindows.deploymentId, deploymentId), eq(runtimeWindows.nodeId, nodeId), inArray(runtimeWindows.windowKey, removed)));
+    }
+    if (kept.length > 0) {
+      await tx
+        .insert(runtimeWindows)
+        .values(
+          kept.map((window) => ({
+            deploymentId,
+            nodeId,
+            windowKey: window.key,
+            partitionKey: target.partitionKey,
+            closesAt: new Date(Date.parse(window.end) + graceMs),
+            state: window as unknown as Record<string, unknown>,
+          })),
+        )
+        .onConflictDoUpdate({ target: [runtimeWindows.deploymentId, runtimeWindows.nodeId, runtimeWindows.windowKey], set: { state: sql`excluded.state`, closesAt: sql`excluded.closes_at` } });
+    }
+  }
+  if (changes.watermarks.size > 0) {
+    await tx
+      .insert(runtimeWatermarks)
+      .values([...changes.watermarks].map(([nodeId, watermark]) => ({ deploymentId, nodeId, partitionKey: target.partitionKey, watermark })))
+      .onConflictDoUpdate({
+        target: [runtimeWatermarks.deploymentId, runtimeWatermarks.nodeId, runtimeWatermarks.partitionKey],
+        set: { watermark: sql`greatest(${runtimeWatermarks.watermark}, excluded.watermark)` },
+      });
+  }
+  if (changes.remembered.length > 0) {
+    const latest = new Map<string, (typeof changes.remembered)[number]>();
+    for (const entry of changes.remembered) latest.set(`${entry.nodeId}\u0000${entry.key}`, entry);
+    await tx
+      .insert(dedupeKeys)
+      .values([...latest.values()].map((entry) => ({ deploymentId, ...entry })))
+      .onConflictDoUpdate({ target: [dedupeKeys.deploymentId, dedupeKeys.nodeId, dedupeKeys.key], set: { expiresAtMs: sql`greatest(${dedupeKeys.expiresAtMs}, excluded.expires_at_ms)` } });
+  }
+}
+
+/**
+ * Writes a run's effects: usage records and other canonical objects, closed windows, posting
+ * intents (the outbox), approval requests, exceptions and lineage. Unique keys make every insert
+ * idempotent, so a backfill of the same version adds nothing twice.
+ */
+export async function persistEffects(tx: Database, target: RunTarget, effects: Effects, eventSeqs: ReadonlyMap<string, number>): Promise<{ exceptionIds: string[] }> {
+  const { workspaceId, flowVersionId, deploymentId } = target;
+  const seqOf = (events: string[]) => (events[0] === undefined ? null : (eventSeqs.get(events[0]) ?? null));
+  const nodes = new Map(target.plan.document.nodes.map((node) => [node.id, node]));
+
+  const usage = effects.records.filter((record) => record.type.startsWith("UsageRecord@"));
+  const others = effects.records.filter((record) => !record.type.startsWith("UsageRecord@"));
+  if (usage.length > 0) {
+    await tx
+      .insert(usageRecords)
+      .values(
+        usage.map((record) => {
+          const payload = record.payload as Record<string, unknown>;
+          const text = (name: string) => (typeof payload[name] === "string" ? (payload[name] as string) : null);
+          return {
+            workspaceId,
+            flowVersionId,
+            nodeId: record.nodeId,
+            recordKey: record.id,
+            eventSeq: seqOf(record.events),
+            tenantId: text("tenantId") ?? target.partitionKey,
+            contractId: text("contractId"),
+            productCode: text("productCode"),
+            metric: text("metric") ?? "unknown",
+            quantity: String(payload.quantity ?? "0"),
+            ratingPeriod: text("ratingPeriod") ?? "",
+            correlationId: record.correlationId,
+            payload,
+          };
+        }),
+      )
+      .onConflictDoNothing();
+  }
+  if (others.length > 0) {
+    await tx
+      .insert(canonicalObjects)
+      .values(others.map((record) => ({ workspaceId, flowVersionId, nodeId: record.nodeId, recordKey: record.id, type: record.type, payload: record.payload, correlationId: record.correlationId })))
+      .onConflictDoNothing();
+  }
+
+  if (effects.summaries.length > 0) {
+    await tx
+      .insert(usageSummaries)
+      .values(
+        effects.summaries.map(({ nodeId, window }) => {
+          const node = nodes.get(nodeId);
+          const period = node?.type === "aggregate" ? node.config.period : "month";
+          const quantity = window.measures.quantity;
+          return {
+            workspaceId,
+            deploymentId,
+            flowVersionId,
+            nodeId,
+            windowKey: window.key,
+            partitionKey: target.partitionKey,
+            tenantId: typeof window.group.tenantId === "string" ? window.group.tenantId : null,
+            metric: typeof window.group.metric === "string" ? window.group.metric : null,
+            ratingPeriod: windowOf(window.start, period).label,
+            windowStart: window.start,
+            windowEnd: window.end,
+            eventCount: window.count,
+            quantity: typeof quantity === "string" || typeof quantity === "number" ? String(quantity) : null,
+            measures: window.measures,
+          };
+        }),
+      )
+      .onConflictDoNothing();
+  }
+
+  if (effects.postings.length > 0) {
+    await tx
+      .insert(postings)
+      .values(
+        effects.postings.map((intent) => {
+          const node = nodes.get(intent.nodeId);
+          return {
+            workspaceId,
+            flowVersionId,
+            deploymentId,
+            nodeId: intent.nodeId,
+            kind: intent.kind,
+            endpoint: intent.endpoint,
+            operation: intent.operation,
+            idempotencyKey: intent.idempotencyKey,
+            request: intent.request,
+            maxAttempts: node?.type === "post" ? node.config.retry.maxAttempts : 8,
+            correlationId: intent.correlationId,
+          };
+        }),
+      )
+      .onConflictDoNothing();
+    await linkSummariesToPostings(tx, target, effects);
+  }
+
+  if (effects.approvals.length > 0) {
+    await tx
+      .insert(approvals)
+      .values(
+        effects.approvals.map((request) => ({
+          workspaceId,
+          deploymentId,
+          flowVersionId,
+          nodeId: request.nodeId,
+          itemId: request.itemId,
+          approverRole: request.approverRole,
+          payload: request.payload,
+          eventKeys: request.events,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+
+  let exceptionIds: string[] = [];
+  if (effects.exceptions.length > 0) {
+    const inserted = await tx
+      .insert(exceptions)
+      .values(
+        effects.exceptions.map((exception) => ({
+          workspaceId,
+          kind: exception.kind,
+          reason: exception.reason,
+          flowVersionId,
+          deploymentId,
+          nodeId: exception.nodeId,
+          raisedBy: exception.raisedBy,
+          itemId: exception.itemId,
+          eventSeq: seqOf(exception.events),
+          eventKeys: exception.events,
+          correlationId: exception.itemId,
+          payload: exception.payload ?? null,
+          history: [{ at: new Date().toISOString(), actor: "runtime", action: "raised", comment: exception.reason }],
+        })),
+      )
+      .returning({ id: exceptions.id });
+    exceptionIds = inserted.map((row) => row.id);
+  }
+
+  if (effects.lineage.length > 0) {
+    await tx.insert(lineage).values(
+      effects.lineage.map((link) => {
+        const type = nodes.get(link.nodeId)?.type;
+        return {
+          workspaceId,
+          outputType: type === "aggregate" ? "window" : type === "post" || type === "notify" ? "posting" : type === "rate" ? "rated" : (type ?? "output"),
+          outputId: link.outputId,
+          inputType: type === "aggregate" ? ("events" as const) : ("items" as const),
+          inputIds: link.inputIds,
+          flowVersionId,
+          nodeId: link.nodeId,
+          pricingRuleVersion: link.pricingRuleVersion ?? null,
+        };
+      }),
+    );
+  }
+  return { exceptionIds };
+}
+
+/**
+ * Records which posting lines carry each closed window: a posting's parts are items derived from
+ * summaries (rated, approved); lineage links lead back from each part to its window.
+ */
+async function linkSummariesToPostings(tx: Database, target: RunTarget, effects: Effects): Promise<void> {
+  const aggregates = target.plan.document.nodes.filter((node) => node.type === "aggregate").map((node) => node.id);
+  const windowOfItem = (id: string) => {
+    const nodeId = aggregates.find((candidate) => id.startsWith(`${candidate}:`));
+    return nodeId ? { nodeId, windowKey: id.slice(nodeId.length + 1) } : undefined;
+  };
+  const inputsOf = new Map(effects.lineage.map((link) => [link.outputId, link.inputIds]));
+  for (const intent of effects.postings) {
+    let offset = 0;
+    for (const part of intent.parts) {
+      let id = part.itemId;
+      for (let hops = 0; hops < 8 && !windowOfItem(id); hops += 1) {
+        const inputs = inputsOf.get(id) ?? (await storedInputs(tx, target.workspaceId, id));
+        if (!inputs || inputs.length !== 1) break;
+        id = inputs[0]!;
+      }
+      const window = windowOfItem(id);
+      if (window) {
+        await tx
+          .update(usageSummaries)
+          .set({ postingKey: intent.idempotencyKey, lineOffset: offset, lineCount: part.lines })
+          .where(and(eq(usageSummaries.flowVersionId, target.flowVersionId), eq(usageSummaries.nodeId, window.nodeId), eq(usageSummaries.windowKey, window.windowKey)));
+      }
+      offset += part.lines;
+    }
+  }
+}
+
+async function storedInputs(tx: Database, workspaceId: string, outputId: string): Promise<string[] | undefined> {
+  const [row] = await tx.select({ inputIds: lineage.inputIds }).from(lineage).where(and(eq(lineage.workspaceId, workspaceId), eq(lineage.outputId, outputId))).limit(1);
+  return row?.inputIds;
+}
+
+function graceOf(plan: FlowPlan, nodeId: string): number {
+  const node = plan.document.nodes.find((candidate) => candidate.id === nodeId);
+  return node?.type === "aggregate" ? durationMs(node.config.grace) : 0;
+}

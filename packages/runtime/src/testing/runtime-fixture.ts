@@ -1,0 +1,41 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createFlow, ensureWorkspace, publishVersion, seedReferenceData, type Database, type ReferenceDataSet } from "@meterflow/db";
+import { createSandboxHandler, SandboxStore } from "@meterflow/erp-sandbox";
+import template from "../../../../templates/metered-api-billing.json";
+import demoReference from "../../../../templates/reference-data/demo.json";
+import { deployVersion } from "../processing/deployments";
+
+export const WORKSPACE = "w-test";
+export const OPERATOR = "operator-1";
+
+/** A workspace with the demo reference data and the metered-api-billing template published and deployed. */
+export async function deployedBillingFlow(db: Database, document: unknown = template) {
+  await ensureWorkspace(db, { id: WORKSPACE, name: "Test" }, { id: OPERATOR, name: "Operator", email: "op@example.test", roles: ["engineer", "publisher", "operator"] });
+  await seedReferenceData(db, WORKSPACE, demoReference as ReferenceDataSet);
+  const flow = await createFlow(db, { workspaceId: WORKSPACE, document: structuredClone(document) as never, actor: OPERATOR });
+  const version = await publishVersion(db, { workspaceId: WORKSPACE, flowId: flow.id, actor: OPERATOR, changelog: "test" });
+  const deployment = await deployVersion(db, { workspaceId: WORKSPACE, versionId: version.id, actor: OPERATOR });
+  return { flow, version, deployment };
+}
+
+export function apiCall(id: string, tenantId: string, calls: number, time: string) {
+  return { specversion: "1.0", id, source: "/gateway", type: "com.meterflow.api.call", time, data: { tenantId, productCode: "api-calls", calls, region: "eu" } };
+}
+
+/** The ERP sandbox on a loopback port. */
+export async function startSandbox(): Promise<{ store: SandboxStore; baseUrl: string; close(): Promise<void> }> {
+  const store = new SandboxStore();
+  const handle = createSandboxHandler(store);
+  const server: Server = createServer((request, response) => void handle(request, response));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    store,
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
