@@ -5,6 +5,7 @@ CREATE TABLE "approvals" (
 	"flow_version_id" uuid NOT NULL,
 	"node_id" text NOT NULL,
 	"item_id" text NOT NULL,
+	"partition_key" text NOT NULL,
 	"approver_role" text NOT NULL,
 	"payload" jsonb NOT NULL,
 	"event_keys" jsonb DEFAULT '[]'::jsonb NOT NULL,
@@ -94,6 +95,7 @@ ALTER TABLE "events_raw" ADD COLUMN "processed_at" timestamp with time zone;--> 
 ALTER TABLE "exceptions" ADD COLUMN "deployment_id" uuid;--> statement-breakpoint
 ALTER TABLE "exceptions" ADD COLUMN "raised_by" text;--> statement-breakpoint
 ALTER TABLE "exceptions" ADD COLUMN "item_id" text;--> statement-breakpoint
+ALTER TABLE "exceptions" ADD COLUMN "partition_key" text;--> statement-breakpoint
 ALTER TABLE "exceptions" ADD COLUMN "event_keys" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "exceptions" ADD COLUMN "posting_id" uuid;--> statement-breakpoint
 ALTER TABLE "lineage" ADD COLUMN "input_ids" jsonb NOT NULL;--> statement-breakpoint
@@ -122,6 +124,7 @@ CREATE INDEX "runtime_windows_partition_idx" ON "runtime_windows" USING btree ("
 CREATE INDEX "runtime_windows_due_idx" ON "runtime_windows" USING btree ("closes_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "usage_summaries_window_unique" ON "usage_summaries" USING btree ("flow_version_id","node_id","window_key");--> statement-breakpoint
 CREATE INDEX "usage_summaries_tenant_idx" ON "usage_summaries" USING btree ("workspace_id","tenant_id","metric","rating_period");--> statement-breakpoint
+CREATE INDEX "events_raw_pending_seq_idx" ON "events_raw" USING btree ("seq") WHERE status = 'pending';--> statement-breakpoint
 CREATE INDEX "lineage_inputs_idx" ON "lineage" USING gin ("input_ids");--> statement-breakpoint
 CREATE UNIQUE INDEX "usage_records_record_unique" ON "usage_records" USING btree ("flow_version_id","record_key");--> statement-breakpoint
 CREATE INDEX "lineage_output_idx" ON "lineage" USING btree ("workspace_id","output_id");--> statement-breakpoint

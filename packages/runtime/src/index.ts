@@ -1,3 +1,12 @@
 export { ingestEvents, type IngestResult, type IngestSummary } from "./ingest-events";
 export { parseIngestRequest, type IngestMode, type ParsedIngestRequest } from "./parse-ingest-request";
 export { createRateLimiter } from "./rate-limiter";
+export { createDispatcher, erpSandboxEndpoint, type Endpoint, type EndpointRegistry } from "./outbox/dispatch-postings";
+export { closeDueWindows, listOpenWindows } from "./processing/close-windows";
+export { deployVersion, listDeployments, stopDeployment } from "./processing/deployments";
+export { processNextBatch } from "./processing/process-events";
+export { decideApproval, listApprovals } from "./operations/approvals";
+export { exceptionCounts, listExceptions, resolveExceptions, retryExceptions, RetryRefusedError } from "./operations/exceptions";
+export { erpSandboxLookup, reconcile, type ErpLookup } from "./operations/reconcile";
+export { replayEvents } from "./operations/replay";
+export { startRuntime } from "./runtime-service";

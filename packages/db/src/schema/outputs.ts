@@ -55,6 +55,7 @@ export const exceptions = pgTable(
     /** Where a retry resumes (the node that found the problem) with the payload as its input. */
     raisedBy: text("raised_by"),
     itemId: text("item_id"),
+    partitionKey: text("partition_key"),
     eventSeq: bigint("event_seq", { mode: "number" }),
     eventKeys: jsonb("event_keys").$type<string[]>().notNull().default([]),
     postingId: uuid("posting_id"),

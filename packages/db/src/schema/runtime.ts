@@ -125,6 +125,7 @@ export const approvals = pgTable(
     flowVersionId: uuid("flow_version_id").notNull().references(() => flowVersions.id),
     nodeId: text("node_id").notNull(),
     itemId: text("item_id").notNull(),
+    partitionKey: text("partition_key").notNull(),
     approverRole: text("approver_role").notNull(),
     payload: jsonb("payload").$type<unknown>().notNull(),
     eventKeys: jsonb("event_keys").$type<string[]>().notNull().default([]),

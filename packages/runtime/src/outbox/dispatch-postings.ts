@@ -136,7 +136,14 @@ export function createDispatcher(db: Database, options: DispatcherOptions) {
     const attempts = posting.attempts + 1;
     const common = { attempts, lastResponse: attempt.response ?? { error: attempt.error }, attemptLog: sql`${postings.attemptLog} || ${JSON.stringify([attempt])}::jsonb`, updatedAt: new Date(now()) };
     if (outcome.kind === "posted") {
-      await db.update(postings).set({ ...common, status: "posted", erpDocumentId: outcome.documentId, lastError: null }).where(eq(postings.id, posting.id));
+      await db.transaction(async (tx) => {
+        await tx.update(postings).set({ ...common, status: "posted", erpDocumentId: outcome.documentId, lastError: null }).where(eq(postings.id, posting.id));
+        const entry = { at: new Date(now()).toISOString(), actor: "runtime", action: "resolved", comment: `posted as ${outcome.documentId ?? "a document"}` };
+        await tx
+          .update(exceptions)
+          .set({ status: "resolved", history: sql`${exceptions.history} || ${JSON.stringify([entry])}::jsonb`, updatedAt: new Date(now()) })
+          .where(and(eq(exceptions.postingId, posting.id), eq(exceptions.status, "retrying")));
+      });
       return "posted";
     }
     if (outcome.kind === "retry" && attempts < posting.maxAttempts) {

@@ -33,7 +33,7 @@ export async function closeDueWindows(db: Database, options: { now?: Date; all?:
     await db.transaction(async (tx) => {
       if (!(await tryLockPartition(tx, partition.workspaceId, partition.partitionKey))) return;
       const plan = await planFor(tx, partition.flowVersionId);
-      const target: RunTarget = { workspaceId: partition.workspaceId, flowVersionId: partition.flowVersionId, deploymentId: partition.deploymentId, partitionKey: partition.partitionKey, plan };
+      const target: RunTarget = { workspaceId: partition.workspaceId, flowVersionId: partition.flowVersionId, deploymentId: partition.deploymentId, partitionKey: partition.partitionKey, plan, now };
       const reference = await referenceDataOf(tx, partition.workspaceId);
       const { effects, context } = await runDeduped(tx, { id: partition.deploymentId }, partition.partitionKey, reference, now, (ctx) =>
         plan.closeWindows(ctx, options.all ? { all: true } : { watermark: now.toISOString() }),

@@ -44,7 +44,7 @@ export async function processNextBatch(db: Database, options: ProcessOptions = {
       const batch = rows.filter((row) => plan.accepts({ type: row.type, source: row.source }));
       if (batch.length === 0) continue;
       batch.forEach((row) => accepted.add(row.seq));
-      const target: RunTarget = { workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey, plan };
+      const target: RunTarget = { workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey, plan, now };
       const { effects, context } = await runDeduped(tx, deployment, partitionKey, reference, now, (ctx) =>
         plan.run(
           batch.map((row) => row.envelope),
@@ -145,13 +145,17 @@ async function claimPartition(tx: Database, batchSize: number) {
   return undefined;
 }
 
-/** Reference data changes rarely; a second's cache spares four queries per batch. */
-const referenceCache = new Map<string, { at: number; data: ReferenceData }>();
+/** Reference data changes rarely; a second's cache per database spares four queries per batch. */
+const referenceCache = new WeakMap<object, Map<string, { at: number; data: ReferenceData }>>();
 
 export async function referenceDataOf(db: Database, workspaceId: string, fresh = false): Promise<ReferenceData> {
-  const cached = referenceCache.get(workspaceId);
+  // A transaction's session belongs to its database: cache by the underlying client.
+  const owner = (db as unknown as { session?: { client?: object } }).session?.client ?? db;
+  let byWorkspace = referenceCache.get(owner);
+  if (!byWorkspace) referenceCache.set(owner, (byWorkspace = new Map()));
+  const cached = byWorkspace.get(workspaceId);
   if (!fresh && cached && Date.now() - cached.at < 1000) return cached.data;
   const data = (await loadReferenceData(db, workspaceId)) as ReferenceData;
-  referenceCache.set(workspaceId, { at: Date.now(), data });
+  byWorkspace.set(workspaceId, { at: Date.now(), data });
   return data;
 }

@@ -23,6 +23,8 @@ export interface RunTarget {
   deploymentId: string | null;
   partitionKey: string;
   plan: FlowPlan;
+  /** The runtime's clock: new postings are due from this instant. */
+  now?: Date;
 }
 
 /** Serialises work on one partition across runtime processes, until the transaction ends. */
@@ -199,6 +201,7 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
             idempotencyKey: intent.idempotencyKey,
             request: intent.request,
             maxAttempts: node?.type === "post" ? node.config.retry.maxAttempts : 8,
+            nextAttemptAt: target.now ?? new Date(),
             correlationId: intent.correlationId,
           };
         }),
@@ -217,6 +220,7 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
           flowVersionId,
           nodeId: request.nodeId,
           itemId: request.itemId,
+          partitionKey: target.partitionKey,
           approverRole: request.approverRole,
           payload: request.payload,
           eventKeys: request.events,
@@ -239,6 +243,7 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
           nodeId: exception.nodeId,
           raisedBy: exception.raisedBy,
           itemId: exception.itemId,
+          partitionKey: target.partitionKey,
           eventSeq: seqOf(exception.events),
           eventKeys: exception.events,
           correlationId: exception.itemId,

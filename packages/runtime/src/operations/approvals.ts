@@ -1,0 +1,59 @@
+import { and, desc, eq } from "drizzle-orm";
+import { appendAudit, approvals, NotFoundError, type ApprovalStatus, type Database } from "@meterflow/db";
+import type { Item } from "@meterflow/engine";
+import { planFor } from "../processing/deployments";
+import { referenceDataOf, runDeduped } from "../processing/process-events";
+import { persistEffects, persistState } from "../processing/runtime-store";
+import { RetryRefusedError } from "./exceptions";
+
+export async function listApprovals(db: Database, workspaceId: string, status?: ApprovalStatus) {
+  return db
+    .select()
+    .from(approvals)
+    .where(and(eq(approvals.workspaceId, workspaceId), status ? eq(approvals.status, status) : undefined))
+    .orderBy(desc(approvals.createdAt))
+    .limit(200);
+}
+
+/**
+ * A finance decision on a held item, recorded with who, when and why. Approval sends the item
+ * out of the gate's `approved` port (to Post: the posting enters the outbox in this same
+ * transaction); rejection sends it out of `rejected` as an approval_rejected exception.
+ */
+export async function decideApproval(
+  db: Database,
+  input: { workspaceId: string; approvalId: string; decision: "approve" | "reject"; actor: string; comment: string; now?: Date },
+) {
+  const now = input.now ?? new Date();
+  return db.transaction(async (tx) => {
+    const [approval] = await tx.select().from(approvals).where(and(eq(approvals.workspaceId, input.workspaceId), eq(approvals.id, input.approvalId))).for("update");
+    if (!approval) throw new NotFoundError("Approval", input.approvalId);
+    if (approval.status !== "pending") throw new RetryRefusedError(`Approval ${approval.id} was already ${approval.status} by ${approval.decidedBy ?? "someone"}`);
+    const plan = await planFor(tx, approval.flowVersionId);
+    const item: Item = {
+      id: approval.itemId,
+      value: approval.payload,
+      events: approval.eventKeys,
+      correlationId: approval.correlationId ?? approval.itemId,
+      ...(input.decision === "reject" ? { exception: { kind: "approval_rejected" as const, reason: `Rejected by ${input.actor}: ${input.comment}`, raisedBy: approval.nodeId } } : {}),
+    };
+    const port = input.decision === "approve" ? "approved" : "rejected";
+    const deployment = { id: approval.deploymentId ?? approval.id };
+    const reference = await referenceDataOf(tx, input.workspaceId);
+    const { effects, context } = await runDeduped(tx, deployment, approval.partitionKey, reference, now, (ctx) => plan.emit(approval.nodeId, port, [item], ctx));
+    const target = { workspaceId: input.workspaceId, flowVersionId: approval.flowVersionId, deploymentId: approval.deploymentId, partitionKey: approval.partitionKey, plan, now };
+    await persistState(tx, target, context.changes);
+    await persistEffects(tx, target, effects, new Map());
+    const status = input.decision === "approve" ? "approved" : "rejected";
+    const [decided] = await tx.update(approvals).set({ status, decidedBy: input.actor, decidedAt: now, comment: input.comment }).where(eq(approvals.id, approval.id)).returning();
+    await appendAudit(tx, {
+      workspaceId: input.workspaceId,
+      actor: input.actor,
+      action: `approval.${status}`,
+      entityType: "approval",
+      entityId: approval.id,
+      details: { comment: input.comment, itemId: approval.itemId, postings: effects.postings.map((posting) => posting.idempotencyKey) },
+    });
+    return { approval: decided!, postings: effects.postings.length, exceptions: effects.exceptions.length };
+  });
+}

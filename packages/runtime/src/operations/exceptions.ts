@@ -1,0 +1,134 @@
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { appendAudit, approvals, deployments, eventsRaw, exceptions, NotFoundError, postings, type Database, type ExceptionHistoryEntry, type ExceptionKind, type ExceptionStatus } from "@meterflow/db";
+import type { Item } from "@meterflow/engine";
+import { planFor } from "../processing/deployments";
+import { referenceDataOf, runDeduped } from "../processing/process-events";
+import { persistEffects, persistState, tryLockPartition } from "../processing/runtime-store";
+
+export type ExceptionRow = typeof exceptions.$inferSelect;
+
+export async function listExceptions(db: Database, workspaceId: string, filter: { status?: ExceptionStatus; kind?: ExceptionKind; limit?: number } = {}) {
+  return db
+    .select()
+    .from(exceptions)
+    .where(and(eq(exceptions.workspaceId, workspaceId), filter.status ? eq(exceptions.status, filter.status) : undefined, filter.kind ? eq(exceptions.kind, filter.kind) : undefined))
+    .orderBy(desc(exceptions.createdAt))
+    .limit(filter.limit ?? 200);
+}
+
+export interface RetryResult {
+  id: string;
+  outcome: "resolved" | "still_failing" | "queued";
+  reason?: string;
+}
+
+/**
+ * Retries open exceptions, each in its own transaction: an ERP failure re-queues its posting;
+ * an unrouted event goes back to the queue; a rejected approval goes back to review; anything
+ * else runs again from the node that raised it, with today's reference data and the flow's
+ * currently deployed version. Success resolves the exception; a new failure keeps it open with
+ * the new reason in its history. Never a second exception for the same item.
+ */
+export async function retryExceptions(db: Database, input: { workspaceId: string; ids: string[]; actor: string; now?: Date }): Promise<RetryResult[]> {
+  const results: RetryResult[] = [];
+  for (const id of input.ids) {
+    results.push(await db.transaction((tx) => retryOne(tx, input.workspaceId, id, input.actor, input.now ?? new Date())));
+  }
+  return results;
+}
+
+async function retryOne(tx: Database, workspaceId: string, id: string, actor: string, now: Date): Promise<RetryResult> {
+  const exception = await lockOpenException(tx, workspaceId, id);
+  const history = (action: string, comment?: string): SQL => historyAppend({ at: now.toISOString(), actor, action, ...(comment ? { comment } : {}) });
+  const finish = async (status: ExceptionStatus, action: string, comment?: string, reason?: string) => {
+    await tx.update(exceptions).set({ status, history: history(action, comment), updatedAt: now, ...(reason ? { reason } : {}) }).where(eq(exceptions.id, id));
+    await appendAudit(tx, { workspaceId, actor, action: `exception.${action}`, entityType: "exception", entityId: id, details: { kind: exception.kind, ...(comment ? { comment } : {}) } });
+  };
+
+  if (exception.kind === "erp_failure" && exception.postingId) {
+    await tx.update(postings).set({ status: "pending", attempts: 0, nextAttemptAt: now, updatedAt: now }).where(eq(postings.id, exception.postingId));
+    await finish("retrying", "retried", "posting queued for delivery again");
+    return { id, outcome: "queued" };
+  }
+  if (exception.kind === "approval_rejected" && exception.raisedBy && exception.itemId && exception.flowVersionId) {
+    await tx
+      .update(approvals)
+      .set({ status: "pending", decidedBy: null, decidedAt: null, comment: null })
+      .where(and(eq(approvals.flowVersionId, exception.flowVersionId), eq(approvals.nodeId, exception.raisedBy), eq(approvals.itemId, exception.itemId)));
+    await finish("resolved", "retried", "sent back to approval");
+    return { id, outcome: "queued" };
+  }
+  if (!exception.raisedBy || !exception.deploymentId || !exception.partitionKey) {
+    if (exception.eventSeq === null) throw new RetryRefusedError(`Exception ${id} has neither a node to resume at nor a stored event; resolve it with a comment instead`);
+    await tx.update(eventsRaw).set({ status: "pending", outcome: null, processedAt: null }).where(eq(eventsRaw.seq, exception.eventSeq));
+    await finish("resolved", "retried", "event queued for processing again");
+    return { id, outcome: "queued" };
+  }
+
+  const deployment = await currentDeployment(tx, exception.deploymentId);
+  if (!(await tryLockPartition(tx, workspaceId, exception.partitionKey))) throw new RetryRefusedError(`Partition ${exception.partitionKey} is being processed; retry in a moment`);
+  const plan = await planFor(tx, deployment.flowVersionId);
+  const item: Item = { id: exception.itemId ?? id, value: exception.payload, events: exception.eventKeys, correlationId: exception.correlationId ?? id };
+  const resumeAt = plan.document.nodes.some((node) => node.id === exception.raisedBy) ? exception.raisedBy : undefined;
+  if (!resumeAt) throw new RetryRefusedError(`The deployed version has no node "${exception.raisedBy}" to resume at; resolve the exception with a comment, or replay its events`);
+  const reference = await referenceDataOf(tx, workspaceId, true);
+  const { effects, context } = await runDeduped(tx, deployment, exception.partitionKey, reference, now, (ctx) => plan.resume(resumeAt, [item], ctx), { ignoreStoredDedupe: true });
+  const stillFailing = effects.exceptions.filter((raised) => raised.itemId === item.id);
+  const target = { workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey: exception.partitionKey, plan, now };
+  await persistState(tx, target, context.changes);
+  const seqs = new Map(exception.eventSeq !== null ? exception.eventKeys.map((key) => [key, exception.eventSeq!] as const) : []);
+  await persistEffects(tx, target, { ...effects, exceptions: effects.exceptions.filter((raised) => raised.itemId !== item.id) }, seqs);
+  if (stillFailing.length > 0) {
+    const reason = stillFailing.map((raised) => raised.reason).join("; ");
+    await finish("open", "retried", `still failing: ${reason}`, reason);
+    return { id, outcome: "still_failing", reason };
+  }
+  if (exception.eventSeq !== null) await tx.update(eventsRaw).set({ outcome: "validated", processedAt: now }).where(eq(eventsRaw.seq, exception.eventSeq));
+  await finish("resolved", "retried", `succeeded with flow version ${deployment.flowVersionId}`);
+  return { id, outcome: "resolved" };
+}
+
+export async function resolveExceptions(db: Database, input: { workspaceId: string; ids: string[]; actor: string; comment: string }): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const id of input.ids) {
+      await lockOpenException(tx, input.workspaceId, id);
+      await tx
+        .update(exceptions)
+        .set({ status: "resolved", history: historyAppend({ at: new Date().toISOString(), actor: input.actor, action: "resolved", comment: input.comment }), updatedAt: new Date() })
+        .where(eq(exceptions.id, id));
+      await appendAudit(tx, { workspaceId: input.workspaceId, actor: input.actor, action: "exception.resolved", entityType: "exception", entityId: id, details: { comment: input.comment } });
+    }
+  });
+}
+
+export class RetryRefusedError extends Error {
+  readonly code = "PRECONDITION_FAILED";
+}
+
+async function lockOpenException(tx: Database, workspaceId: string, id: string): Promise<ExceptionRow> {
+  const [exception] = await tx.select().from(exceptions).where(and(eq(exceptions.workspaceId, workspaceId), eq(exceptions.id, id))).for("update");
+  if (!exception) throw new NotFoundError("Exception", id);
+  if (exception.status !== "open") throw new RetryRefusedError(`Exception ${id} is ${exception.status}; only open exceptions can be retried or resolved`);
+  return exception;
+}
+
+/** The deployment now running the exception's flow (a fixed, redeployed version), else its own. */
+async function currentDeployment(tx: Database, deploymentId: string) {
+  const [original] = await tx.select().from(deployments).where(eq(deployments.id, deploymentId));
+  if (!original) throw new NotFoundError("Deployment", deploymentId);
+  const [active] = await tx.select().from(deployments).where(and(eq(deployments.flowId, original.flowId), eq(deployments.status, "active")));
+  if (!active) throw new RetryRefusedError(`Flow ${original.flowId} is not deployed; deploy a version before retrying`);
+  return active;
+}
+
+function historyAppend(entry: ExceptionHistoryEntry): SQL {
+  return sql`${exceptions.history} || ${JSON.stringify([entry])}::jsonb`;
+}
+
+export async function exceptionCounts(db: Database, workspaceId: string) {
+  return db
+    .select({ kind: exceptions.kind, status: exceptions.status, count: sql<number>`count(*)::int` })
+    .from(exceptions)
+    .where(and(eq(exceptions.workspaceId, workspaceId), inArray(exceptions.status, ["open", "retrying"])))
+    .groupBy(exceptions.kind, exceptions.status);
+}

@@ -1,0 +1,166 @@
+import { and, asc, eq, gte, inArray, lt } from "drizzle-orm";
+import { appendAudit, eventsRaw, exceptions, postings, usageRecords, usageSummaries, type Database } from "@meterflow/db";
+import { canonicalJson } from "@meterflow/flow-spec";
+import { eventKey, memoryContext, type CloudEvent, type Effects } from "@meterflow/engine";
+import { planFor } from "../processing/deployments";
+import { referenceDataOf } from "../processing/process-events";
+import { persistEffects } from "../processing/runtime-store";
+
+export interface ReplayInput {
+  workspaceId: string;
+  flowVersionId: string;
+  /** Event time range, [from, to). Whole rating periods: windows cut by the range are reported, not posted. */
+  from: Date;
+  to: Date;
+  tenant?: string;
+  mode: "dry_run" | "backfill";
+  actor: string;
+  now?: Date;
+  /** Most events one replay reads. */
+  limit?: number;
+}
+
+export interface ReplayDifference {
+  kind: "outcome" | "record_missing" | "record_quantity" | "summary_missing" | "summary_quantity" | "posting_missing" | "posting_request";
+  key: string;
+  produced: unknown;
+  replayed: unknown;
+}
+
+/**
+ * Re-runs stored raw events of a time range (and tenant) through a chosen flow version, per
+ * partition, with fresh state. A dry run returns the effects and every difference from what was
+ * produced, and stores nothing. A backfill stores them: records, summaries and postings are keyed
+ * by the version and window, so what exists already is not stored or posted twice.
+ */
+export async function replayEvents(db: Database, input: ReplayInput) {
+  const now = input.now ?? new Date();
+  const plan = await planFor(db, input.flowVersionId);
+  const rows = await db
+    .select({ seq: eventsRaw.seq, source: eventsRaw.source, eventId: eventsRaw.eventId, partitionKey: eventsRaw.partitionKey, envelope: eventsRaw.envelope, outcome: eventsRaw.outcome })
+    .from(eventsRaw)
+    .where(and(eq(eventsRaw.workspaceId, input.workspaceId), gte(eventsRaw.time, input.from), lt(eventsRaw.time, input.to), input.tenant ? eq(eventsRaw.partitionKey, input.tenant) : undefined))
+    .orderBy(asc(eventsRaw.seq))
+    .limit(input.limit ?? 200_000);
+  const reference = await referenceDataOf(db, input.workspaceId, true);
+  const partitions = new Map<string, typeof rows>();
+  for (const row of rows) partitions.set(row.partitionKey, [...(partitions.get(row.partitionKey) ?? []), row]);
+
+  const runs: { partitionKey: string; run: Effects; closed: Effects; partialWindows: string[] }[] = [];
+  for (const [partitionKey, events] of partitions) {
+    const context = memoryContext(reference);
+    const run = plan.run(
+      events.map((row) => row.envelope as CloudEvent),
+      context,
+    );
+    const partialWindows: string[] = [];
+    for (const node of plan.document.nodes) {
+      if (node.type !== "aggregate") continue;
+      for (const window of context.windows.list(node.id)) {
+        if (Date.parse(window.start) < input.from.getTime() || Date.parse(window.end) > input.to.getTime()) {
+          partialWindows.push(`${node.id}:${window.key}`);
+          context.windows.delete(node.id, window.key);
+        }
+      }
+    }
+    const closed = plan.closeWindows(context, { watermark: now.toISOString() });
+    runs.push({ partitionKey, run, closed, partialWindows });
+  }
+
+  const all = <K extends "records" | "summaries" | "postings" | "exceptions" | "approvals">(key: K): Effects[K] => runs.flatMap((entry) => [...entry.run[key], ...entry.closed[key]]) as Effects[K];
+  const outcomes = runs.flatMap((entry) => entry.run.outcomes);
+  const summary = {
+    mode: input.mode,
+    flowVersionHash: plan.hash,
+    events: rows.length,
+    outcomes: {
+      validated: outcomes.filter((entry) => entry.outcome === "validated").length,
+      duplicate: outcomes.filter((entry) => entry.outcome === "duplicate").length,
+      exception: outcomes.filter((entry) => entry.outcome === "exception").length,
+    },
+    records: all("records").length,
+    summaries: all("summaries").map(({ nodeId, window }) => ({ nodeId, key: window.key, group: window.group, start: window.start, measures: window.measures, count: window.count })),
+    postings: all("postings").map((posting) => ({ idempotencyKey: posting.idempotencyKey, endpoint: posting.endpoint, operation: posting.operation, request: posting.request })),
+    approvals: all("approvals").length,
+    exceptions: all("exceptions").map((exception) => ({ kind: exception.kind, reason: exception.reason, itemId: exception.itemId })),
+    partialWindows: runs.flatMap((entry) => entry.partialWindows),
+  };
+
+  if (input.mode === "dry_run") {
+    return { ...summary, differences: await compareWithProduced(db, input, rows, runs), stored: null };
+  }
+
+  const stored = { records: 0, summaries: 0, postings: 0 };
+  await db.transaction(async (tx) => {
+    const seqs = new Map(rows.map((row) => [eventKey({ source: row.source, id: row.eventId }), row.seq]));
+    const known = new Set(
+      (await tx.select({ itemId: exceptions.itemId }).from(exceptions).where(and(eq(exceptions.workspaceId, input.workspaceId), eq(exceptions.flowVersionId, input.flowVersionId)))).map((row) => row.itemId),
+    );
+    for (const { partitionKey, run, closed } of runs) {
+      const target = { workspaceId: input.workspaceId, flowVersionId: input.flowVersionId, deploymentId: null, partitionKey, plan, now };
+      for (const effects of [run, closed]) {
+        await persistEffects(tx, target, { ...effects, exceptions: effects.exceptions.filter((exception) => !known.has(exception.itemId)) }, seqs);
+      }
+      stored.records += run.records.length;
+      stored.summaries += closed.summaries.length;
+      stored.postings += closed.postings.length;
+    }
+    await appendAudit(tx, {
+      workspaceId: input.workspaceId,
+      actor: input.actor,
+      action: "replay.backfill",
+      entityType: "flow_version",
+      entityId: input.flowVersionId,
+      details: { from: input.from.toISOString(), to: input.to.toISOString(), tenant: input.tenant ?? null, events: rows.length, postings: summary.postings.length },
+    });
+  });
+  return { ...summary, differences: [], stored };
+}
+
+async function compareWithProduced(
+  db: Database,
+  input: ReplayInput,
+  rows: { seq: number; source: string; eventId: string; outcome: string | null }[],
+  runs: { run: Effects; closed: Effects }[],
+): Promise<ReplayDifference[]> {
+  const differences: ReplayDifference[] = [];
+  const seqByKey = new Map(rows.map((row) => [eventKey({ source: row.source, id: row.eventId }), row]));
+  for (const { run } of runs) {
+    for (const { event, outcome } of run.outcomes) {
+      const produced = seqByKey.get(event)?.outcome ?? null;
+      if (produced !== outcome) differences.push({ kind: "outcome", key: event, produced, replayed: outcome });
+    }
+  }
+  const seqs = rows.map((row) => row.seq);
+  const storedRecords = seqs.length > 0 ? await db.select({ eventSeq: usageRecords.eventSeq, quantity: usageRecords.quantity }).from(usageRecords).where(inArray(usageRecords.eventSeq, seqs)) : [];
+  const recordBySeq = new Map(storedRecords.map((record) => [record.eventSeq, record]));
+  for (const { run } of runs) {
+    for (const record of run.records) {
+      const seq = seqByKey.get(record.events[0] ?? "")?.seq;
+      const stored = seq === undefined ? undefined : recordBySeq.get(seq);
+      const quantity = String((record.payload as { quantity?: unknown }).quantity ?? "");
+      if (!stored) differences.push({ kind: "record_missing", key: record.events[0] ?? record.id, produced: null, replayed: quantity });
+      else if (Number(stored.quantity) !== Number(quantity)) differences.push({ kind: "record_quantity", key: record.events[0] ?? record.id, produced: stored.quantity, replayed: quantity });
+    }
+  }
+  for (const { closed } of runs) {
+    for (const { nodeId, window } of closed.summaries) {
+      const [stored] = await db
+        .select({ quantity: usageSummaries.quantity, eventCount: usageSummaries.eventCount })
+        .from(usageSummaries)
+        .where(and(eq(usageSummaries.workspaceId, input.workspaceId), eq(usageSummaries.nodeId, nodeId), eq(usageSummaries.windowKey, window.key)))
+        .limit(1);
+      const key = `${nodeId}:${window.key}`;
+      if (!stored) differences.push({ kind: "summary_missing", key, produced: null, replayed: { quantity: window.measures.quantity, count: window.count } });
+      else if (String(stored.quantity) !== String(window.measures.quantity ?? null) || stored.eventCount !== window.count) {
+        differences.push({ kind: "summary_quantity", key, produced: stored, replayed: { quantity: window.measures.quantity, eventCount: window.count } });
+      }
+    }
+    for (const posting of closed.postings) {
+      const [stored] = await db.select({ request: postings.request }).from(postings).where(eq(postings.idempotencyKey, posting.idempotencyKey));
+      if (!stored) differences.push({ kind: "posting_missing", key: posting.idempotencyKey, produced: null, replayed: posting.request });
+      else if (canonicalJson(stored.request) !== canonicalJson(posting.request)) differences.push({ kind: "posting_request", key: posting.idempotencyKey, produced: stored.request, replayed: posting.request });
+    }
+  }
+  return differences;
+}

@@ -1,0 +1,60 @@
+import type { Database } from "@meterflow/db";
+import { createDispatcher, type DispatcherOptions } from "./outbox/dispatch-postings";
+import { closeDueWindows } from "./processing/close-windows";
+import { processNextBatch } from "./processing/process-events";
+
+export interface RuntimeOptions extends Pick<DispatcherOptions, "endpoints" | "breaker" | "fetch"> {
+  batchSize?: number;
+  /** Idle wait between polls for new events. */
+  pollMs?: number;
+  windowCheckMs?: number;
+  dispatchMs?: number;
+  log?: (message: string, error?: unknown) => void;
+}
+
+/**
+ * The runtime's background work in this process: a worker that processes micro-batches while
+ * there are any, the window scheduler and the outbox dispatcher. Several processes may run it
+ * against one PostgreSQL: claims and partition locks keep their work apart.
+ */
+export function startRuntime(db: Database, options: RuntimeOptions) {
+  const log = options.log ?? ((message, error) => console.error(message, error ?? ""));
+  const dispatcher = createDispatcher(db, { endpoints: options.endpoints, ...(options.breaker ? { breaker: options.breaker } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
+  let running = true;
+  let wake: (() => void) | undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const loop = async (name: string, work: () => Promise<boolean>, idleMs: number) => {
+    while (running) {
+      let busy = false;
+      try {
+        busy = await work();
+      } catch (error) {
+        log(`runtime ${name} failed; retrying shortly:`, error);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      if (!busy && running) await (name === "worker" ? sleep(idleMs) : new Promise((resolve) => setTimeout(resolve, idleMs)));
+    }
+  };
+  const loops = [
+    loop("worker", async () => (await processNextBatch(db, { batchSize: options.batchSize ?? 1000 })) !== undefined, options.pollMs ?? 200),
+    loop("window scheduler", async () => (await closeDueWindows(db)).windows > 0, options.windowCheckMs ?? 5_000),
+    loop("outbox dispatcher", async () => (await dispatcher.tick()).claimed > 0, options.dispatchMs ?? 500),
+  ];
+  return {
+    dispatcher,
+    /** New events were stored: process them now rather than at the next poll. */
+    notify: () => wake?.(),
+    async stop() {
+      running = false;
+      wake?.();
+      await Promise.all(loops);
+    },
+  };
+}
