@@ -19,6 +19,10 @@ const configSchema = z.object({
   METERFLOW_MAX_BATCH_EVENTS: z.coerce.number({ error: "METERFLOW_MAX_BATCH_EVENTS must be a number" }).int().positive().default(1000),
   METERFLOW_INGEST_RATE: z.coerce.number({ error: "METERFLOW_INGEST_RATE must be a number" }).positive().default(5000),
   METERFLOW_INGEST_BURST: z.coerce.number({ error: "METERFLOW_INGEST_BURST must be a number" }).positive().default(20000),
+  /** Where the erp-sandbox@1 endpoint is; by default the sandbox this server mounts at /erp. */
+  METERFLOW_ERP_URL: z.url({ error: "METERFLOW_ERP_URL must be a URL such as http://127.0.0.1:4100" }).optional(),
+  /** "off" runs the designer and ingestion without processing (e.g. a front-door-only process). */
+  METERFLOW_RUNTIME: z.enum(["on", "off"], { error: "METERFLOW_RUNTIME must be on or off" }).default("on"),
   /** npm sets INIT_CWD to where `npm start` was typed; the data folder defaults to there. */
   INIT_CWD: z.string().optional(),
 });
@@ -31,6 +35,8 @@ export type ServerConfig = {
   webDist: string;
   templatesDir: string;
   ingest: { maxBodyBytes: number; maxBatchEvents: number; eventsPerSecond: number; burst: number };
+  erpUrl: string | undefined;
+  runtime: boolean;
 };
 
 /** Reads and checks the environment once; a bad value stops the server with its name. */
@@ -55,5 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       eventsPerSecond: config.METERFLOW_INGEST_RATE,
       burst: config.METERFLOW_INGEST_BURST,
     },
+    erpUrl: config.METERFLOW_ERP_URL,
+    runtime: config.METERFLOW_RUNTIME === "on",
   };
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { appRouter, DEFAULT_WORKSPACE, LOCAL_USER, type Context, type TemplateCatalog } from "@meterflow/api";
 import { pingDatabase, type DatabaseHandle } from "@meterflow/db";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -11,11 +11,15 @@ export interface HttpServerDeps {
   templates: TemplateCatalog;
   webDist: string;
   ingest: ServerConfig["ingest"];
+  /** The runtime in this process (absent in tests that only ingest). */
+  runtime?: Context["runtime"];
+  /** The ERP sandbox, mounted at /erp. */
+  erpSandbox?: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 }
 
-/** One HTTP server: /trpc, /healthz and the built designer. */
-export function createHttpServer({ database, templates, webDist, ingest }: HttpServerDeps): Server {
-  const ingestRoute = createIngestRoute(database.db, ingest);
+/** One HTTP server: /trpc, /v1/events, /healthz, the ERP sandbox at /erp and the built designer. */
+export function createHttpServer({ database, templates, webDist, ingest, runtime, erpSandbox }: HttpServerDeps): Server {
+  const ingestRoute = createIngestRoute(database.db, ingest, () => runtime?.wake());
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
@@ -26,6 +30,7 @@ export function createHttpServer({ database, templates, webDist, ingest }: HttpS
       workspaceId: DEFAULT_WORKSPACE.id,
       actor: { ...LOCAL_USER, roles: [...LOCAL_USER.roles] },
       templates,
+      ...(runtime ? { runtime } : {}),
     }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
@@ -39,6 +44,13 @@ export function createHttpServer({ database, templates, webDist, ingest }: HttpS
       ingestRoute(request, response).catch((error: unknown) => {
         console.error("ingestion failed:", error);
         if (!response.headersSent) sendJson(response, 500, { error: "The events could not be stored; nothing was acknowledged, retry the request" });
+      });
+      return;
+    }
+    if (erpSandbox && (pathname === "/erp" || pathname.startsWith("/erp/"))) {
+      erpSandbox(request, response).catch((error: unknown) => {
+        console.error("ERP sandbox request failed:", error);
+        if (!response.headersSent) sendJson(response, 500, { error: "The ERP sandbox failed on this request" });
       });
       return;
     }

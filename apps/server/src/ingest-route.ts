@@ -4,7 +4,7 @@ import { createRateLimiter, ingestEvents, parseIngestRequest } from "@meterflow/
 import type { ServerConfig } from "./config";
 
 /** `POST /v1/events`: CloudEvents in structured, batch or binary mode, per workspace API key. */
-export function createIngestRoute(db: Database, limits: ServerConfig["ingest"]) {
+export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], onStored: () => void = () => {}) {
   const limiter = createRateLimiter({ perSecond: limits.eventsPerSecond, burst: limits.burst });
 
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -26,6 +26,7 @@ export function createIngestRoute(db: Database, limits: ServerConfig["ingest"]) 
       return reply(response, 429, { error: `Rate limit of ${limits.eventsPerSecond} events/s for this key exceeded; retry after ${allowed.retryAfterSeconds} s` }, { "retry-after": String(allowed.retryAfterSeconds) });
     }
     const summary = await ingestEvents(db, caller.workspaceId, parsed.events);
+    if (summary.stored > 0) onStored();
     // A single structured/binary event that is invalid is a client error; batches answer per event.
     const status = parsed.mode !== "batch" && summary.invalid === 1 ? 400 : 200;
     reply(response, status, { mode: parsed.mode, ...summary });

@@ -1,6 +1,9 @@
 import type { AddressInfo } from "node:net";
 import { DEFAULT_WORKSPACE, loadDemoReferenceData, loadTemplateCatalog, seedWorkspace } from "@meterflow/api";
+import { join } from "node:path";
 import { DatabaseStartupError, ensureLocalApiKey, openDatabase } from "@meterflow/db";
+import { createSandboxHandler, SandboxStore } from "@meterflow/erp-sandbox";
+import { erpSandboxEndpoint, erpSandboxLookup, startRuntime } from "@meterflow/runtime";
 import { loadConfig } from "./config";
 import { createHttpServer } from "./http-server";
 
@@ -11,26 +14,40 @@ async function main() {
   const { seededFlowId } = await seedWorkspace(database.db, templates, "metered-api-billing", loadDemoReferenceData(config.templatesDir));
 
   const apiKey = await ensureLocalApiKey(database.db, DEFAULT_WORKSPACE.id);
-  const server = createHttpServer({ database, templates, webDist: config.webDist, ingest: config.ingest });
+  // The built-in ERP sandbox keeps its books next to the database, so invoices survive a restart.
+  const erpSandbox = config.erpUrl ? undefined : createSandboxHandler(new SandboxStore({ dataFile: join(config.dataDir, "erp-sandbox.json") }), { prefix: "/erp" });
+  let erpUrl = config.erpUrl;
+  let runtime: ReturnType<typeof startRuntime> | undefined;
+  const runtimeContext = {
+    wake: () => runtime?.notify(),
+    erp: (key: string) => erpSandboxLookup(erpUrl!)(key),
+    erpPageUrl: config.erpUrl ?? "/erp/",
+  };
+  const server = createHttpServer({ database, templates, webDist: config.webDist, ingest: config.ingest, runtime: runtimeContext, ...(erpSandbox ? { erpSandbox } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+  erpUrl ??= `http://${config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host}:${port}/erp`;
+  if (config.runtime) runtime = startRuntime(database.db, { endpoints: { "erp-sandbox@1": erpSandboxEndpoint(erpUrl) } });
   console.log(`Meterflow designer: http://${host}:${port}/`);
   console.log(`  database: ${database.location}${seededFlowId ? " (first start: seeded the metered-api-billing flow)" : ""}`);
   console.log(`  templates: ${templates.map((template) => template.id).join(", ")}`);
+  console.log(`  runtime: ${config.runtime ? "processing events, closing windows, posting to" : "off; postings would go to"} ${erpUrl}${erpSandbox ? ` (the built-in ERP sandbox: http://${host}:${port}/erp/)` : ""}`);
   if (apiKey) {
     console.log(`  API key${apiKey.created ? " (created now; also shown in the designer)" : ""}: ${apiKey.key}`);
     console.log(`  send events: POST http://${host}:${port}/v1/events with 'Authorization: Bearer ${apiKey.key}'`);
   }
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: finishing open requests, then stopping`);
+    console.log(`${signal}: finishing the current batch and open requests, then stopping`);
+    // The runtime first: its dispatcher may be calling this server's ERP sandbox.
+    await runtime?.stop();
     const force = setTimeout(() => server.closeAllConnections(), 5_000).unref();
     server.close(async () => {
       clearTimeout(force);
@@ -39,8 +56,8 @@ async function main() {
     });
     server.closeIdleConnections();
   };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
 main().catch((error: unknown) => {

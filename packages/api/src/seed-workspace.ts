@@ -1,4 +1,5 @@
-import { createFlow, ensureWorkspace, listFlows, seedReferenceData, type Database, type ReferenceDataSet } from "@meterflow/db";
+import { createFlow, ensureWorkspace, listFlows, publishVersion, seedReferenceData, type Database, type ReferenceDataSet } from "@meterflow/db";
+import { deployVersion } from "@meterflow/runtime";
 import type { TemplateCatalog } from "./templates/template-catalog";
 
 export const DEFAULT_WORKSPACE = { id: "default", name: "Default workspace" };
@@ -6,7 +7,8 @@ export const LOCAL_USER = { id: "local-engineer", name: "Local engineer", email:
 
 /**
  * First start: the default workspace, its local user, demo reference data (customers, contracts,
- * price lists) when given, and the seed flow from the first template.
+ * price lists) when given, and the seed flow from the first template, published as version 1
+ * and deployed, so the first event sent is processed end to end.
  */
 export async function seedWorkspace(
   db: Database,
@@ -20,5 +22,7 @@ export async function seedWorkspace(
   const template = templates.find((candidate) => candidate.id === seedTemplateId);
   if (!template) return { seededFlowId: null };
   const flow = await createFlow(db, { workspaceId: DEFAULT_WORKSPACE.id, document: template.document, actor: "system", templateId: template.id });
+  const version = await publishVersion(db, { workspaceId: DEFAULT_WORKSPACE.id, flowId: flow.id, actor: "system", changelog: "Seeded from the template at first start" });
+  await deployVersion(db, { workspaceId: DEFAULT_WORKSPACE.id, versionId: version.id, actor: "system" });
   return { seededFlowId: flow.id };
 }

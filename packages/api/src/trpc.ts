@@ -1,7 +1,9 @@
 import { ConflictError, NotFoundError } from "@meterflow/db";
+import { RetryRefusedError } from "@meterflow/runtime";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
+import type { Role } from "@meterflow/db";
 import type { Context } from "./context";
 import { InvalidFlowError } from "./flow-validation";
 
@@ -33,6 +35,7 @@ const domainErrors = t.middleware(async ({ next }) => {
   if (cause instanceof NotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
   if (cause instanceof ConflictError) throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
   if (cause instanceof InvalidFlowError) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+  if (cause instanceof RetryRefusedError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
   return result;
 });
 
@@ -43,3 +46,10 @@ export const workspaceProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.actor) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to use this workspace" });
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });
+
+/** Procedures reserved to a role (operators act on exceptions and replays, publishers deploy). */
+export const procedureFor = (role: Role) =>
+  workspaceProcedure.use(({ ctx, next }) => {
+    if (!ctx.actor.roles.includes(role)) throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; ${ctx.actor.name} does not have it` });
+    return next();
+  });

@@ -1,4 +1,5 @@
 import { ensureLocalApiKey, type DatabaseHandle } from "@meterflow/db";
+import { processNextBatch } from "@meterflow/runtime";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_WORKSPACE } from "../seed-workspace";
@@ -23,6 +24,39 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
   it("ingests over tRPC with per-event results and counts stored events", async () => {
     const event = { specversion: "1.0", id: "t-1", source: "/gw", type: "com.meterflow.api.call", data: { tenantId: "acme" } };
     expect(await api.caller.runtime.ingest({ events: [event, event, { id: 1 }] })).toMatchObject({ stored: 1, duplicates: 1, invalid: 1 });
-    expect(await api.caller.runtime.stats()).toEqual({ rawEvents: 1 });
+    expect(await api.caller.runtime.stats()).toMatchObject({ rawEvents: 1, pendingEvents: 1, usageRecords: 0, openExceptions: 0 });
+  });
+
+  it("deploys a published version, processes events into records and exceptions, and lets an operator act on them", async () => {
+    const flow = await api.caller.templates.instantiate({ templateId: "metered-api-billing" });
+    const version = await api.caller.versions.publish({ flowId: flow.id, changelog: "first" });
+    const deployment = await api.caller.runtime.deploy({ versionId: version.id });
+    expect((await api.caller.runtime.deployments()).map((row) => [row.deployment.id, row.deployment.status, row.versionNumber])).toEqual([[deployment.id, "active", 1]]);
+
+    const call = (id: string, tenantId: string) => ({ specversion: "1.0", id, source: "/gw", type: "com.meterflow.api.call", time: "2026-10-03T10:00:00Z", data: { tenantId, productCode: "api-calls", calls: 10 } });
+    await api.caller.runtime.ingest({ events: [call("r-1", "acme"), call("r-2", "nobody")] });
+    while (await processNextBatch(handle.db));
+    expect((await api.caller.runtime.usageRecords()).map((record) => record.tenantId)).toEqual(["acme"]);
+    const events = await api.caller.runtime.events();
+    expect(events.filter((event) => event.id.startsWith("r-")).map((event) => `${event.id} ${event.outcome}`).sort()).toEqual(["r-1 validated", "r-2 exception"]);
+    const [exception] = await api.caller.runtime.exceptions({ status: "open", kind: "unmatched_account" });
+    expect(exception).toMatchObject({ partitionKey: "nobody", raisedBy: "enrich" });
+
+    await expect(api.caller.runtime.resolveExceptions({ ids: [exception!.id], comment: "" })).rejects.toThrow(/Say why it is resolved/);
+    await expect(api.caller.runtime.retryExceptions({ ids: ["not-a-uuid"] })).rejects.toThrow(/Exception ids are UUIDs/);
+    const engineerOnly = api.as({ id: "e-2", name: "Eve Engineer", roles: ["engineer"] });
+    await expect(engineerOnly.runtime.resolveExceptions({ ids: [exception!.id], comment: "not billable" })).rejects.toThrow(/needs the operator role; Eve Engineer does not have it/);
+    await api.caller.runtime.resolveExceptions({ ids: [exception!.id], comment: "not billable" });
+    await expect(api.caller.runtime.retryExceptions({ ids: [exception!.id] })).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
+
+    await expect(api.caller.runtime.replay({ flowVersionId: version.id, mode: "dry_run", from: "2026-11-01T00:00:00Z", to: "2026-10-01T00:00:00Z" })).rejects.toThrow(/from must be before to/);
+    const dry = await api.caller.runtime.replay({ flowVersionId: version.id, mode: "dry_run", from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" });
+    expect(dry).toMatchObject({ events: 2, outcomes: { validated: 1, exception: 1 }, stored: null });
+    const closed = await api.caller.runtime.closeWindows({ all: true });
+    expect(closed).toMatchObject({ windows: 1, postings: 1 });
+    const [posting] = await api.caller.runtime.postings({ status: "pending" });
+    expect(posting).toMatchObject({ endpoint: "erp-sandbox@1", operation: "createInvoice" });
+    const report = await api.caller.runtime.reconcile({ from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z", tenant: "acme" });
+    expect(report.differences.map((difference) => difference.check)).toEqual(["aggregates_vs_posted"]);
   });
 });

@@ -1,7 +1,29 @@
-import { countRawEvents, listApiKeys } from "@meterflow/db";
-import { ingestEvents } from "@meterflow/runtime";
+import { and, count, desc, eq } from "drizzle-orm";
+import { approvalStatuses, countRawEvents, eventsRaw, exceptionStatuses, lineage, listApiKeys, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
+import { exceptionKinds } from "@meterflow/flow-spec";
+import {
+  closeDueWindows,
+  decideApproval,
+  deployVersion,
+  exceptionCounts,
+  ingestEvents,
+  listApprovals,
+  listDeployments,
+  listExceptions,
+  listOpenWindows,
+  reconcile,
+  replayEvents,
+  resolveExceptions,
+  retryExceptions,
+  stopDeployment,
+} from "@meterflow/runtime";
 import { z } from "zod";
-import { router, workspaceProcedure } from "../trpc";
+import { procedureFor, router, workspaceProcedure } from "../trpc";
+
+const ids = z.array(z.uuid("Exception ids are UUIDs")).min(1, "Choose at least one exception").max(500, "At most 500 at a time");
+const timeRange = z
+  .object({ from: z.iso.datetime({ offset: true, error: "from must be an ISO 8601 date-time" }), to: z.iso.datetime({ offset: true, error: "to must be an ISO 8601 date-time" }), tenant: z.string().min(1).optional() })
+  .refine((range) => Date.parse(range.from) < Date.parse(range.to), { message: "from must be before to", path: ["to"] });
 
 export const runtimeRouter = router({
   /** The workspace's API keys; the key created at first start is shown in full so a newcomer can use it. */
@@ -13,7 +35,124 @@ export const runtimeRouter = router({
   /** The same ingestion as POST /v1/events, for typed callers. */
   ingest: workspaceProcedure
     .input(z.object({ events: z.array(z.unknown()).min(1, "Send at least one event").max(1000, "At most 1,000 events per call") }))
-    .mutation(({ ctx, input }) => ingestEvents(ctx.db, ctx.workspaceId, input.events)),
+    .mutation(async ({ ctx, input }) => {
+      const summary = await ingestEvents(ctx.db, ctx.workspaceId, input.events);
+      ctx.runtime?.wake();
+      return summary;
+    }),
 
-  stats: workspaceProcedure.query(async ({ ctx }) => ({ rawEvents: await countRawEvents(ctx.db, ctx.workspaceId) })),
+  /** Counts for the operations view: events by status, records, open exceptions, postings by status. */
+  stats: workspaceProcedure.query(async ({ ctx }) => {
+    const [events, records, postingRows, exceptionRows] = await Promise.all([
+      ctx.db.select({ status: eventsRaw.status, count: count() }).from(eventsRaw).where(eq(eventsRaw.workspaceId, ctx.workspaceId)).groupBy(eventsRaw.status),
+      ctx.db.select({ count: count() }).from(usageRecords).where(eq(usageRecords.workspaceId, ctx.workspaceId)),
+      ctx.db.select({ status: postings.status, count: count() }).from(postings).where(eq(postings.workspaceId, ctx.workspaceId)).groupBy(postings.status),
+      exceptionCounts(ctx.db, ctx.workspaceId),
+    ]);
+    return {
+      rawEvents: await countRawEvents(ctx.db, ctx.workspaceId),
+      pendingEvents: events.find((row) => row.status === "pending")?.count ?? 0,
+      usageRecords: records[0]?.count ?? 0,
+      postings: Object.fromEntries(postingRows.map((row) => [row.status, row.count])),
+      openExceptions: exceptionRows.filter((row) => row.status === "open").reduce((total, row) => total + row.count, 0),
+      erpPageUrl: ctx.runtime?.erpPageUrl ?? null,
+    };
+  }),
+
+  deployments: workspaceProcedure.query(({ ctx }) => listDeployments(ctx.db, ctx.workspaceId)),
+  deploy: procedureFor("publisher")
+    .input(z.object({ versionId: z.uuid("versionId must be a flow version id") }))
+    .mutation(async ({ ctx, input }) => {
+      const deployment = await deployVersion(ctx.db, { workspaceId: ctx.workspaceId, versionId: input.versionId, actor: ctx.actor.id });
+      ctx.runtime?.wake();
+      return deployment;
+    }),
+  stop: procedureFor("publisher")
+    .input(z.object({ deploymentId: z.uuid() }))
+    .mutation(({ ctx, input }) => stopDeployment(ctx.db, { workspaceId: ctx.workspaceId, deploymentId: input.deploymentId, actor: ctx.actor.id })),
+
+  /** Recent events with their outcome, and the usage records made from them. */
+  events: workspaceProcedure.input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 })).query(async ({ ctx, input }) =>
+    ctx.db
+      .select({ seq: eventsRaw.seq, id: eventsRaw.eventId, source: eventsRaw.source, type: eventsRaw.type, time: eventsRaw.time, partitionKey: eventsRaw.partitionKey, status: eventsRaw.status, outcome: eventsRaw.outcome, receivedAt: eventsRaw.receivedAt })
+      .from(eventsRaw)
+      .where(eq(eventsRaw.workspaceId, ctx.workspaceId))
+      .orderBy(desc(eventsRaw.seq))
+      .limit(input.limit),
+  ),
+  usageRecords: workspaceProcedure.input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 })).query(({ ctx, input }) =>
+    ctx.db
+      .select({ id: usageRecords.id, eventSeq: usageRecords.eventSeq, tenantId: usageRecords.tenantId, metric: usageRecords.metric, quantity: usageRecords.quantity, ratingPeriod: usageRecords.ratingPeriod, flowVersionId: usageRecords.flowVersionId, createdAt: usageRecords.createdAt })
+      .from(usageRecords)
+      .where(eq(usageRecords.workspaceId, ctx.workspaceId))
+      .orderBy(desc(usageRecords.createdAt))
+      .limit(input.limit),
+  ),
+  windows: workspaceProcedure.query(async ({ ctx }) => ({
+    open: await listOpenWindows(ctx.db, ctx.workspaceId),
+    closed: await ctx.db.select().from(usageSummaries).where(eq(usageSummaries.workspaceId, ctx.workspaceId)).orderBy(desc(usageSummaries.createdAt)).limit(100),
+  })),
+  /** Closes due windows now, or every open window (an early close: later events for them become late events). */
+  closeWindows: procedureFor("operator")
+    .input(z.object({ all: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => closeDueWindows(ctx.db, { all: input.all, workspaceId: ctx.workspaceId })),
+
+  postings: workspaceProcedure.input(z.object({ status: z.enum(postingStatuses).optional() }).default({})).query(({ ctx, input }) =>
+    ctx.db
+      .select()
+      .from(postings)
+      .where(and(eq(postings.workspaceId, ctx.workspaceId), input.status ? eq(postings.status, input.status) : undefined))
+      .orderBy(desc(postings.createdAt))
+      .limit(100),
+  ),
+
+  exceptions: workspaceProcedure
+    .input(z.object({ status: z.enum(exceptionStatuses).optional(), kind: z.enum(exceptionKinds).optional() }).default({}))
+    .query(({ ctx, input }) => listExceptions(ctx.db, ctx.workspaceId, input)),
+  retryExceptions: procedureFor("operator")
+    .input(z.object({ ids }))
+    .mutation(async ({ ctx, input }) => {
+      const results = await retryExceptions(ctx.db, { workspaceId: ctx.workspaceId, ids: input.ids, actor: ctx.actor.id });
+      ctx.runtime?.wake();
+      return results;
+    }),
+  resolveExceptions: procedureFor("operator")
+    .input(z.object({ ids, comment: z.string().trim().min(3, "Say why it is resolved (at least 3 characters)").max(2000) }))
+    .mutation(({ ctx, input }) => resolveExceptions(ctx.db, { workspaceId: ctx.workspaceId, ids: input.ids, actor: ctx.actor.id, comment: input.comment })),
+
+  approvals: workspaceProcedure
+    .input(z.object({ status: z.enum(approvalStatuses).optional() }).default({}))
+    .query(({ ctx, input }) => listApprovals(ctx.db, ctx.workspaceId, input.status)),
+  decide: workspaceProcedure
+    .input(z.object({ approvalId: z.uuid(), decision: z.enum(["approve", "reject"]), comment: z.string().trim().min(3, "Say why (at least 3 characters)").max(2000) }))
+    .mutation(({ ctx, input }) => decideApproval(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor.id, ...input })),
+
+  replay: procedureFor("operator")
+    .input(z.object({ flowVersionId: z.uuid(), mode: z.enum(["dry_run", "backfill"]) }).and(timeRange))
+    .mutation(({ ctx, input }) =>
+      replayEvents(ctx.db, {
+        workspaceId: ctx.workspaceId,
+        flowVersionId: input.flowVersionId,
+        from: new Date(input.from),
+        to: new Date(input.to),
+        mode: input.mode,
+        actor: ctx.actor.id,
+        ...(input.tenant ? { tenant: input.tenant } : {}),
+      }),
+    ),
+
+  reconcile: workspaceProcedure.input(timeRange).query(({ ctx, input }) =>
+    reconcile(ctx.db, {
+      workspaceId: ctx.workspaceId,
+      from: new Date(input.from),
+      to: new Date(input.to),
+      ...(input.tenant ? { tenant: input.tenant } : {}),
+      ...(ctx.runtime?.erp ? { erp: ctx.runtime.erp } : {}),
+    }),
+  ),
+
+  /** Where an output came from: its lineage links, one hop (the designer follows them). */
+  lineage: workspaceProcedure.input(z.object({ outputId: z.string().min(1) })).query(({ ctx, input }) =>
+    ctx.db.select().from(lineage).where(and(eq(lineage.workspaceId, ctx.workspaceId), eq(lineage.outputId, input.outputId))),
+  ),
 });
