@@ -19,21 +19,32 @@ export function databaseCases(env: NodeJS.ProcessEnv = process.env): DatabaseCas
   return cases;
 }
 
-async function openThrowawayPostgres(serverUrl: string): Promise<DatabaseHandle> {
+/** An empty database next to the one `serverUrl` names, for tests that need its URL (e.g. for child processes). */
+export async function createThrowawayDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `meterflow_test_${randomBytes(6).toString("hex")}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ databaseUrl: url.toString() });
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}
+
+async function openThrowawayPostgres(serverUrl: string): Promise<DatabaseHandle> {
+  const database = await createThrowawayDatabase(serverUrl);
+  const handle = await openDatabase({ databaseUrl: database.url });
   return {
     ...handle,
     close: async () => {
       await handle.close();
-      const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
+      await database.drop();
     },
   };
 }
