@@ -1,6 +1,7 @@
 import { navigate, usePathname } from "./lib/navigation";
 import { FlowListPage } from "./routes/flow-list/FlowListPage";
 import { FlowPage } from "./routes/flow/FlowPage";
+import { OperationsPage } from "./routes/operations/OperationsPage";
 
 export function App() {
   const pathname = usePathname();
@@ -19,8 +20,26 @@ export function App() {
           Meterflow
         </a>
         <span className="brand-sub">flow designer</span>
+        <nav className="app-nav" aria-label="Sections">
+          {[
+            ["/", "Flows"],
+            ["/operations", "Operations"],
+          ].map(([path, label]) => (
+            <a
+              key={path}
+              href={path}
+              aria-current={(path === "/" ? pathname === "/" || flowMatch !== null : pathname.startsWith(path!)) ? "page" : undefined}
+              onClick={(event) => {
+                event.preventDefault();
+                navigate(path!);
+              }}
+            >
+              {label}
+            </a>
+          ))}
+        </nav>
       </header>
-      <main className="app-main">{flowMatch ? <FlowPage flowId={flowMatch[1]!} /> : <FlowListPage />}</main>
+      <main className="app-main">{flowMatch ? <FlowPage flowId={flowMatch[1]!} /> : pathname.startsWith("/operations") ? <OperationsPage /> : <FlowListPage />}</main>
     </div>
   );
 }

@@ -72,6 +72,10 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     }),
   );
   const versions = useQuery(trpc.versions.list.queryOptions({ flowId: flow.id }));
+  const deployments = useQuery(trpc.runtime.deployments.queryOptions());
+  const deploy = useMutation(trpc.runtime.deploy.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.runtime.deployments.queryKey() }) }));
+  const deployed = deployments.data?.find((row) => row.deployment.flowId === flow.id && row.deployment.status === "active");
+  const latest = versions.data?.[0];
 
   const saveNow = useCallback(() => {
     if (dirty && !save.isPending) save.mutate({ id: flow.id, expectedRevision: flow.revision, document });
@@ -132,9 +136,15 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
             Test run
           </button>
         </div>
-        <span className="muted small">
-          {versions.data?.length ? `Latest: v${versions.data[0]!.number} (${versions.data[0]!.contentHash.slice(7, 19)})` : "No published version"}
+        <span className="muted small" data-testid="deployment-state">
+          {latest ? `Latest: v${latest.number} (${latest.contentHash.slice(7, 19)})` : "No published version"}
+          {deployed ? ` · running v${deployed.versionNumber}` : " · not deployed"}
         </span>
+        {latest && deployed?.deployment.flowVersionId !== latest.id && (
+          <button type="button" onClick={() => deploy.mutate({ versionId: latest.id })} disabled={deploy.isPending}>
+            Deploy v{latest.number}
+          </button>
+        )}
       </div>
       {conflict && (
         <div className="banner banner-error" role="alert">
@@ -144,9 +154,9 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
           </button>
         </div>
       )}
-      {(save.error && !conflict && !serverProblems) || publish.error ? (
+      {(save.error && !conflict && !serverProblems) || publish.error || deploy.error ? (
         <div className="banner banner-error" role="alert">
-          {(save.error ?? publish.error)!.message}
+          {(save.error ?? publish.error ?? deploy.error)!.message}
         </div>
       ) : null}
       <div className="editor-body">

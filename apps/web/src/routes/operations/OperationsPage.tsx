@@ -1,0 +1,219 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTRPC } from "../../lib/trpc";
+
+const REFRESH_MS = 3_000;
+
+/**
+ * What operators watch: events and their outcomes, usage records, aggregate windows, postings to
+ * the ERP, held approvals and the exception queue, with the actions on each.
+ */
+export function OperationsPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const live = { refetchInterval: REFRESH_MS };
+  const stats = useQuery(trpc.runtime.stats.queryOptions(undefined, live));
+  const events = useQuery(trpc.runtime.events.queryOptions({ limit: 20 }, live));
+  const records = useQuery(trpc.runtime.usageRecords.queryOptions({ limit: 20 }, live));
+  const windows = useQuery(trpc.runtime.windows.queryOptions(undefined, live));
+  const postings = useQuery(trpc.runtime.postings.queryOptions({}, live));
+  const approvals = useQuery(trpc.runtime.approvals.queryOptions({ status: "pending" }, live));
+  const exceptions = useQuery(trpc.runtime.exceptions.queryOptions({ status: "open" }, live));
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.runtime.pathKey() });
+  const closeWindows = useMutation(trpc.runtime.closeWindows.mutationOptions({ onSuccess: refresh }));
+  const decide = useMutation(trpc.runtime.decide.mutationOptions({ onSuccess: refresh }));
+  const retry = useMutation(trpc.runtime.retryExceptions.mutationOptions({ onSuccess: refresh }));
+  const resolve = useMutation(trpc.runtime.resolveExceptions.mutationOptions({ onSuccess: refresh }));
+  const [selected, setSelected] = useState<string[]>([]);
+  const [comment, setComment] = useState("");
+  const actionError = closeWindows.error ?? decide.error ?? retry.error ?? resolve.error;
+
+  return (
+    <section className="operations" aria-label="Operations">
+      <div className="ops-header">
+        <h1>Operations</h1>
+        {stats.data && (
+          <p className="ops-stats" role="status">
+            <span>{stats.data.rawEvents} events stored</span>
+            <span>{stats.data.pendingEvents} waiting</span>
+            <span>{stats.data.usageRecords} usage records</span>
+            <span>{Object.entries(stats.data.postings).map(([status, count]) => `${count} ${status}`).join(", ") || "no postings"}</span>
+            <span>{stats.data.openExceptions} open exceptions</span>
+            {stats.data.erpPageUrl && (
+              <a href={stats.data.erpPageUrl} target="_blank" rel="noreferrer">
+                ERP sandbox invoices ↗
+              </a>
+            )}
+          </p>
+        )}
+      </div>
+      {actionError && (
+        <div className="banner banner-error" role="alert">
+          {actionError.message}
+        </div>
+      )}
+
+      <div className="ops-grid">
+        <OpsTable title="Recent events" empty="No events yet: send one with the curl on the Flows page." headers={["Event", "Tenant", "Time", "Outcome"]}>
+          {events.data?.map((event) => (
+            <tr key={event.seq}>
+              <td>
+                <code>{event.id}</code>
+              </td>
+              <td>{event.partitionKey}</td>
+              <td>{event.time ? new Date(event.time).toISOString().slice(0, 16).replace("T", " ") : "–"}</td>
+              <td className={`outcome outcome-${event.outcome ?? "pending"}`}>{event.outcome ?? event.status}</td>
+            </tr>
+          ))}
+        </OpsTable>
+
+        <OpsTable title="Usage records" empty="No usage records yet." headers={["Tenant", "Metric", "Quantity", "Period"]}>
+          {records.data?.map((record) => (
+            <tr key={record.id}>
+              <td>{record.tenantId}</td>
+              <td>{record.metric}</td>
+              <td className="num">{record.quantity}</td>
+              <td>{record.ratingPeriod}</td>
+            </tr>
+          ))}
+        </OpsTable>
+
+        <OpsTable
+          title="Open windows"
+          empty="No open aggregate windows."
+          headers={["Tenant", "Period start", "Events", "Quantity", "Closes at"]}
+          actions={
+            <>
+              <button type="button" onClick={() => closeWindows.mutate({ all: false })} disabled={closeWindows.isPending}>
+                Close due windows
+              </button>
+              <button
+                type="button"
+                onClick={() => closeWindows.mutate({ all: true })}
+                disabled={closeWindows.isPending}
+                title="Bills the open periods now; later events for them become late-event exceptions"
+              >
+                Close all open windows now
+              </button>
+            </>
+          }
+        >
+          {windows.data?.open.map((window) => {
+            const state = window.state as { group: Record<string, unknown>; start: string; count: number; measures: Record<string, unknown> };
+            return (
+              <tr key={`${window.deploymentId}:${window.nodeId}:${state.start}:${window.partitionKey}:${JSON.stringify(state.group)}`}>
+                <td>{String(state.group.tenantId ?? window.partitionKey)}</td>
+                <td>{state.start.slice(0, 10)}</td>
+                <td className="num">{state.count}</td>
+                <td className="num">{String(state.measures.quantity ?? "–")}</td>
+                <td>{new Date(window.closesAt).toISOString().slice(0, 16).replace("T", " ")}</td>
+              </tr>
+            );
+          })}
+        </OpsTable>
+
+        <OpsTable title="Postings to the ERP" empty="No postings yet: they are made when a window closes." headers={["Operation", "Status", "Attempts", "ERP document", "Idempotency key", "Last error"]}>
+          {postings.data?.map((posting) => (
+            <tr key={posting.id}>
+              <td>{posting.operation}</td>
+              <td className={`outcome outcome-${posting.status}`}>{posting.status}</td>
+              <td className="num">{posting.attempts}</td>
+              <td>{posting.erpDocumentId ?? "–"}</td>
+              <td>
+                <code title={posting.idempotencyKey}>{posting.idempotencyKey.slice(0, 12)}…</code>
+              </td>
+              <td className="small">{posting.lastError ?? ""}</td>
+            </tr>
+          ))}
+        </OpsTable>
+
+        <OpsTable title="Approvals waiting" empty="Nothing is held for approval." headers={["Item", "Amount", "Role", "Decision"]}>
+          {approvals.data?.map((approval) => {
+            const payload = approval.payload as { tenantId?: string; ratingPeriod?: string; total?: { amount: string; currency: string } };
+            return (
+              <tr key={approval.id}>
+                <td>
+                  {payload.tenantId} {payload.ratingPeriod}
+                </td>
+                <td className="num">{payload.total ? `${payload.total.amount} ${payload.total.currency}` : "–"}</td>
+                <td>{approval.approverRole}</td>
+                <td>
+                  <button type="button" disabled={decide.isPending || comment.trim().length < 3} onClick={() => decide.mutate({ approvalId: approval.id, decision: "approve", comment })}>
+                    Approve
+                  </button>{" "}
+                  <button type="button" disabled={decide.isPending || comment.trim().length < 3} onClick={() => decide.mutate({ approvalId: approval.id, decision: "reject", comment })}>
+                    Reject
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
+        </OpsTable>
+
+        <OpsTable
+          title="Open exceptions"
+          empty="No open exceptions."
+          headers={["", "Kind", "Tenant", "Reason", "Raised at node"]}
+          actions={
+            <>
+              <button type="button" disabled={selected.length === 0 || retry.isPending} onClick={() => retry.mutate({ ids: selected }, { onSuccess: () => setSelected([]) })}>
+                Retry selected ({selected.length})
+              </button>
+              <button type="button" disabled={selected.length === 0 || comment.trim().length < 3 || resolve.isPending} onClick={() => resolve.mutate({ ids: selected, comment }, { onSuccess: () => setSelected([]) })}>
+                Resolve selected
+              </button>
+            </>
+          }
+        >
+          {exceptions.data?.map((exception) => (
+            <tr key={exception.id}>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Select exception ${exception.kind} ${exception.partitionKey ?? ""}`}
+                  checked={selected.includes(exception.id)}
+                  onChange={(event) => setSelected((current) => (event.target.checked ? [...current, exception.id] : current.filter((id) => id !== exception.id)))}
+                />
+              </td>
+              <td>{exception.kind}</td>
+              <td>{exception.partitionKey ?? "–"}</td>
+              <td className="small">{exception.reason}</td>
+              <td>{exception.raisedBy ?? exception.nodeId ?? "–"}</td>
+            </tr>
+          ))}
+        </OpsTable>
+      </div>
+      <label className="ops-comment">
+        Comment for approvals and resolutions (who decided is recorded with it)
+        <input value={comment} onChange={(event) => setComment(event.target.value)} placeholder="Why?" />
+      </label>
+    </section>
+  );
+}
+
+function OpsTable({ title, headers, empty, actions, children }: { title: string; headers: string[]; empty: string; actions?: React.ReactNode; children: React.ReactNode[] | undefined }) {
+  return (
+    <section className="ops-card" aria-label={title}>
+      <div className="ops-card-head">
+        <h2>{title}</h2>
+        {actions && <div className="ops-actions">{actions}</div>}
+      </div>
+      {children && children.length > 0 ? (
+        <table>
+          <thead>
+            <tr>
+              {headers.map((header) => (
+                <th key={header} scope="col">
+                  {header}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>{children}</tbody>
+        </table>
+      ) : (
+        <p className="muted small">{empty}</p>
+      )}
+    </section>
+  );
+}
