@@ -1,0 +1,156 @@
+/**
+ * Durable throughput, end to end, on the local PostgreSQL: the real server (ingestion + runtime)
+ * runs as its own process on a throwaway database; this process sends CloudEvents batches of
+ * 1,000 over HTTP and measures (1) acknowledgement latency at a fixed offered rate (default 5,000
+ * events/s, open loop), (2) sustained events/s from the first request until every event is a
+ * committed usage record and in an aggregate, and (3) in the same run, the raw COPY rate of the
+ * same events into a bare table: the physical baseline. Prints JSON.
+ *
+ * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), EVENTS (default 100000),
+ * RATE (offered events/s for the latency phase, default 5000), SECONDS (its length, default 10).
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { createThrowawayDatabase } from "@meterflow/db/testing";
+
+const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const totalEvents = Number(process.env.EVENTS ?? 100_000);
+const offeredRate = Number(process.env.RATE ?? 5_000);
+const latencySeconds = Number(process.env.SECONDS ?? 10);
+const BATCH = 1_000;
+const TENANTS = ["acme", "globex", "initech"];
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+function batchOf(prefix: string, start: number): string {
+  const events = [];
+  for (let i = start; i < start + BATCH; i += 1) {
+    events.push({ specversion: "1.0", id: `${prefix}-${i}`, source: "/bench", type: "com.meterflow.api.call", time: new Date(Date.parse("2026-10-01T00:00:00Z") + (i % 2_500_000) * 1000).toISOString(), data: { tenantId: TENANTS[i % 3], productCode: "api-calls", calls: (i % 50) + 1 } });
+  }
+  return JSON.stringify(events);
+}
+
+async function startServer(databaseUrl: string): Promise<{ url: string; key: string; stop(): Promise<void> }> {
+  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", METERFLOW_INGEST_RATE: "10000000", METERFLOW_INGEST_BURST: "10000000" };
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.resolve("tsx/cli")), `${repoRoot}apps/server/src/main.ts`], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const started = await new Promise<{ url: string; key: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /Meterflow designer: (http:\/\/\S+)/.exec(output)?.[1];
+      const key = /API key[^:]*: (mf_\S+)/.exec(output)?.[1];
+      if (url && key) {
+        clearTimeout(timer);
+        resolve({ url, key });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  return {
+    ...started,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+async function send(url: string, key: string, body: string): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${url}v1/events`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/cloudevents-batch+json" }, body });
+  const answer = (await response.json()) as { stored?: number; error?: string };
+  if (response.status !== 200 || answer.stored !== BATCH) throw new Error(`ingestion answered ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+  return performance.now() - started;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function waitProcessed(sql: postgres.Sql, expected: number): Promise<void> {
+  for (;;) {
+    const [row] = await sql<{ done: number }[]>`select count(*)::int as done from usage_records`;
+    if (row!.done >= expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const database = await createThrowawayDatabase(serverUrl);
+const sql = postgres(database.url, { max: 2, onnotice: () => {} });
+const server = await startServer(database.url);
+try {
+  // 1. Acknowledgement latency at the offered rate, open loop: a batch every BATCH/rate seconds.
+  const latencies: number[] = [];
+  const intervalMs = (BATCH / offeredRate) * 1000;
+  const latencyBatches = Math.round((offeredRate * latencySeconds) / BATCH);
+  const inFlight: Promise<void>[] = [];
+  const phaseStart = performance.now();
+  for (let b = 0; b < latencyBatches; b += 1) {
+    const due = phaseStart + b * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(send(server.url, server.key, batchOf("lat", b * BATCH)).then((ms) => void latencies.push(ms)));
+  }
+  await Promise.all(inFlight);
+  await waitProcessed(sql, latencyBatches * BATCH);
+
+  // 2. Sustained durable throughput: 4 senders as fast as acknowledgements come back.
+  const bodies = Array.from({ length: Math.ceil(totalEvents / BATCH) }, (_, b) => batchOf("run", b * BATCH));
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < bodies.length) await send(server.url, server.key, bodies[next++]!);
+    }),
+  );
+  const ingestedMs = performance.now() - started;
+  await waitProcessed(sql, latencyBatches * BATCH + bodies.length * BATCH);
+  const durableMs = performance.now() - started;
+  const [windows] = await sql<{ events: number }[]>`select (select coalesce(sum((state->>'count')::int), 0) from runtime_windows) + (select coalesce(sum(event_count), 0) from usage_summaries) as events`;
+
+  // 3. The physical baseline: COPY of the same events into a bare table.
+  await sql`create table copy_baseline (source text, event_id text, envelope jsonb)`;
+  const lines = bodies.flatMap((body) => (JSON.parse(body) as { id: string; source: string }[]).map((event) => `${event.source}\t${event.id}\t${JSON.stringify(event).replace(/\\/g, "\\\\")}\n`));
+  const copyStarted = performance.now();
+  const writable = await sql`copy copy_baseline from stdin`.writable();
+  await new Promise<void>((resolve, reject) => {
+    writable.on("error", reject);
+    writable.on("finish", resolve);
+    let i = 0;
+    const pump = () => {
+      while (i < lines.length) if (!writable.write(lines[i++])) return void writable.once("drain", pump);
+      writable.end();
+    };
+    pump();
+  });
+  const copyMs = performance.now() - copyStarted;
+
+  const events = bodies.length * BATCH;
+  const durablePerSecond = Math.round(events / (durableMs / 1000));
+  const copyPerSecond = Math.round(events / (copyMs / 1000));
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: "runtime: HTTP ingestion -> committed usage records and aggregates (metered-api-billing, local PostgreSQL)",
+        events,
+        batch: BATCH,
+        durable: { eventsPerSecond: durablePerSecond, seconds: +(durableMs / 1000).toFixed(2), ingestOnlyEventsPerSecond: Math.round(events / (ingestedMs / 1000)), eventsInAggregates: Number(windows!.events) },
+        ackLatencyMs: { offeredEventsPerSecond: offeredRate, requests: latencies.length, p50: +percentile(latencies, 50).toFixed(1), p99: +percentile(latencies, 99).toFixed(1), max: +Math.max(...latencies).toFixed(1) },
+        copyBaseline: { eventsPerSecond: copyPerSecond, seconds: +(copyMs / 1000).toFixed(2) },
+        ratio: +(durablePerSecond / copyPerSecond).toFixed(3),
+        target: { ratio: 0.3, p99Ms: 50 },
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await server.stop();
+  await sql.end();
+  await database.drop();
+}
