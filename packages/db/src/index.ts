@@ -8,3 +8,4 @@ export * from "./repositories/workspaces";
 export * from "./schema";
 export * from "./repositories/reference-data";
 export * from "./repositories/api-keys";
+export * from "./raw-rows";

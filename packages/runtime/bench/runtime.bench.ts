@@ -22,10 +22,13 @@ const BATCH = 1_000;
 const TENANTS = ["acme", "globex", "initech"];
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
+/** Event times from the start of this month on: their windows stay open during the run. */
+const monthStart = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1);
+
 function batchOf(prefix: string, start: number): string {
   const events = [];
   for (let i = start; i < start + BATCH; i += 1) {
-    events.push({ specversion: "1.0", id: `${prefix}-${i}`, source: "/bench", type: "com.meterflow.api.call", time: new Date(Date.parse("2026-10-01T00:00:00Z") + (i % 2_500_000) * 1000).toISOString(), data: { tenantId: TENANTS[i % 3], productCode: "api-calls", calls: (i % 50) + 1 } });
+    events.push({ specversion: "1.0", id: `${prefix}-${i}`, source: "/bench", type: "com.meterflow.api.call", time: new Date(monthStart + (i % 1_000_000) * 1000).toISOString(), data: { tenantId: TENANTS[i % 3], productCode: "api-calls", calls: (i % 50) + 1 } });
   }
   return JSON.stringify(events);
 }
@@ -74,7 +77,7 @@ function percentile(values: number[], p: number): number {
 
 async function waitProcessed(sql: postgres.Sql, expected: number): Promise<void> {
   for (;;) {
-    const [row] = await sql<{ done: number }[]>`select count(*)::int as done from usage_records`;
+    const [row] = await sql<{ done: number }[]>`select count(*)::int as done from events_raw where status = 'processed'`;
     if (row!.done >= expected) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -5,6 +5,8 @@ import { processNextBatch } from "./processing/process-events";
 
 export interface RuntimeOptions extends Pick<DispatcherOptions, "endpoints" | "breaker" | "fetch"> {
   batchSize?: number;
+  /** Concurrent worker loops in this process: each claims a different partition, so PostgreSQL work overlaps. */
+  workers?: number;
   /** Idle wait between polls for new events. */
   pollMs?: number;
   windowCheckMs?: number;
@@ -21,14 +23,20 @@ export function startRuntime(db: Database, options: RuntimeOptions) {
   const log = options.log ?? ((message, error) => console.error(message, error ?? ""));
   const dispatcher = createDispatcher(db, { endpoints: options.endpoints, ...(options.breaker ? { breaker: options.breaker } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
   let running = true;
-  let wake: (() => void) | undefined;
+  const sleepers = new Set<() => void>();
+  const wake = () => {
+    for (const resolve of sleepers) resolve();
+    sleepers.clear();
+  };
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
+      const done = () => {
         clearTimeout(timer);
+        sleepers.delete(done);
         resolve();
       };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
     });
   const loop = async (name: string, work: () => Promise<boolean>, idleMs: number) => {
     while (running) {
@@ -43,17 +51,17 @@ export function startRuntime(db: Database, options: RuntimeOptions) {
     }
   };
   const loops = [
-    loop("worker", async () => (await processNextBatch(db, { batchSize: options.batchSize ?? 1000 })) !== undefined, options.pollMs ?? 200),
+    ...Array.from({ length: options.workers ?? 2 }, () => loop("worker", async () => (await processNextBatch(db, { batchSize: options.batchSize ?? 1000 })) !== undefined, options.pollMs ?? 200)),
     loop("window scheduler", async () => (await closeDueWindows(db)).windows > 0, options.windowCheckMs ?? 5_000),
     loop("outbox dispatcher", async () => (await dispatcher.tick()).claimed > 0, options.dispatchMs ?? 500),
   ];
   return {
     dispatcher,
     /** New events were stored: process them now rather than at the next poll. */
-    notify: () => wake?.(),
+    notify: wake,
     async stop() {
       running = false;
-      wake?.();
+      wake();
       await Promise.all(loops);
     },
   };

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../open-database";
+import { rowsOf } from "../raw-rows";
 import { eventsRaw } from "../schema";
 
 export type NewRawEvent = Omit<typeof eventsRaw.$inferInsert, "seq" | "status" | "receivedAt">;
@@ -11,12 +12,29 @@ export type RawEventOutcome = { status: "stored"; seq: number } | { status: "dup
  */
 export async function storeRawEvents(db: Database, events: NewRawEvent[]): Promise<RawEventOutcome[]> {
   if (events.length === 0) return [];
-  const inserted = await db
-    .insert(eventsRaw)
-    .values(events)
-    .onConflictDoNothing({ target: [eventsRaw.workspaceId, eventsRaw.source, eventsRaw.eventId] })
-    .returning({ seq: eventsRaw.seq, source: eventsRaw.source, eventId: eventsRaw.eventId });
-  const stored = new Map(inserted.map((row) => [`${row.source}\u0000${row.eventId}`, row.seq]));
+  const rows = events.map((event, n) => ({
+    n,
+    workspace_id: event.workspaceId,
+    source: event.source,
+    event_id: event.eventId,
+    type: event.type,
+    subject: event.subject ?? null,
+    time: event.time ? event.time.toISOString() : null,
+    partition_key: event.partitionKey,
+    correlation_id: event.correlationId,
+    envelope: event.envelope,
+  }));
+  // Ordered by seq, so a repeat inside one request keeps its first occurrence.
+  const inserted = await rowsOf<{ seq: string | number; source: string; event_id: string }>(
+    db,
+    sql`insert into events_raw (workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope)
+        select workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(n int, workspace_id text, source text, event_id text, type text, subject text, time timestamptz, partition_key text, correlation_id text, envelope jsonb)
+        order by n
+        on conflict (workspace_id, source, event_id) do nothing
+        returning seq, source, event_id`,
+  );
+  const stored = new Map(inserted.map((row) => [`${row.source}\u0000${row.event_id}`, Number(row.seq)]));
   return events.map((event) => {
     const key = `${event.source}\u0000${event.eventId}`;
     const seq = stored.get(key);

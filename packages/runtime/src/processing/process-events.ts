@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, asc, eq, notInArray, sql } from "drizzle-orm";
 import { eventsRaw, exceptions, loadReferenceData, type Database } from "@meterflow/db";
 import { eventKey, type CloudEvent, type EngineContext, type Effects, type EventOutcome, type ReferenceData } from "@meterflow/engine";
 import { activeDeployments, planFor, type Deployment } from "./deployments";
@@ -81,7 +81,10 @@ export async function processNextBatch(db: Database, options: ProcessOptions = {
     for (const outcome of Object.keys(outcomes) as EventOutcome[]) {
       const seqs = rows.filter((row) => outcomeOf.get(row.seq) === outcome).map((row) => row.seq);
       outcomes[outcome] = seqs.length;
-      if (seqs.length > 0) await tx.update(eventsRaw).set({ status: "processed", outcome, processedAt: now }).where(inArray(eventsRaw.seq, seqs));
+      if (seqs.length > 0) {
+        await tx.execute(sql`update events_raw set status = 'processed', outcome = ${outcome}, processed_at = ${now.toISOString()}::timestamptz
+          where seq in (select jsonb_array_elements_text(${JSON.stringify(seqs)}::jsonb)::bigint)`);
+      }
     }
     return { workspaceId, partitionKey, events: rows.length, outcomes };
   });

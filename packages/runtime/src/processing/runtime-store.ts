@@ -2,14 +2,13 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import {
   approvals,
   canonicalObjects,
-  dedupeKeys,
   exceptions,
   lineage,
   postings,
   runtimeWatermarks,
   runtimeWindows,
-  usageRecords,
   usageSummaries,
+  rowsOf,
   type Database,
 } from "@meterflow/db";
 import { durationMs, windowOf, type Effects, type FlowPlan, type WindowState } from "@meterflow/engine";
@@ -55,11 +54,13 @@ export async function findSeenKeys(tx: Database, deploymentId: string, asked: St
   const seen: LoadedState["seen"] = new Map();
   for (const [nodeId, keys] of asked) {
     if (keys.size === 0) continue;
-    const rows = await tx
-      .select({ key: dedupeKeys.key, expiresAtMs: dedupeKeys.expiresAtMs })
-      .from(dedupeKeys)
-      .where(and(eq(dedupeKeys.deploymentId, deploymentId), eq(dedupeKeys.nodeId, nodeId), inArray(dedupeKeys.key, [...keys]), sql`${dedupeKeys.expiresAtMs} > ${nowMs}`));
-    if (rows.length > 0) seen.set(nodeId, new Map(rows.map((row) => [row.key, row.expiresAtMs])));
+    const rows = await rowsOf<{ key: string; expires_at_ms: string | number }>(
+      tx,
+      sql`select key, expires_at_ms from dedupe_keys
+          where deployment_id = ${deploymentId}::uuid and node_id = ${nodeId} and expires_at_ms > ${nowMs}
+            and key in (select jsonb_array_elements_text(${JSON.stringify([...keys])}::jsonb))`,
+    );
+    if (rows.length > 0) seen.set(nodeId, new Map(rows.map((row) => [row.key, Number(row.expires_at_ms)])));
   }
   return seen;
 }
@@ -103,10 +104,10 @@ export async function persistState(tx: Database, target: RunTarget, changes: Sta
   if (changes.remembered.length > 0) {
     const latest = new Map<string, (typeof changes.remembered)[number]>();
     for (const entry of changes.remembered) latest.set(`${entry.nodeId}\u0000${entry.key}`, entry);
-    await tx
-      .insert(dedupeKeys)
-      .values([...latest.values()].map((entry) => ({ deploymentId, ...entry })))
-      .onConflictDoUpdate({ target: [dedupeKeys.deploymentId, dedupeKeys.nodeId, dedupeKeys.key], set: { expiresAtMs: sql`greatest(${dedupeKeys.expiresAtMs}, excluded.expires_at_ms)` } });
+    const rows = [...latest.values()].map((entry) => ({ node_id: entry.nodeId, key: entry.key, expires_at_ms: entry.expiresAtMs }));
+    await tx.execute(sql`insert into dedupe_keys (deployment_id, node_id, key, expires_at_ms)
+      select ${deploymentId}::uuid, node_id, key, expires_at_ms from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(node_id text, key text, expires_at_ms bigint)
+      on conflict (deployment_id, node_id, key) do update set expires_at_ms = greatest(dedupe_keys.expires_at_ms, excluded.expires_at_ms)`);
   }
 }
 
@@ -123,30 +124,27 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
   const usage = effects.records.filter((record) => record.type.startsWith("UsageRecord@"));
   const others = effects.records.filter((record) => !record.type.startsWith("UsageRecord@"));
   if (usage.length > 0) {
-    await tx
-      .insert(usageRecords)
-      .values(
-        usage.map((record) => {
-          const payload = record.payload as Record<string, unknown>;
-          const text = (name: string) => (typeof payload[name] === "string" ? (payload[name] as string) : null);
-          return {
-            workspaceId,
-            flowVersionId,
-            nodeId: record.nodeId,
-            recordKey: record.id,
-            eventSeq: seqOf(record.events),
-            tenantId: text("tenantId") ?? target.partitionKey,
-            contractId: text("contractId"),
-            productCode: text("productCode"),
-            metric: text("metric") ?? "unknown",
-            quantity: String(payload.quantity ?? "0"),
-            ratingPeriod: text("ratingPeriod") ?? "",
-            correlationId: record.correlationId,
-            payload,
-          };
-        }),
-      )
-      .onConflictDoNothing();
+    const rows = usage.map((record) => {
+      const payload = record.payload as Record<string, unknown>;
+      const text = (name: string) => (typeof payload[name] === "string" ? (payload[name] as string) : null);
+      return {
+        node_id: record.nodeId,
+        record_key: record.id,
+        event_seq: seqOf(record.events),
+        tenant_id: text("tenantId") ?? target.partitionKey,
+        contract_id: text("contractId"),
+        product_code: text("productCode"),
+        metric: text("metric") ?? "unknown",
+        quantity: String(payload.quantity ?? "0"),
+        rating_period: text("ratingPeriod") ?? "",
+        correlation_id: record.correlationId,
+        payload,
+      };
+    });
+    await tx.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload)
+      select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(node_id text, record_key text, event_seq bigint, tenant_id text, contract_id text, product_code text, metric text, quantity numeric, rating_period text, correlation_id text, payload jsonb)
+      on conflict (flow_version_id, record_key) do nothing`);
   }
   if (others.length > 0) {
     await tx
