@@ -2,7 +2,7 @@ import Decimal from "decimal.js";
 import { isDecimalLike } from "../decimal-values";
 import { eventIdentity, type Item, type WindowState } from "../engine-types";
 import { exceptionItem, type NodeImplementation } from "../node-implementation";
-import { durationMs, windowFinder } from "../time-windows";
+import { durationMs, instantMs, windowFinder } from "../time-windows";
 
 /** A measure while a batch runs: plain numbers while exact, decimals once needed. */
 type Accumulator = number | Decimal | { seen: Set<string> } | { atMs: number; value: unknown } | undefined;
@@ -45,7 +45,7 @@ export const aggregate: NodeImplementation<"aggregate"> = {
         let key: string;
         try {
           const time = eventTime.evaluate(item.value);
-          atMs = typeof time === "string" ? Date.parse(time) : Number.NaN;
+          atMs = typeof time === "string" ? instantMs(time) : Number.NaN;
           if (Number.isNaN(atMs)) throw new Error(`Event time ${node.config.eventTime} is not a timestamp: ${JSON.stringify(time)}`);
           key = "";
           for (let g = 0; g < groupBy.length; g += 1) {

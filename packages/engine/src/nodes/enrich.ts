@@ -24,7 +24,7 @@ export const enrich: NodeImplementation<"enrich"> = {
           }
           enriched[lookup.as] = found;
         }
-        out.push({ ...item, value: enriched });
+        out.push({ id: item.id, value: enriched, events: item.events, correlationId: item.correlationId });
       }
       return { out, miss };
     };

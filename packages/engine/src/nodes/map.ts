@@ -31,7 +31,7 @@ export const map: NodeImplementation<"map"> = {
         const id = `${node.id}:${item.id}`;
         // A record carries its events: that is its lineage, no separate link needed.
         run.effects.records.push({ nodeId: node.id, type: node.config.target, id, payload: target, events: item.events, correlationId: item.correlationId });
-        out.push({ ...item, id, value: target });
+        out.push({ id, value: target, events: item.events, correlationId: item.correlationId });
       }
       return { out, failed };
     };
