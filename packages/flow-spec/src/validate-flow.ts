@@ -307,7 +307,7 @@ function checkReferences(document: z.infer<typeof looseFlowDocument>, options: V
     canonicalType: new Set(document.references.canonicalTypes),
     endpoint: new Set(document.references.endpoints),
   };
-  const listName = { eventSchema: "eventSchemas", canonicalType: "canonicalTypes", endpoint: "endpoints" } as const;
+  const listName = referenceLists;
   const label = { eventSchema: "event schema", canonicalType: "canonical type", endpoint: "endpoint" } as const;
 
   if (options.referenceExists) {
@@ -321,14 +321,8 @@ function checkReferences(document: z.infer<typeof looseFlowDocument>, options: V
   }
 
   document.nodes.forEach((node, index) => {
-    const config = node.config as Record<string, unknown> | null | undefined;
-    if (!config || typeof config !== "object") return;
-    const uses: [ReferenceKind, string, unknown][] = [];
-    if (node.type === "validate") uses.push(["eventSchema", "schema", config.schema]);
-    if (node.type === "map") uses.push(["canonicalType", "target", config.target]);
-    if (node.type === "post" || node.type === "notify") uses.push(["endpoint", "endpoint", config.endpoint]);
-    for (const [kind, field, ref] of uses) {
-      if (typeof ref !== "string" || declared[kind].has(ref)) continue;
+    for (const { kind, field, ref } of nodeReferences(node)) {
+      if (declared[kind].has(ref)) continue;
       problems.push({
         path: jsonPath(["nodes", index, "config", field]),
         code: "undeclared_reference",
@@ -338,4 +332,17 @@ function checkReferences(document: z.infer<typeof looseFlowDocument>, options: V
       });
     }
   });
+}
+
+export const referenceLists = { eventSchema: "eventSchemas", canonicalType: "canonicalTypes", endpoint: "endpoints" } as const;
+
+/** What a node's config refers to (event schema, canonical type, endpoint), which the document must declare. */
+export function nodeReferences(node: { type: string; config: unknown }): { kind: ReferenceKind; field: string; ref: string }[] {
+  const config = node.config as Record<string, unknown> | null | undefined;
+  if (!config || typeof config !== "object") return [];
+  const uses: { kind: ReferenceKind; field: string; ref: unknown }[] = [];
+  if (node.type === "validate") uses.push({ kind: "eventSchema", field: "schema", ref: config.schema });
+  if (node.type === "map") uses.push({ kind: "canonicalType", field: "target", ref: config.target });
+  if (node.type === "post" || node.type === "notify") uses.push({ kind: "endpoint", field: "endpoint", ref: config.endpoint });
+  return uses.filter((use): use is { kind: ReferenceKind; field: string; ref: string } => typeof use.ref === "string");
 }

@@ -1,0 +1,168 @@
+import { nodeReferences, nodeTypeSpec, referenceLists, type FlowDocument, type FlowNode, type NodeType } from "@meterflow/flow-spec";
+
+/** The editor's state: the document and its history, so every edit can be undone and redone. */
+export interface EditorState {
+  document: FlowDocument;
+  past: FlowDocument[];
+  future: FlowDocument[];
+}
+
+export interface Connection {
+  source: string;
+  sourcePort: string;
+  target: string;
+  targetPort: string;
+}
+
+export type Edit =
+  | { kind: "addNode"; nodeType: NodeType; position: { x: number; y: number } }
+  | { kind: "move"; positions: Record<string, { x: number; y: number }> }
+  | { kind: "connect"; connection: Connection }
+  | { kind: "remove"; nodeIds: string[]; edgeIds: string[] }
+  | { kind: "updateNode"; nodeId: string; name?: string; config?: unknown };
+
+const HISTORY_LIMIT = 200;
+
+export function editorState(document: FlowDocument): EditorState {
+  return { document, past: [], future: [] };
+}
+
+/** Applies an edit as one undoable step; an edit that changes nothing adds no step. */
+export function applyEdit(state: EditorState, edit: Edit): EditorState {
+  const edited = editDocument(state.document, edit);
+  const document = edited === state.document ? edited : withDeclaredReferences(edited);
+  if (document === state.document) return state;
+  return { document, past: [...state.past.slice(-HISTORY_LIMIT + 1), state.document], future: [] };
+}
+
+export function undo(state: EditorState): EditorState {
+  const previous = state.past.at(-1);
+  return previous ? { document: previous, past: state.past.slice(0, -1), future: [state.document, ...state.future] } : state;
+}
+
+export function redo(state: EditorState): EditorState {
+  const next = state.future[0];
+  return next ? { document: next, past: [...state.past, state.document], future: state.future.slice(1) } : state;
+}
+
+function editDocument(document: FlowDocument, edit: Edit): FlowDocument {
+  switch (edit.kind) {
+    case "addNode": {
+      const spec = nodeTypeSpec(edit.nodeType);
+      const node = { id: freshNodeId(document, edit.nodeType), type: edit.nodeType, name: spec.label, position: snapped(edit.position), config: spec.defaultConfig() } as FlowNode;
+      return { ...document, nodes: [...document.nodes, node] };
+    }
+    case "move": {
+      let changed = false;
+      const nodes = document.nodes.map((node) => {
+        const moved = edit.positions[node.id];
+        if (!moved) return node;
+        const position = snapped(moved);
+        if (position.x === node.position.x && position.y === node.position.y) return node;
+        changed = true;
+        return { ...node, position };
+      });
+      return changed ? { ...document, nodes } : document;
+    }
+    case "connect": {
+      if (connectionProblem(document, edit.connection)) return document;
+      const { source, sourcePort, target, targetPort } = edit.connection;
+      const edge = { id: freshEdgeId(document, `e-${source}-${sourcePort}-${target}`), source: { node: source, port: sourcePort }, target: { node: target, port: targetPort } };
+      return { ...document, edges: [...document.edges, edge] };
+    }
+    case "remove": {
+      const nodeIds = new Set(edit.nodeIds);
+      const edgeIds = new Set(edit.edgeIds);
+      const nodes = document.nodes.filter((node) => !nodeIds.has(node.id));
+      const edges = document.edges.filter((edge) => !edgeIds.has(edge.id) && !nodeIds.has(edge.source.node) && !nodeIds.has(edge.target.node));
+      return nodes.length === document.nodes.length && edges.length === document.edges.length ? document : { ...document, nodes, edges };
+    }
+    case "updateNode": {
+      const index = document.nodes.findIndex((node) => node.id === edit.nodeId);
+      if (index < 0) return document;
+      const current = document.nodes[index]!;
+      const updated = { ...current, ...(edit.name !== undefined ? { name: edit.name } : {}), ...(edit.config !== undefined ? { config: edit.config } : {}) } as FlowNode;
+      if (JSON.stringify(updated) === JSON.stringify(current)) return document;
+      const nodes = [...document.nodes];
+      nodes[index] = updated;
+      // Ports can change with the config (e.g. Route outputs): edges to ports that vanished go too.
+      return { ...document, nodes, edges: document.edges.filter((edge) => portExists(nodes, edge.source.node, "out", edge.source.port) && portExists(nodes, edge.target.node, "in", edge.target.port)) };
+    }
+  }
+}
+
+/** Why a connection is refused, in words a user can act on; undefined when it is fine. */
+export function connectionProblem(document: FlowDocument, connection: Connection): string | undefined {
+  const source = document.nodes.find((node) => node.id === connection.source);
+  const target = document.nodes.find((node) => node.id === connection.target);
+  if (!source || !target) return "Both ends must be nodes of this flow";
+  if (source.id === target.id) return "A node cannot feed itself";
+  const output = nodeTypeSpec(source.type)
+    .outputs(source.config as never)
+    .find((port) => port.name === connection.sourcePort);
+  const input = nodeTypeSpec(target.type)
+    .inputs(target.config as never)
+    .find((port) => port.name === connection.targetPort);
+  if (!output) return `${label(source)} has no output "${connection.sourcePort}"`;
+  if (!input) return `${label(target)} has no input "${connection.targetPort}"`;
+  if (!input.accepts.includes(output.carries)) {
+    return `${label(source)} → ${output.name} carries ${output.carries} items; ${label(target)} → ${input.name} accepts ${input.accepts.join(" or ")}`;
+  }
+  if (document.edges.some((edge) => edge.source.node === source.id && edge.source.port === output.name && edge.target.node === target.id && edge.target.port === input.name)) {
+    return "These ports are already connected";
+  }
+  if (reaches(document, target.id, source.id)) return `Connecting ${label(source)} to ${label(target)} would make a cycle: ${label(target)} already feeds ${label(source)}`;
+  return undefined;
+}
+
+function reaches(document: FlowDocument, from: string, to: string): boolean {
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (id === to) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const edge of document.edges) if (edge.source.node === id) stack.push(edge.target.node);
+  }
+  return false;
+}
+
+function portExists(nodes: readonly FlowNode[], nodeId: string, side: "in" | "out", port: string): boolean {
+  const node = nodes.find((candidate) => candidate.id === nodeId);
+  if (!node) return false;
+  const spec = nodeTypeSpec(node.type);
+  return (side === "in" ? spec.inputs(node.config as never) : spec.outputs(node.config as never)).some((candidate) => candidate.name === port);
+}
+
+function label(node: FlowNode): string {
+  return `"${node.name ?? node.id}"`;
+}
+
+function snapped(position: { x: number; y: number }) {
+  return { x: Math.round(position.x / 10) * 10, y: Math.round(position.y / 10) * 10 };
+}
+
+function freshNodeId(document: FlowDocument, type: NodeType): string {
+  const base = type.replace(/[^a-z]/g, "-");
+  const taken = new Set(document.nodes.map((node) => node.id));
+  for (let n = 1; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+function freshEdgeId(document: FlowDocument, base: string): string {
+  const taken = new Set(document.edges.map((edge) => edge.id));
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+/** Declares what the nodes refer to (a Validate's schema, a Map's target, a Post's endpoint), as a user would expect. */
+function withDeclaredReferences(document: FlowDocument): FlowDocument {
+  let references = document.references;
+  for (const node of document.nodes) {
+    for (const { kind, ref } of nodeReferences(node)) {
+      const list = referenceLists[kind];
+      if (!references[list].includes(ref)) references = { ...references, [list]: [...references[list], ref] };
+    }
+  }
+  return references === document.references ? document : { ...document, references };
+}
