@@ -26,6 +26,7 @@ test("create a flow from the template, move a node, save, reload: it stays where
   }
   await expect(page.locator(".react-flow__edge")).toHaveCount(14);
   await expect(page.getByRole("status")).toHaveText("Saved (revision 1)");
+  await page.getByRole("group", { name: "Side panel" }).getByRole("button", { name: /^Problems/ }).click();
   await expect(page.getByRole("region", { name: "Problems" })).toContainText("No problems");
   await page.screenshot({ path: "artifacts/screens/canvas.png" });
 

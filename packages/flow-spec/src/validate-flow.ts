@@ -337,7 +337,7 @@ function checkReferences(document: z.infer<typeof looseFlowDocument>, options: V
 export const referenceLists = { eventSchema: "eventSchemas", canonicalType: "canonicalTypes", endpoint: "endpoints" } as const;
 
 /** What a node's config refers to (event schema, canonical type, endpoint), which the document must declare. */
-export function nodeReferences(node: { type: string; config: unknown }): { kind: ReferenceKind; field: string; ref: string }[] {
+export function nodeReferences(node: { type: string; config?: unknown }): { kind: ReferenceKind; field: string; ref: string }[] {
   const config = node.config as Record<string, unknown> | null | undefined;
   if (!config || typeof config !== "object") return [];
   const uses: { kind: ReferenceKind; field: string; ref: unknown }[] = [];

@@ -59,15 +59,3 @@ export function documentToCanvas(
   );
   return { nodes, edges };
 }
-
-/** Writes what the canvas owns (node positions) back into the document; everything else is kept. */
-export function canvasToDocument(document: FlowDocument, nodes: readonly Pick<CanvasNode, "id" | "position">[]): FlowDocument {
-  const positions = new Map(nodes.map((node) => [node.id, node.position]));
-  return {
-    ...document,
-    nodes: document.nodes.map((flowNode) => {
-      const position = positions.get(flowNode.id);
-      return position ? { ...flowNode, position: { x: Math.round(position.x), y: Math.round(position.y) } } : flowNode;
-    }),
-  };
-}

@@ -30,7 +30,7 @@ export function editorState(document: FlowDocument): EditorState {
 /** Applies an edit as one undoable step; an edit that changes nothing adds no step. */
 export function applyEdit(state: EditorState, edit: Edit): EditorState {
   const edited = editDocument(state.document, edit);
-  const document = edited === state.document ? edited : withDeclaredReferences(edited);
+  const document = edited === state.document ? edited : withDeclaredReferences(state.document, edited);
   if (document === state.document) return state;
   return { document, past: [...state.past.slice(-HISTORY_LIMIT + 1), state.document], future: [] };
 }
@@ -155,14 +155,22 @@ function freshEdgeId(document: FlowDocument, base: string): string {
   for (let n = 2; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }
 
-/** Declares what the nodes refer to (a Validate's schema, a Map's target, a Post's endpoint), as a user would expect. */
-function withDeclaredReferences(document: FlowDocument): FlowDocument {
-  let references = document.references;
-  for (const node of document.nodes) {
-    for (const { kind, ref } of nodeReferences(node)) {
-      const list = referenceLists[kind];
-      if (!references[list].includes(ref)) references = { ...references, [list]: [...references[list], ref] };
-    }
+/**
+ * Keeps the declared references in step with the nodes, as a user would expect: what a node now
+ * refers to (a Validate's schema, a Map's target, a Post's endpoint) is declared, and what nodes
+ * stopped referring to is dropped. References no node ever used (declared by hand) stay.
+ */
+function withDeclaredReferences(before: FlowDocument, document: FlowDocument): FlowDocument {
+  const usedBy = (doc: FlowDocument) => new Set(doc.nodes.flatMap((node) => nodeReferences(node).map(({ kind, ref }) => `${referenceLists[kind]}\u0000${ref}`)));
+  const usedBefore = usedBy(before);
+  const usedNow = usedBy(document);
+  const lists = ["eventSchemas", "canonicalTypes", "endpoints"] as const;
+  const references = { ...document.references };
+  for (const list of lists) {
+    const kept = references[list].filter((ref) => usedNow.has(`${list}\u0000${ref}`) || !usedBefore.has(`${list}\u0000${ref}`));
+    const added = [...usedNow].filter((entry) => entry.startsWith(`${list}\u0000`)).map((entry) => entry.slice(list.length + 1)).filter((ref) => !kept.includes(ref));
+    references[list] = [...kept, ...added];
   }
-  return references === document.references ? document : { ...document, references };
+  const unchanged = lists.every((list) => references[list].length === document.references[list].length && references[list].every((ref, index) => ref === document.references[list][index]));
+  return unchanged ? document : { ...document, references };
 }

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { FLOW_API_VERSION } from "@meterflow/flow-spec";
 import { useState } from "react";
 import { navigate } from "../../lib/navigation";
 import { useTRPC } from "../../lib/trpc";
@@ -8,6 +9,7 @@ export function FlowListPage() {
   const trpc = useTRPC();
   const flows = useQuery(trpc.flows.list.queryOptions());
   const [choosingTemplate, setChoosingTemplate] = useState(false);
+  const create = useMutation(trpc.flows.create.mutationOptions({ onSuccess: (flow) => navigate(`/flows/${flow.id}`) }));
 
   return (
     <section className="page">
@@ -16,7 +18,23 @@ export function FlowListPage() {
         <button type="button" className="primary" onClick={() => setChoosingTemplate(true)}>
           New flow from template
         </button>
+        <button
+          type="button"
+          onClick={() =>
+            create.mutate({
+              document: { apiVersion: FLOW_API_VERSION, kind: "Flow", metadata: { name: `Untitled flow ${new Date().toISOString().slice(0, 16).replace("T", " ")}`, owner: "local-engineer" }, nodes: [], edges: [] },
+            })
+          }
+          disabled={create.isPending}
+        >
+          New empty flow
+        </button>
       </div>
+      {create.error && (
+        <p className="error" role="alert">
+          Could not create the flow: {create.error.message}
+        </p>
+      )}
       {choosingTemplate && <TemplatePicker onClose={() => setChoosingTemplate(false)} />}
       {flows.isPending && <p className="muted">Loading flows…</p>}
       {flows.error && <p className="error" role="alert">Could not load flows: {flows.error.message}</p>}

@@ -1,67 +1,208 @@
-import type { FlowDocument, Problem } from "@meterflow/flow-spec";
+import { validateFlow, type FlowDocument, type NodeType, type Problem } from "@meterflow/flow-spec";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesState, useReactFlow, type NodeTypes } from "@xyflow/react";
 import { TRPCClientError } from "@trpc/client";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useEdgesState,
+  useNodesState,
+  useReactFlow,
+  type Connection as FlowConnection,
+  type EdgeChange,
+  type NodeChange,
+  type NodeTypes,
+} from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { FlowNodeView } from "../../canvas/FlowNodeView";
-import { canvasToDocument, documentToCanvas, type CanvasNode } from "../../canvas/model/document-to-canvas";
+import { documentToCanvas, type CanvasEdge, type CanvasNode } from "../../canvas/model/document-to-canvas";
+import { applyEdit, connectionProblem, editorState, redo, undo, type Connection, type Edit, type EditorState } from "../../canvas/model/flow-editing";
 import { useTRPC, type ApiErrorData, type RouterOutputs } from "../../lib/trpc";
+import { NodeInspector } from "./NodeInspector";
+import { NodePalette, PALETTE_MIME } from "./NodePalette";
 import { ProblemsPanel } from "./ProblemsPanel";
 import { TestRunPanel, type TestRunResult } from "./TestRunPanel";
 
 const nodeTypes: NodeTypes = { flowNode: FlowNodeView };
 /** Whole-pixel grid positions: what the canvas shows is exactly what the document stores. */
 const SNAP_GRID: [number, number] = [10, 10];
+const AUTOSAVE_MS = 1_500;
 
 type LoadedFlow = RouterOutputs["flows"]["get"];
+type SidePanel = "inspector" | "problems" | "test";
 
 export function FlowPage({ flowId }: { flowId: string }) {
   const trpc = useTRPC();
-  const flow = useQuery(trpc.flows.get.queryOptions({ id: flowId }));
+  const flow = useQuery(trpc.flows.get.queryOptions({ id: flowId }, { refetchOnWindowFocus: false }));
   if (flow.isPending) return <p className="page muted">Loading flow…</p>;
   if (flow.error) return <p className="page error" role="alert">Could not load this flow: {flow.error.message}</p>;
   return (
     <ReactFlowProvider>
-      {/* Remount the editor when another revision is loaded, so canvas state is derived afresh. */}
-      <FlowEditor key={flow.data.revision} flow={flow.data} />
+      <FlowEditor key={flow.data.id} flow={flow.data} />
     </ReactFlowProvider>
   );
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 }
 
 function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [runResult, setRunResult] = useState<TestRunResult | null>(null);
-  const [panel, setPanel] = useState<"problems" | "test">("problems");
-  const runCounts = useMemo(() => new Map((runResult?.traces ?? []).map((trace) => [trace.nodeId, { received: trace.received, emitted: trace.emitted }])), [runResult]);
-  const initial = useMemo(() => documentToCanvas(flow.draft, flow.problems, runCounts), [flow, runCounts]);
-  const [nodes, setNodes, onNodesChange] = useNodesState<CanvasNode>(initial.nodes);
-  // New run counts refresh node data but keep where the user has moved nodes.
-  useEffect(() => {
-    setNodes((current) => current.map((node) => ({ ...node, data: initial.nodes.find((fresh) => fresh.id === node.id)?.data ?? node.data })));
-  }, [initial, setNodes]);
-  const [serverProblems, setServerProblems] = useState<Problem[] | null>(null);
-  const [conflict, setConflict] = useState<string | null>(null);
-  const [changelog, setChangelog] = useState("");
-  const { setCenter, getNode } = useReactFlow();
+  const { setCenter, getNode, screenToFlowPosition } = useReactFlow();
 
-  const document: FlowDocument = useMemo(() => canvasToDocument(flow.draft, nodes), [flow.draft, nodes]);
-  const dirty = useMemo(() => JSON.stringify(document.nodes) !== JSON.stringify(flow.draft.nodes), [document, flow.draft]);
+  // The document and its history are the editor's truth; the canvas is derived from them.
+  const [editor, setEditor] = useState<EditorState>(() => editorState(flow.draft));
+  const [saved, setSaved] = useState({ document: flow.draft, revision: flow.revision, problems: flow.problems as Problem[] });
+  const [conflict, setConflict] = useState<{ message: string; currentRevision: number } | null>(null);
+  const [connectionHint, setConnectionHint] = useState<string | null>(null);
+  // Problems only the server finds (unknown schemas, expression syntax) from a refused save of this document.
+  const [refusal, setRefusal] = useState<{ document: FlowDocument; problems: Problem[] } | null>(null);
+  const [runResult, setRunResult] = useState<TestRunResult | null>(null);
+  const [panel, setPanel] = useState<SidePanel>("inspector");
+  const [changelog, setChangelog] = useState("");
+  const document = editor.document;
+  const edit = useCallback((change: Edit) => setEditor((state) => applyEdit(state, change)), []);
+
+  const dirty = useMemo(() => JSON.stringify(document) !== JSON.stringify(saved.document), [document, saved.document]);
+  const liveProblems = useMemo(() => validateFlow(document).problems, [document]);
+  const problems = !dirty ? saved.problems : refusal?.document === document ? refusal.problems : liveProblems;
+  const blocking = liveProblems.filter((problem) => problem.severity === "error");
+
+  const runCounts = useMemo(() => new Map((runResult?.traces ?? []).map((trace) => [trace.nodeId, { received: trace.received, emitted: trace.emitted }])), [runResult]);
+  const derived = useMemo(() => documentToCanvas(document, problems, runCounts), [document, problems, runCounts]);
+  const [nodes, setNodes, applyNodeChanges] = useNodesState<CanvasNode>(derived.nodes);
+  const [edges, setEdges, applyEdgeChanges] = useEdgesState<CanvasEdge>(derived.edges);
+  const nodesRef = useRef(nodes);
+  nodesRef.current = nodes;
+  // Keep what React Flow owns (measurements, selection, a drag in progress); take the rest from the document.
+  useEffect(() => {
+    setNodes((current) => {
+      const byId = new Map(current.map((node) => [node.id, node]));
+      return derived.nodes.map((node) => {
+        const previous = byId.get(node.id);
+        return previous ? { ...previous, data: node.data, position: previous.dragging ? previous.position : node.position } : node;
+      });
+    });
+    setEdges((current) => {
+      const selected = new Set(current.filter((edge) => edge.selected).map((edge) => edge.id));
+      return derived.edges.map((edge) => (selected.has(edge.id) ? { ...edge, selected: true } : edge));
+    });
+  }, [derived, setNodes, setEdges]);
+
+  const selectedNodes = nodes.filter((node) => node.selected);
+  const inspected = selectedNodes.length === 1 ? document.nodes.find((node) => node.id === selectedNodes[0]!.id) : undefined;
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<CanvasNode>[]) => {
+      applyNodeChanges(changes.filter((change) => change.type !== "remove"));
+      const dropped = changes.filter((change) => change.type === "position" && change.dragging === false).map((change) => (change as { id: string }).id);
+      if (dropped.length > 0) {
+        const positions = Object.fromEntries(
+          dropped.flatMap((id) => {
+            const node = nodesRef.current.find((candidate) => candidate.id === id);
+            const moved = changes.find((change) => change.type === "position" && change.id === id && change.position) as { position?: { x: number; y: number } } | undefined;
+            const position = moved?.position ?? node?.position;
+            return position ? [[id, position]] : [];
+          }),
+        );
+        edit({ kind: "move", positions });
+      }
+      if (changes.some((change) => change.type === "select" && change.selected)) setPanel("inspector");
+    },
+    [applyNodeChanges, edit],
+  );
+  const onEdgesChange = useCallback((changes: EdgeChange<CanvasEdge>[]) => applyEdgeChanges(changes.filter((change) => change.type !== "remove")), [applyEdgeChanges]);
+  const onDelete = useCallback(({ nodes: removedNodes, edges: removedEdges }: { nodes: CanvasNode[]; edges: CanvasEdge[] }) => edit({ kind: "remove", nodeIds: removedNodes.map((node) => node.id), edgeIds: removedEdges.map((edge) => edge.id) }), [edit]);
+
+  const toConnection = (connection: FlowConnection | CanvasEdge): Connection => ({ source: connection.source, sourcePort: connection.sourceHandle ?? "", target: connection.target, targetPort: connection.targetHandle ?? "" });
+  const isValidConnection = useCallback(
+    (connection: FlowConnection | CanvasEdge) => {
+      const problem = connectionProblem(document, toConnection(connection));
+      setConnectionHint(problem ?? null);
+      return problem === undefined;
+    },
+    [document],
+  );
+  const onConnect = useCallback(
+    (connection: FlowConnection) => {
+      setConnectionHint(null);
+      edit({ kind: "connect", connection: toConnection(connection) });
+    },
+    [edit],
+  );
+
+  // Where "add" puts a node: the last point the pointer was over the canvas, else its middle.
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const pointer = useRef<{ x: number; y: number } | null>(null);
+  const addNode = useCallback(
+    (nodeType: NodeType, at?: { x: number; y: number }) => {
+      const box = canvasRef.current?.getBoundingClientRect();
+      const screen = at ?? pointer.current ?? (box ? { x: box.left + box.width / 2, y: box.top + box.height / 2 } : { x: 0, y: 0 });
+      const position = screenToFlowPosition(screen);
+      // Repeated adds at one spot cascade instead of stacking exactly.
+      while (document.nodes.some((node) => Math.abs(node.position.x - position.x) < 20 && Math.abs(node.position.y - position.y) < 20)) {
+        position.x += 40;
+        position.y += 40;
+      }
+      edit({ kind: "addNode", nodeType, position });
+    },
+    [edit, screenToFlowPosition, document.nodes],
+  );
+  const onDrop = (event: DragEvent) => {
+    const nodeType = event.dataTransfer.getData(PALETTE_MIME) as NodeType;
+    if (!nodeType) return;
+    event.preventDefault();
+    addNode(nodeType, { x: event.clientX, y: event.clientY });
+  };
 
   const save = useMutation(
     trpc.flows.saveDraft.mutationOptions({
-      onSuccess: async () => {
-        setServerProblems(null);
-        await queryClient.invalidateQueries({ queryKey: trpc.flows.get.queryKey({ id: flow.id }) });
+      onSuccess: async (result, variables) => {
+        setSaved({ document: variables.document as unknown as FlowDocument, revision: result.revision, problems: result.problems });
+        setConflict(null);
         await queryClient.invalidateQueries({ queryKey: trpc.flows.list.queryKey() });
       },
-      onError: (error) => {
+      onError: (error, variables) => {
         const data = (error instanceof TRPCClientError ? error.data : null) as (ApiErrorData & { code?: string }) | null;
-        if (data?.code === "CONFLICT") setConflict(error.message);
-        if (data?.problems) setServerProblems(data.problems);
+        if (data?.code === "CONFLICT") setConflict({ message: error.message, currentRevision: data.conflict?.currentRevision ?? saved.revision });
+        if (data?.problems) {
+          setRefusal({ document: variables.document as unknown as FlowDocument, problems: data.problems });
+          setPanel("problems");
+        }
       },
     }),
   );
+  const saveNow = useCallback(
+    (expectedRevision = saved.revision) => {
+      if (save.isPending || blocking.length > 0) return;
+      save.mutate({ id: flow.id, expectedRevision, document: document as unknown as Record<string, unknown> });
+    },
+    [save, blocking.length, flow.id, saved.revision, document],
+  );
+  // A refused save is not retried as is; the next edit clears it and autosave tries again.
+  const { reset: resetSave, isError: saveFailed } = save;
+  useEffect(() => {
+    if (saveFailed && refusal?.document !== document) resetSave();
+  }, [document, saveFailed, refusal, resetSave]);
+  // Autosave once edits pause, unless the draft has errors or another tab's save is unresolved.
+  useEffect(() => {
+    if (!dirty || conflict || blocking.length > 0 || save.isPending || save.isError) return;
+    const timer = setTimeout(() => saveNow(), AUTOSAVE_MS);
+    return () => clearTimeout(timer);
+  }, [dirty, conflict, blocking.length, save.isPending, save.isError, saveNow, document]);
+
+  const loadTheirs = async () => {
+    const fresh = await queryClient.fetchQuery(trpc.flows.get.queryOptions({ id: flow.id }, { staleTime: 0 }));
+    setEditor(editorState(fresh.draft));
+    setSaved({ document: fresh.draft, revision: fresh.revision, problems: fresh.problems as Problem[] });
+    setConflict(null);
+    save.reset();
+  };
+
   const publish = useMutation(
     trpc.versions.publish.mutationOptions({
       onSuccess: async () => {
@@ -77,15 +218,20 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const deployed = deployments.data?.find((row) => row.deployment.flowId === flow.id && row.deployment.status === "active");
   const latest = versions.data?.[0];
 
-  const saveNow = useCallback(() => {
-    if (dirty && !save.isPending) save.mutate({ id: flow.id, expectedRevision: flow.revision, document });
-  }, [dirty, save, flow.id, flow.revision, document]);
-
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+      const mod = event.ctrlKey || event.metaKey;
+      if (!mod) return;
+      const key = event.key.toLowerCase();
+      if (key === "s") {
         event.preventDefault();
         saveNow();
+      } else if (!isTyping(event.target) && key === "z") {
+        event.preventDefault();
+        setEditor((state) => (event.shiftKey ? redo(state) : undo(state)));
+      } else if (!isTyping(event.target) && key === "y") {
+        event.preventDefault();
+        setEditor(redo);
       }
     };
     window.addEventListener("keydown", onKey);
@@ -100,24 +246,37 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     [getNode, setCenter],
   );
 
-  const problems = serverProblems ?? flow.problems;
-  const status = save.isPending ? "Saving…" : dirty ? "Unsaved changes" : `Saved (revision ${flow.revision})`;
+  const status = save.isPending
+    ? "Saving…"
+    : conflict
+      ? "Not saved: changed elsewhere"
+      : dirty
+        ? blocking.length > 0
+          ? `Unsaved: fix ${blocking.length} problem(s) to save`
+          : "Unsaved changes"
+        : `Saved (revision ${saved.revision})`;
 
   return (
     <section className="editor">
       <div className="editor-toolbar">
-        <h1 className="editor-title">{flow.name}</h1>
+        <h1 className="editor-title">{document.metadata.name}</h1>
         <span className={`save-state${dirty ? " unsaved" : ""}`} role="status" aria-live="polite">
           {status}
         </span>
-        <button type="button" className="primary" onClick={saveNow} disabled={!dirty || save.isPending} title="Save (Ctrl+S)">
+        <button type="button" className="primary" onClick={() => saveNow()} disabled={!dirty || save.isPending || blocking.length > 0} title="Save (Ctrl+S); drafts also save themselves">
           Save
+        </button>
+        <button type="button" onClick={() => setEditor(undo)} disabled={editor.past.length === 0} title="Undo (Ctrl+Z)">
+          Undo
+        </button>
+        <button type="button" onClick={() => setEditor(redo)} disabled={editor.future.length === 0} title="Redo (Ctrl+Shift+Z or Ctrl+Y)">
+          Redo
         </button>
         <form
           className="publish-form"
           onSubmit={(event) => {
             event.preventDefault();
-            publish.mutate({ flowId: flow.id, changelog, expectedRevision: flow.revision });
+            publish.mutate({ flowId: flow.id, changelog, expectedRevision: saved.revision });
           }}
         >
           <label>
@@ -129,12 +288,11 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
           </button>
         </form>
         <div className="panel-switch" role="group" aria-label="Side panel">
-          <button type="button" aria-pressed={panel === "problems"} onClick={() => setPanel("problems")}>
-            Problems
-          </button>
-          <button type="button" aria-pressed={panel === "test"} onClick={() => setPanel("test")}>
-            Test run
-          </button>
+          {(["inspector", "problems", "test"] as const).map((name) => (
+            <button key={name} type="button" aria-pressed={panel === name} onClick={() => setPanel(name)}>
+              {name === "inspector" ? "Inspector" : name === "problems" ? `Problems (${problems.length})` : "Test run"}
+            </button>
+          ))}
         </div>
         <span className="muted small" data-testid="deployment-state">
           {latest ? `Latest: v${latest.number} (${latest.contentHash.slice(7, 19)})` : "No published version"}
@@ -148,28 +306,58 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
       </div>
       {conflict && (
         <div className="banner banner-error" role="alert">
-          {conflict}
-          <button type="button" onClick={() => void queryClient.invalidateQueries({ queryKey: trpc.flows.get.queryKey({ id: flow.id }) })}>
-            Load the newer revision (discard my moves)
+          {conflict.message}
+          <button type="button" onClick={() => void loadTheirs()}>
+            Load their version (discard my changes)
+          </button>
+          <button type="button" onClick={() => saveNow(conflict.currentRevision)}>
+            Keep mine (overwrite theirs)
           </button>
         </div>
       )}
-      {(save.error && !conflict && !serverProblems) || publish.error || deploy.error ? (
+      {connectionHint && (
+        <div className="banner banner-warning" role="status">
+          Cannot connect: {connectionHint}
+        </div>
+      )}
+      {(save.error && !conflict) || publish.error || deploy.error ? (
         <div className="banner banner-error" role="alert">
           {(save.error ?? publish.error ?? deploy.error)!.message}
         </div>
       ) : null}
-      <div className="editor-body">
-        <div className="canvas" data-testid="canvas">
+      <div className="editor-body with-palette">
+        <NodePalette onAdd={(nodeType) => addNode(nodeType)} />
+        <div
+          className="canvas"
+          data-testid="canvas"
+          ref={canvasRef}
+          onPointerMove={(event) => (pointer.current = { x: event.clientX, y: event.clientY })}
+          onDragOver={(event) => {
+            if (event.dataTransfer.types.includes(PALETTE_MIME)) {
+              event.preventDefault();
+              event.dataTransfer.dropEffect = "copy";
+            }
+          }}
+          onDrop={onDrop}
+        >
           <ReactFlow
             nodes={nodes}
-            edges={initial.edges}
+            edges={edges}
             nodeTypes={nodeTypes}
             onNodesChange={onNodesChange}
-            nodesConnectable={false}
+            onEdgesChange={onEdgesChange}
+            onDelete={onDelete}
+            onConnect={onConnect}
+            onConnectEnd={() => setTimeout(() => setConnectionHint(null), 4_000)}
+            isValidConnection={isValidConnection}
+            deleteKeyCode={["Delete", "Backspace"]}
+            multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+            selectionKeyCode="Shift"
             snapToGrid
             snapGrid={SNAP_GRID}
-            fitView
+            fitView={document.nodes.length > 0}
+            fitViewOptions={{ maxZoom: 1 }}
+            defaultViewport={{ x: 0, y: 0, zoom: 1 }}
             minZoom={0.1}
             proOptions={{ hideAttribution: true }}
           >
@@ -178,7 +366,16 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
             <Controls />
           </ReactFlow>
         </div>
-        {panel === "problems" ? (
+        {panel === "inspector" ? (
+          inspected ? (
+            <NodeInspector node={inspected} onChange={(change) => edit({ kind: "updateNode", nodeId: inspected.id, ...change })} />
+          ) : (
+            <section className="inspector" aria-label="Inspector">
+              <h2>Inspector</h2>
+              <p className="muted small">Select one node to configure it. Add nodes from the palette (click, or drag onto the canvas); connect an output port to an input port by dragging.</p>
+            </section>
+          )
+        ) : panel === "problems" ? (
           <ProblemsPanel problems={problems} onFocusNode={focusNode} />
         ) : (
           <TestRunPanel flowId={flow.id} templateId={flow.templateId} dirty={dirty} onResult={setRunResult} />

@@ -1,0 +1,158 @@
+import { nodeTypeSpec, type FlowNode } from "@meterflow/flow-spec";
+import { useEffect, useMemo, useState } from "react";
+import { z } from "zod";
+
+interface FieldSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  description?: string;
+  default?: unknown;
+}
+
+/**
+ * A form for the selected node, generated from its type's config schema (flow-spec's zod
+ * schema, as JSON Schema): text, number, yes/no and choice fields, JSON for lists and objects,
+ * expression fields marked as such, and the schema's messages under each field.
+ */
+export function NodeInspector({ node, onChange }: { node: FlowNode; onChange: (change: { name?: string; config?: unknown }) => void }) {
+  const spec = nodeTypeSpec(node.type);
+  const config = node.config as Record<string, unknown>;
+  const properties = useMemo(() => {
+    const schema = z.toJSONSchema(spec.config, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, FieldSchema>; required?: string[] };
+    return Object.entries(schema.properties ?? {}).map(([name, field]) => ({ name, field, required: schema.required?.includes(name) ?? false }));
+  }, [spec]);
+  const expressionFields = new Set(spec.expressions(config as never).map((field) => field.path.join(".")));
+  const issues = useMemo(() => {
+    const result = spec.config.safeParse(config);
+    const byField = new Map<string, string[]>();
+    if (!result.success) for (const issue of result.error.issues) byField.set(String(issue.path[0] ?? ""), [...(byField.get(String(issue.path[0] ?? "")) ?? []), `${issue.path.slice(1).join(".") || ""}${issue.path.length > 1 ? ": " : ""}${issue.message}`]);
+    return byField;
+  }, [spec, config]);
+
+  return (
+    <section className="inspector" aria-label="Inspector">
+      <h2>
+        {spec.label} <span className="muted small">{node.id}</span>
+      </h2>
+      <p className="muted small">{spec.description}</p>
+      <CommitField label="Name" value={node.name ?? ""} onCommit={(name) => onChange({ name })} />
+      {properties.map(({ name, field, required }) => (
+        <ConfigField
+          key={`${node.id}-${name}`}
+          name={name}
+          field={field}
+          required={required}
+          expression={expressionFields.has(name)}
+          value={config[name]}
+          problems={issues.get(name) ?? []}
+          onCommit={(value) => onChange({ config: { ...config, [name]: value } })}
+        />
+      ))}
+    </section>
+  );
+}
+
+function ConfigField(props: { name: string; field: FieldSchema; required: boolean; expression: boolean; value: unknown; problems: string[]; onCommit: (value: unknown) => void }) {
+  const { name, field, value, problems, onCommit } = props;
+  const types = Array.isArray(field.type) ? field.type : [field.type];
+  const label = `${name}${props.required ? "" : " (optional)"}${props.expression ? " · expression" : ""}`;
+  const describedBy = problems.length ? `problems-${name}` : undefined;
+  let control;
+  if (field.enum) {
+    control = (
+      <select aria-label={name} aria-describedby={describedBy} value={String(value ?? "")} onChange={(event) => onCommit(field.enum!.find((option) => String(option) === event.target.value))}>
+        {!props.required && <option value="">—</option>}
+        {field.enum.map((option) => (
+          <option key={String(option)} value={String(option)}>
+            {String(option)}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (types.includes("boolean")) {
+    control = <input type="checkbox" aria-label={name} aria-describedby={describedBy} checked={value === true} onChange={(event) => onCommit(event.target.checked)} />;
+  } else if (types.includes("number") || types.includes("integer")) {
+    return <CommitField label={label} value={value === undefined ? "" : String(value)} problems={problems} inputMode="decimal" onCommit={(text) => onCommit(text.trim() === "" ? undefined : Number(text))} />;
+  } else if (types.includes("string")) {
+    return <CommitField label={label} value={typeof value === "string" ? value : ""} problems={problems} monospace={props.expression} onCommit={(text) => onCommit(text === "" && !props.required ? undefined : text)} />;
+  } else {
+    return <JsonField label={label} value={value} problems={problems} onCommit={onCommit} />;
+  }
+  return (
+    <label className="field">
+      <span className="field-label">{label}</span>
+      {control}
+      <FieldProblems id={describedBy} problems={problems} />
+    </label>
+  );
+}
+
+/** A text field that writes (one undo step) when it loses focus or on Enter, not on every key. */
+function CommitField(props: { label: string; value: string; problems?: string[]; monospace?: boolean; inputMode?: "decimal"; onCommit: (value: string) => void }) {
+  const [text, setText] = useState(props.value);
+  useEffect(() => setText(props.value), [props.value]);
+  const commit = () => {
+    if (text !== props.value) props.onCommit(text);
+  };
+  const id = props.problems?.length ? `problems-${props.label}` : undefined;
+  return (
+    <label className="field">
+      <span className="field-label">{props.label}</span>
+      <input
+        className={props.monospace ? "mono" : undefined}
+        value={text}
+        inputMode={props.inputMode}
+        aria-describedby={id}
+        aria-invalid={props.problems?.length ? true : undefined}
+        onChange={(event) => setText(event.target.value)}
+        onBlur={commit}
+        onKeyDown={(event) => {
+          if (event.key === "Enter") commit();
+          if (event.key === "Escape") setText(props.value);
+        }}
+      />
+      <FieldProblems id={id} problems={props.problems ?? []} />
+    </label>
+  );
+}
+
+function JsonField(props: { label: string; value: unknown; problems: string[]; onCommit: (value: unknown) => void }) {
+  const formatted = JSON.stringify(props.value ?? null, null, 2);
+  const [text, setText] = useState(formatted);
+  const [parseError, setParseError] = useState<string | null>(null);
+  useEffect(() => setText(formatted), [formatted]);
+  const problems = parseError ? [parseError, ...props.problems] : props.problems;
+  return (
+    <label className="field">
+      <span className="field-label">{props.label} · JSON</span>
+      <textarea
+        className="mono"
+        rows={Math.min(12, text.split("\n").length + 1)}
+        value={text}
+        aria-invalid={problems.length ? true : undefined}
+        onChange={(event) => setText(event.target.value)}
+        onBlur={() => {
+          if (text === formatted) return;
+          try {
+            props.onCommit(JSON.parse(text));
+            setParseError(null);
+          } catch (error) {
+            setParseError(`Not valid JSON: ${(error as Error).message}`);
+          }
+        }}
+      />
+      <FieldProblems problems={problems} />
+    </label>
+  );
+}
+
+function FieldProblems({ id, problems }: { id?: string | undefined; problems: string[] }) {
+  if (problems.length === 0) return null;
+  return (
+    <ul className="field-problems" id={id}>
+      {problems.map((problem) => (
+        <li key={problem}>{problem}</li>
+      ))}
+    </ul>
+  );
+}
