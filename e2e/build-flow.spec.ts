@@ -49,6 +49,20 @@ test("build a flow on an empty canvas with the palette, connect and configure it
   await node(page, "validate-1").click();
   await expect(inspector.getByRole("textbox", { name: "schema" })).toHaveValue("usage.api_call@1");
 
+  // Duplicate the Exception node with the keyboard, undo that, arrange the rest, and find the shortcut sheet.
+  await node(page, "exception-1").click();
+  await page.keyboard.press("Control+d");
+  await expect(page.locator(".react-flow__node")).toHaveCount(5);
+  await expect(node(page, "exception-2")).toBeVisible();
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(page.locator(".react-flow__node")).toHaveCount(4);
+  await page.getByRole("button", { name: "Auto-layout" }).click();
+  await expect.poll(async () => (await node(page, "validate-1").boundingBox())!.x).toBeGreaterThan((await node(page, "source-events-1").boundingBox())!.x + 150);
+  await page.keyboard.press("?");
+  await expect(page.getByRole("dialog", { name: "Keyboard shortcuts" })).toContainText("Duplicate the selected nodes");
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeHidden();
+
   // Drafts save themselves; a reload shows the same flow.
   await expect(page.getByRole("status").filter({ hasText: /^Saved \(revision \d+\)$/ })).toBeVisible({ timeout: 10_000 });
   await page.screenshot({ path: "artifacts/screens/build-flow.png" });

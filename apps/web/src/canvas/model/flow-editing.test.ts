@@ -1,6 +1,6 @@
 import { FLOW_API_VERSION, validateFlow, type FlowDocument } from "@meterflow/flow-spec";
 import { describe, expect, it } from "vitest";
-import { applyEdit, connectionProblem, editorState, redo, undo, type Edit, type EditorState } from "./flow-editing";
+import { applyEdit, connectionProblem, editorState, fragmentFromText, fragmentOf, fragmentToText, redo, undo, type Edit, type EditorState } from "./flow-editing";
 
 const empty = (): FlowDocument => ({ apiVersion: FLOW_API_VERSION, kind: "Flow", metadata: { name: "Empty", description: "", owner: "billing-team", tags: [] }, references: { eventSchemas: [], canonicalTypes: [], endpoints: [] }, nodes: [], edges: [] }) as unknown as FlowDocument;
 const apply = (state: EditorState, ...edits: Edit[]) => edits.reduce(applyEdit, state);
@@ -96,5 +96,26 @@ describe("editing a flow", () => {
     const both = applyEdit(one, { kind: "updateNode", nodeId: "validate-2", config: { schema: "usage.api_call@1" } });
     expect(both.document.references.eventSchemas).toEqual(["manual.schema@1", "usage.api_call@1"]);
     expect(applyEdit(both, { kind: "remove", nodeIds: ["validate-1", "validate-2"], edgeIds: [] }).document.references.eventSchemas).toEqual(["manual.schema@1"]);
+  });
+
+  it("copies nodes with the edges between them as text and pastes them with fresh ids, offset, in one step", () => {
+    const built = apply(
+      editorState(empty()),
+      { kind: "addNode", nodeType: "source.events", position: { x: 0, y: 0 } },
+      { kind: "addNode", nodeType: "validate", position: { x: 200, y: 0 } },
+      { kind: "addNode", nodeType: "exception", position: { x: 400, y: 0 } },
+      { kind: "connect", connection: { source: "source-events-1", sourcePort: "out", target: "validate-1", targetPort: "in" } },
+      { kind: "connect", connection: { source: "validate-1", sourcePort: "invalid", target: "exception-1", targetPort: "in" } },
+    );
+    const text = fragmentToText(fragmentOf(built.document, ["source-events-1", "validate-1"]));
+    const fragment = fragmentFromText(text)!;
+    expect(fragment.edges).toHaveLength(1);
+    const pasted = applyEdit(built, { kind: "insert", fragment, offset: { x: 40, y: 40 } });
+    expect(pasted.document.nodes.map((node) => `${node.id}@${node.position.x},${node.position.y}`)).toEqual(["source-events-1@0,0", "validate-1@200,0", "exception-1@400,0", "source-events-2@40,40", "validate-2@240,40"]);
+    expect(pasted.document.edges.at(-1)).toMatchObject({ source: { node: "source-events-2", port: "out" }, target: { node: "validate-2", port: "in" } });
+    expect(validateFlow(pasted.document).problems.filter((problem) => problem.severity === "error")).toEqual([]);
+    expect(undo(pasted).document).toBe(built.document);
+    expect(fragmentFromText("hello")).toBeUndefined();
+    expect(fragmentFromText(JSON.stringify({ kind: "other", nodes: [], edges: [] }))).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { nodeReferences, nodeTypeSpec, referenceLists, type FlowDocument, type FlowNode, type NodeType } from "@meterflow/flow-spec";
+import { isNodeType, nodeReferences, nodeTypeSpec, referenceLists, type FlowDocument, type FlowNode, type NodeType } from "@meterflow/flow-spec";
 
 /** The editor's state: the document and its history, so every edit can be undone and redone. */
 export interface EditorState {
@@ -19,7 +19,39 @@ export type Edit =
   | { kind: "move"; positions: Record<string, { x: number; y: number }> }
   | { kind: "connect"; connection: Connection }
   | { kind: "remove"; nodeIds: string[]; edgeIds: string[] }
-  | { kind: "updateNode"; nodeId: string; name?: string; config?: unknown };
+  | { kind: "updateNode"; nodeId: string; name?: string; config?: unknown }
+  /** Pasted or duplicated nodes with the edges between them; ids are made unique, positions offset. */
+  | { kind: "insert"; fragment: Fragment; offset: { x: number; y: number } };
+
+/** Nodes and the edges among them, as copied to the clipboard (also between flows). */
+export interface Fragment {
+  nodes: FlowNode[];
+  edges: FlowDocument["edges"];
+}
+
+const FRAGMENT_MARKER = "meterflow/fragment@1";
+
+/** The selected nodes and the edges between them. */
+export function fragmentOf(document: FlowDocument, nodeIds: readonly string[]): Fragment {
+  const ids = new Set(nodeIds);
+  return { nodes: document.nodes.filter((node) => ids.has(node.id)), edges: document.edges.filter((edge) => ids.has(edge.source.node) && ids.has(edge.target.node)) };
+}
+
+export function fragmentToText(fragment: Fragment): string {
+  return JSON.stringify({ kind: FRAGMENT_MARKER, ...fragment });
+}
+
+/** A fragment from clipboard text, or undefined when the text is something else. */
+export function fragmentFromText(text: string): Fragment | undefined {
+  try {
+    const parsed = JSON.parse(text) as { kind?: unknown; nodes?: unknown; edges?: unknown };
+    if (parsed.kind !== FRAGMENT_MARKER || !Array.isArray(parsed.nodes) || !Array.isArray(parsed.edges)) return undefined;
+    const nodes = parsed.nodes.filter((node): node is FlowNode => isNodeType((node as { type?: unknown }).type) && typeof (node as { id?: unknown }).id === "string");
+    return { nodes, edges: parsed.edges as Fragment["edges"] };
+  } catch {
+    return undefined;
+  }
+}
 
 const HISTORY_LIMIT = 200;
 
@@ -76,6 +108,24 @@ function editDocument(document: FlowDocument, edit: Edit): FlowDocument {
       const nodes = document.nodes.filter((node) => !nodeIds.has(node.id));
       const edges = document.edges.filter((edge) => !edgeIds.has(edge.id) && !nodeIds.has(edge.source.node) && !nodeIds.has(edge.target.node));
       return nodes.length === document.nodes.length && edges.length === document.edges.length ? document : { ...document, nodes, edges };
+    }
+    case "insert": {
+      if (edit.fragment.nodes.length === 0) return document;
+      const renamed = new Map<string, string>();
+      const nodes = [...document.nodes];
+      for (const node of edit.fragment.nodes) {
+        const id = freshNodeId({ ...document, nodes }, node.id.replace(/-\d+$/, "") as NodeType);
+        renamed.set(node.id, id);
+        nodes.push({ ...structuredClone(node), id, position: snapped({ x: node.position.x + edit.offset.x, y: node.position.y + edit.offset.y }) });
+      }
+      const edges = [...document.edges];
+      for (const edge of edit.fragment.edges) {
+        const source = renamed.get(edge.source.node);
+        const target = renamed.get(edge.target.node);
+        if (!source || !target) continue;
+        edges.push({ id: freshEdgeId({ ...document, edges }, `e-${source}-${edge.source.port}-${target}`), source: { node: source, port: edge.source.port }, target: { node: target, port: edge.target.port } });
+      }
+      return { ...document, nodes, edges };
     }
     case "updateNode": {
       const index = document.nodes.findIndex((node) => node.id === edit.nodeId);
@@ -143,8 +193,9 @@ function snapped(position: { x: number; y: number }) {
   return { x: Math.round(position.x / 10) * 10, y: Math.round(position.y / 10) * 10 };
 }
 
-function freshNodeId(document: FlowDocument, type: NodeType): string {
-  const base = type.replace(/[^a-z]/g, "-");
+/** `<base>-<n>` with the first free n; the base is the node type (dots become dashes) or a pasted node's id. */
+function freshNodeId(document: FlowDocument, type: NodeType | string): string {
+  const base = type.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 56) || "node";
   const taken = new Set(document.nodes.map((node) => node.id));
   for (let n = 1; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }

@@ -18,11 +18,13 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { FlowNodeView } from "../../canvas/FlowNodeView";
 import { documentToCanvas, type CanvasEdge, type CanvasNode } from "../../canvas/model/document-to-canvas";
-import { applyEdit, connectionProblem, editorState, redo, undo, type Connection, type Edit, type EditorState } from "../../canvas/model/flow-editing";
+import { autoLayout } from "../../canvas/model/auto-layout";
+import { applyEdit, connectionProblem, editorState, fragmentFromText, fragmentOf, fragmentToText, redo, undo, type Connection, type Edit, type EditorState } from "../../canvas/model/flow-editing";
 import { useTRPC, type ApiErrorData, type RouterOutputs } from "../../lib/trpc";
 import { NodeInspector } from "./NodeInspector";
 import { NodePalette, PALETTE_MIME } from "./NodePalette";
 import { ProblemsPanel } from "./ProblemsPanel";
+import { ShortcutSheet } from "./ShortcutSheet";
 import { TestRunPanel, type TestRunResult } from "./TestRunPanel";
 
 const nodeTypes: NodeTypes = { flowNode: FlowNodeView };
@@ -64,6 +66,8 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const [runResult, setRunResult] = useState<TestRunResult | null>(null);
   const [panel, setPanel] = useState<SidePanel>("inspector");
   const [changelog, setChangelog] = useState("");
+  const [showShortcuts, setShowShortcuts] = useState(false);
+  const [layingOut, setLayingOut] = useState(false);
   const document = editor.document;
   const edit = useCallback((change: Edit) => setEditor((state) => applyEdit(state, change)), []);
 
@@ -218,25 +222,76 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const deployed = deployments.data?.find((row) => row.deployment.flowId === flow.id && row.deployment.status === "active");
   const latest = versions.data?.[0];
 
+  const selectedIds = useCallback(() => nodesRef.current.filter((node) => node.selected).map((node) => node.id), []);
+  const layout = useCallback(async () => {
+    setLayingOut(true);
+    try {
+      edit({ kind: "move", positions: await autoLayout(document) });
+    } finally {
+      setLayingOut(false);
+    }
+  }, [document, edit]);
+
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      if (isTyping(event.target)) {
+        if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+          event.preventDefault();
+          saveNow();
+        }
+        return;
+      }
+      if (event.key === "?") {
+        setShowShortcuts(true);
+        return;
+      }
       const mod = event.ctrlKey || event.metaKey;
       if (!mod) return;
       const key = event.key.toLowerCase();
       if (key === "s") {
         event.preventDefault();
         saveNow();
-      } else if (!isTyping(event.target) && key === "z") {
+      } else if (key === "z") {
         event.preventDefault();
         setEditor((state) => (event.shiftKey ? redo(state) : undo(state)));
-      } else if (!isTyping(event.target) && key === "y") {
+      } else if (key === "y") {
         event.preventDefault();
         setEditor(redo);
+      } else if (key === "d") {
+        event.preventDefault();
+        edit({ kind: "insert", fragment: fragmentOf(document, selectedIds()), offset: { x: 40, y: 40 } });
+      } else if (key === "a") {
+        event.preventDefault();
+        setNodes((current) => current.map((node) => ({ ...node, selected: true })));
       }
     };
+    // Copy, cut and paste go through the system clipboard as text, so nodes move between flows and tabs.
+    const onCopy = (event: ClipboardEvent, cut: boolean) => {
+      const ids = selectedIds();
+      if (isTyping(event.target) || ids.length === 0 || !event.clipboardData) return;
+      event.preventDefault();
+      event.clipboardData.setData("text/plain", fragmentToText(fragmentOf(document, ids)));
+      if (cut) edit({ kind: "remove", nodeIds: ids, edgeIds: [] });
+    };
+    const onPaste = (event: ClipboardEvent) => {
+      const fragment = isTyping(event.target) ? undefined : fragmentFromText(event.clipboardData?.getData("text/plain") ?? "");
+      if (!fragment) return;
+      event.preventDefault();
+      edit({ kind: "insert", fragment, offset: { x: 40, y: 40 } });
+    };
+    const copy = (event: ClipboardEvent) => onCopy(event, false);
+    const cut = (event: ClipboardEvent) => onCopy(event, true);
     window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [saveNow]);
+    window.addEventListener("copy", copy);
+    window.addEventListener("cut", cut);
+    window.addEventListener("paste", onPaste);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      window.removeEventListener("copy", copy);
+      window.removeEventListener("cut", cut);
+      window.removeEventListener("paste", onPaste);
+    };
+  }, [saveNow, edit, document, selectedIds, setNodes]);
 
   const focusNode = useCallback(
     (nodeId: string) => {
@@ -272,6 +327,12 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
         <button type="button" onClick={() => setEditor(redo)} disabled={editor.future.length === 0} title="Redo (Ctrl+Shift+Z or Ctrl+Y)">
           Redo
         </button>
+        <button type="button" onClick={() => void layout()} disabled={layingOut || document.nodes.length === 0} title="Arrange the nodes left to right">
+          Auto-layout
+        </button>
+        <button type="button" onClick={() => setShowShortcuts(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
+          ?
+        </button>
         <form
           className="publish-form"
           onSubmit={(event) => {
@@ -304,6 +365,7 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
           </button>
         )}
       </div>
+      {showShortcuts && <ShortcutSheet onClose={() => setShowShortcuts(false)} />}
       {conflict && (
         <div className="banner banner-error" role="alert">
           {conflict.message}
