@@ -18,7 +18,9 @@ export function SendEventsCard() {
       <p className="small">
         Your API key: <code data-testid="api-key">{key ?? (keys.isPending ? "…" : "none: create one")}</code>
       </p>
-      <pre className="curl">{curl}</pre>
+      <pre className="curl" tabIndex={0} aria-label="Request that sends a first event">
+        {curl}
+      </pre>
       <p className="muted small" role="status">
         Events stored so far: {stats.data?.rawEvents ?? "…"}
       </p>
