@@ -5,3 +5,4 @@ export { check, type ExpressionProblem } from "./analysis/check-expression";
 export { fieldLineage, type FieldLineage, type LineageKind } from "./analysis/field-lineage";
 export { inputPaths } from "./analysis/input-paths";
 export { toBoolean } from "./value-semantics";
+export { functionCatalog } from "./function-catalog";

@@ -9,18 +9,20 @@ const flowId = z.uuid({ error: "Flow ids are UUIDs" });
 const flowDocumentInput = z.record(z.string(), z.unknown(), { error: "The flow document must be a JSON object" });
 
 export const flowsRouter = router({
-  /** Dry run of the draft on sample events: nothing is stored or posted. */
+  /** Dry run of the draft (or of the editor's unsaved document) on sample events: nothing is stored or posted. */
   testRun: workspaceProcedure
     .input(
       z.object({
         id: flowId,
         events: z.array(z.unknown()).min(1, "Give at least one event").max(1000, "At most 1,000 events per test run"),
         closeWindows: z.boolean().default(true),
+        document: flowDocumentInput.optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       const flow = await getFlow(ctx.db, ctx.workspaceId, input.id);
-      return testRunFlow(ctx.db, ctx.workspaceId, flow.draft, input.events, input.closeWindows);
+      const document = input.document ? checkFlow(input.document).document : flow.draft;
+      return testRunFlow(ctx.db, ctx.workspaceId, document, input.events, input.closeWindows);
     }),
 
   list: workspaceProcedure.query(({ ctx }) => listFlows(ctx.db, ctx.workspaceId)),

@@ -175,7 +175,6 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
         if (data?.code === "CONFLICT") setConflict({ message: error.message, currentRevision: data.conflict?.currentRevision ?? saved.revision });
         if (data?.problems) {
           setRefusal({ document: variables.document as unknown as FlowDocument, problems: data.problems });
-          setPanel("problems");
         }
       },
     }),
@@ -430,7 +429,12 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
         </div>
         {panel === "inspector" ? (
           inspected ? (
-            <NodeInspector node={inspected} onChange={(change) => edit({ kind: "updateNode", nodeId: inspected.id, ...change })} />
+            <NodeInspector
+              node={inspected}
+              document={document}
+              sample={runResult?.traces.find((trace) => trace.nodeId === inspected.id)?.samplesIn[0]}
+              onChange={(change) => edit({ kind: "updateNode", nodeId: inspected.id, ...change })}
+            />
           ) : (
             <section className="inspector" aria-label="Inspector">
               <h2>Inspector</h2>
@@ -440,7 +444,7 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
         ) : panel === "problems" ? (
           <ProblemsPanel problems={problems} onFocusNode={focusNode} />
         ) : (
-          <TestRunPanel flowId={flow.id} templateId={flow.templateId} dirty={dirty} onResult={setRunResult} />
+          <TestRunPanel flowId={flow.id} templateId={flow.templateId} document={document} onResult={setRunResult} />
         )}
       </div>
     </section>

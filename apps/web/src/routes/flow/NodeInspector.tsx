@@ -1,6 +1,9 @@
-import { nodeTypeSpec, type FlowNode } from "@meterflow/flow-spec";
-import { useEffect, useMemo, useState } from "react";
+import { nodeTypeSpec, type FlowDocument, type FlowNode } from "@meterflow/flow-spec";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { z } from "zod";
+
+// The mapper brings the canonical schemas and the expression compiler: loaded when a Map node is inspected.
+const FieldMapper = lazy(() => import("./FieldMapper").then((module) => ({ default: module.FieldMapper })));
 
 interface FieldSchema {
   type?: string | string[];
@@ -14,7 +17,7 @@ interface FieldSchema {
  * schema, as JSON Schema): text, number, yes/no and choice fields, JSON for lists and objects,
  * expression fields marked as such, and the schema's messages under each field.
  */
-export function NodeInspector({ node, onChange }: { node: FlowNode; onChange: (change: { name?: string; config?: unknown }) => void }) {
+export function NodeInspector({ node, document, sample, onChange }: { node: FlowNode; document: FlowDocument; sample: unknown; onChange: (change: { name?: string; config?: unknown }) => void }) {
   const spec = nodeTypeSpec(node.type);
   const config = node.config as Record<string, unknown>;
   const properties = useMemo(() => {
@@ -36,7 +39,9 @@ export function NodeInspector({ node, onChange }: { node: FlowNode; onChange: (c
       </h2>
       <p className="muted small">{spec.description}</p>
       <CommitField label="Name" value={node.name ?? ""} onCommit={(name) => onChange({ name })} />
-      {properties.map(({ name, field, required }) => (
+      {properties
+        .filter(({ name }) => !(node.type === "map" && name === "fields"))
+        .map(({ name, field, required }) => (
         <ConfigField
           key={`${node.id}-${name}`}
           name={name}
@@ -48,6 +53,12 @@ export function NodeInspector({ node, onChange }: { node: FlowNode; onChange: (c
           onCommit={(value) => onChange({ config: { ...config, [name]: value } })}
         />
       ))}
+      {node.type === "map" && (
+        <Suspense fallback={<p className="muted small">Loading the mapper…</p>}>
+          <FieldMapper node={node} document={document} sample={sample} onChange={(mapConfig) => onChange({ config: mapConfig })} />
+        </Suspense>
+      )}
+      {node.type === "map" && issues.get("fields") && <FieldProblems problems={issues.get("fields")!} />}
     </section>
   );
 }

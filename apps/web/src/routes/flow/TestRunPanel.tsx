@@ -1,11 +1,13 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { eventSchemas } from "@meterflow/canonical";
+import type { FlowDocument } from "@meterflow/flow-spec";
+import { useEffect, useRef, useState } from "react";
 import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 
 export type TestRunResult = RouterOutputs["flows"]["testRun"];
 
 /** Runs the saved draft on sample events (a dry run: nothing is stored or posted) and shows what happened. */
-export function TestRunPanel({ flowId, templateId, dirty, onResult }: { flowId: string; templateId: string | null; dirty: boolean; onResult: (result: TestRunResult | null) => void }) {
+export function TestRunPanel({ flowId, templateId, document, onResult }: { flowId: string; templateId: string | null; document: FlowDocument; onResult: (result: TestRunResult | null) => void }) {
   const trpc = useTRPC();
   const templates = useQuery(trpc.templates.list.queryOptions());
   const samples = templates.data?.find((template) => template.id === templateId)?.sampleEvents;
@@ -24,7 +26,32 @@ export function TestRunPanel({ flowId, templateId, dirty, onResult }: { flowId: 
     }
     const list = Array.isArray(events) ? events : [events];
     setParseError(null);
-    testRun.mutate({ id: flowId, events: list });
+    testRun.mutate({ id: flowId, events: list, document: document as unknown as Record<string, unknown> });
+  };
+  // Ctrl/⌘+Enter re-runs from anywhere in the editor, so an edit is checked in one keystroke.
+  const runRef = useRef(run);
+  runRef.current = run;
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+        event.preventDefault();
+        runRef.current();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+  const loadFile = async (file: File) => {
+    const content = await file.text();
+    setText(content);
+  };
+  const generate = () => {
+    const validate = document.nodes.find((node) => node.type === "validate");
+    const source = document.nodes.find((node) => node.type === "source.events");
+    const schema = validate?.type === "validate" ? eventSchemas.get(validate.config.schema) : undefined;
+    const data = Object.fromEntries(Object.entries((schema?.properties as Record<string, { type?: string; enum?: unknown[]; minimum?: number }> | undefined) ?? {}).map(([name, property]) => [name, exampleValue(name, property)]));
+    const type = source?.type === "source.events" ? source.config.eventTypes[0] : "com.example.usage";
+    setText(JSON.stringify([{ specversion: "1.0", id: `sample-${Date.now()}`, source: "/designer", type, time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), data }], null, 2));
   };
   const result = testRun.data;
 
@@ -40,15 +67,21 @@ export function TestRunPanel({ flowId, templateId, dirty, onResult }: { flowId: 
         value={eventsText}
         spellCheck={false}
         onChange={(event) => setText(event.target.value)}
-        onKeyDown={(event) => {
-          if ((event.ctrlKey || event.metaKey) && event.key === "Enter") run();
-        }}
       />
+      <div className="row">
+        <button type="button" onClick={generate}>
+          Generate from the event schema
+        </button>
+        <label className="file-pick">
+          Pick a file
+          <input type="file" accept="application/json,.json" onChange={(event) => event.target.files?.[0] && void loadFile(event.target.files[0])} />
+        </label>
+      </div>
       <div className="row">
         <button type="button" className="primary" onClick={run} disabled={testRun.isPending} title="Run test (Ctrl+Enter)">
           Run test
         </button>
-        {dirty && <span className="muted small">Runs the saved draft: save to include your changes.</span>}
+        <span className="muted small">Runs what the canvas shows, saved or not.</span>
       </div>
       {parseError && <p className="error" role="alert">{parseError}</p>}
       {testRun.error && <p className="error" role="alert">{testRun.error.message}</p>}
@@ -89,4 +122,14 @@ export function TestRunPanel({ flowId, templateId, dirty, onResult }: { flowId: 
       )}
     </section>
   );
+}
+
+/** A plausible value for a schema property: its first enum value, else something of its type. */
+function exampleValue(name: string, property: { type?: string; enum?: unknown[]; minimum?: number }): unknown {
+  if (property.enum?.length) return property.enum[0];
+  if (property.type === "integer" || property.type === "number") return Math.max(property.minimum ?? 1, 1);
+  if (property.type === "boolean") return true;
+  if (name === "tenantId") return "acme";
+  if (name === "productCode") return "api-calls";
+  return property.type === "string" ? name : null;
 }

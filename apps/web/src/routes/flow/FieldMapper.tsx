@@ -1,0 +1,135 @@
+import { canonicalTypes } from "@meterflow/canonical";
+import { compile } from "@meterflow/expressions";
+import type { FlowDocument, FlowNodeOf } from "@meterflow/flow-spec";
+import { lazy, Suspense, useMemo, useState } from "react";
+import { inputSchemaFor, schemaPaths } from "../../expression-editor/input-schema";
+
+// Monaco is large: its chunk loads when the first expression editor opens, never with the page.
+const ExpressionEditor = lazy(() => import("../../expression-editor/ExpressionEditor"));
+
+type MapNode = FlowNodeOf<"map">;
+const SOURCE_PATH_MIME = "application/x-meterflow-source-path";
+type Mapping = MapNode["config"]["fields"][number];
+
+/**
+ * The Map node's mapper: source fields (the node's input) on the left, the target canonical
+ * type's fields on the right. Dragging a source field onto a target field (or choosing one, then
+ * the other, from the keyboard) writes the expression; each target's expression opens in the JSONata editor; required targets that are
+ * unmapped are flagged; the preview shows each field's value for the sample the last test run
+ * sent into this node.
+ */
+export function FieldMapper({ node, document, sample, onChange }: { node: MapNode; document: FlowDocument; sample: unknown; onChange: (config: MapNode["config"]) => void }) {
+  const inputSchema = useMemo(() => inputSchemaFor(document, node.id), [document, node.id]);
+  const target = canonicalTypes.get(node.config.target);
+  const required = new Set((target?.required as string[] | undefined) ?? []);
+  const targetFields = Object.keys((target?.properties as Record<string, unknown> | undefined) ?? {});
+  const mapped = new Map(node.config.fields.map((field) => [field.target, field]));
+  const rows = [...targetFields, ...node.config.fields.map((field) => field.target).filter((name) => !targetFields.includes(name))];
+  const sources = useMemo(() => schemaPaths(inputSchema), [inputSchema]);
+  const [pickedSource, setPickedSource] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+
+  const write = (fields: Mapping[]) => onChange({ ...node.config, fields });
+  const setExpression = (targetName: string, expression: string) => {
+    const exists = node.config.fields.some((field) => field.target === targetName);
+    write(exists ? node.config.fields.map((field) => (field.target === targetName ? { ...field, expression } : field)) : [...node.config.fields, { target: targetName, expression }]);
+  };
+  const unmap = (targetName: string) => write(node.config.fields.filter((field) => field.target !== targetName));
+  const preview = (expression: string) => {
+    if (sample === undefined) return "";
+    try {
+      const value = compile(expression).evaluate(sample);
+      return value === undefined ? "(nothing)" : JSON.stringify(value);
+    } catch (error) {
+      return `error: ${(error as Error).message}`;
+    }
+  };
+
+  return (
+    <div className="mapper" aria-label="Field mapper" role="group">
+      <div className="mapper-sources">
+        <h3>Source fields</h3>
+        <ul aria-label="Source fields">
+          {sources.map((source) => (
+            <li key={source.path}>
+              <button
+                type="button"
+                className={`mapper-source${pickedSource === source.path ? " picked" : ""}`}
+                aria-pressed={pickedSource === source.path}
+                onClick={() => setPickedSource(pickedSource === source.path ? null : source.path)}
+                title={`${source.type}: drag onto a target field, or click and then click the target`}
+                draggable
+                onDragStart={(event) => {
+                  event.dataTransfer.setData(SOURCE_PATH_MIME, source.path);
+                  event.dataTransfer.effectAllowed = "link";
+                }}
+              >
+                {source.path}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </div>
+      <div className="mapper-targets">
+        <h3>{node.config.target} fields</h3>
+        {pickedSource && <p className="small mapper-hint">Now choose the target field for {pickedSource}.</p>}
+        <ul aria-label="Target fields">
+          {rows.map((name) => {
+            const mapping = mapped.get(name);
+            const missing = required.has(name) && !mapping;
+            return (
+              <li key={name} className={`mapper-row${missing ? " missing" : ""}`}>
+                <button
+                  type="button"
+                  className="mapper-target"
+                  aria-label={`Target ${name}${missing ? " (required, unmapped)" : ""}`}
+                  aria-disabled={!pickedSource}
+                  onDragOver={(event) => {
+                    if (event.dataTransfer.types.includes(SOURCE_PATH_MIME)) event.preventDefault();
+                  }}
+                  onDrop={(event) => {
+                    const path = event.dataTransfer.getData(SOURCE_PATH_MIME);
+                    if (!path) return;
+                    event.preventDefault();
+                    setExpression(name, path);
+                  }}
+                  onClick={() => {
+                    if (!pickedSource) return;
+                    setExpression(name, pickedSource);
+                    setPickedSource(null);
+                  }}
+                >
+                  {name}
+                  {required.has(name) && <span aria-hidden="true"> *</span>}
+                </button>
+                {mapping ? (
+                  <>
+                    {editing === name ? (
+                      <Suspense fallback={<code className="mono">{mapping.expression}</code>}>
+                        <ExpressionEditor label={name} value={mapping.expression} inputSchema={inputSchema} onCommit={(expression) => setExpression(name, expression)} />
+                      </Suspense>
+                    ) : (
+                      <button type="button" className="mapper-expression mono" onClick={() => setEditing(name)} aria-label={`Edit expression of ${name}`}>
+                        {mapping.expression}
+                      </button>
+                    )}
+                    <output className="mapper-preview mono" aria-label={`Preview of ${name}`}>
+                      {preview(mapping.expression)}
+                    </output>
+                    <button type="button" className="link" onClick={() => unmap(name)} aria-label={`Unmap ${name}`}>
+                      ×
+                    </button>
+                  </>
+                ) : (
+                  <button type="button" className="link" onClick={() => (setExpression(name, '""'), setEditing(name))} aria-label={`Write an expression for ${name}`}>
+                    {missing ? "required: map it" : "unmapped"}
+                  </button>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+    </div>
+  );
+}
