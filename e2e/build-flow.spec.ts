@@ -63,6 +63,16 @@ test("build a flow on an empty canvas with the palette, connect and configure it
   await page.keyboard.press("Escape");
   await expect(page.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeHidden();
 
+  // Choosing a problem selects its node and puts the cursor in the field concerned.
+  await node(page, "validate-1").click();
+  await inspector.getByRole("textbox", { name: "schema" }).fill("not a reference");
+  await inspector.getByRole("textbox", { name: "schema" }).press("Enter");
+  await page.getByRole("group", { name: "Side panel" }).getByRole("button", { name: /^Problems/ }).click();
+  await page.getByRole("region", { name: "Problems" }).getByRole("button", { name: /config\.schema/ }).first().click();
+  await expect(inspector.getByRole("textbox", { name: "schema" })).toBeFocused();
+  await inspector.getByRole("textbox", { name: "schema" }).fill("usage.api_call@1");
+  await inspector.getByRole("textbox", { name: "schema" }).press("Enter");
+
   // Drafts save themselves; a reload shows the same flow.
   await expect(page.getByRole("status").filter({ hasText: /^Saved \(revision \d+\)$/ })).toBeVisible({ timeout: 10_000 });
   await page.screenshot({ path: "artifacts/screens/build-flow.png" });

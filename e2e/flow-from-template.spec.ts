@@ -67,6 +67,14 @@ test("test-run the template flow on its sample events and read the outcome on th
   await expect(panel).toContainText('"customer": "ERP-1001"');
   await expect(page.locator('.react-flow__node[data-id="validate"] .badge-run')).toHaveText("6 in");
   await expect(page.locator(".react-flow__edge-text").first()).toBeVisible();
+
+  // What entered and left a node: a table of the items, or their JSON.
+  await page.locator('.react-flow__node[data-id="map"]').click();
+  const items = panel.getByRole("region", { name: "Items at map" });
+  await expect(items).toContainText("map: 3 in");
+  await expect(items.getByRole("columnheader", { name: "ratingPeriod" })).toBeVisible();
+  await items.getByRole("button", { name: "JSON" }).click();
+  await expect(items).toContainText('"erpAccount": "ERP-1001"');
   await page.screenshot({ path: "artifacts/screens/test-run.png" });
 });
 

@@ -3,6 +3,7 @@ import { FLOW_API_VERSION } from "@meterflow/flow-spec";
 import { useState } from "react";
 import { navigate } from "../../lib/navigation";
 import { useTRPC } from "../../lib/trpc";
+import { FlowThumbnail } from "../../canvas/FlowThumbnail";
 import { SendEventsCard } from "./SendEventsCard";
 
 export function FlowListPage() {
@@ -105,6 +106,7 @@ function TemplatePicker({ onClose }: { onClose: () => void }) {
       <ul className="template-list">
         {templates.data?.map((template) => (
           <li key={template.id} className="template-card">
+            <FlowThumbnail document={template.document} />
             <h3>{template.name}</h3>
             <p className="small">{template.description}</p>
             <p className="muted small">

@@ -115,7 +115,7 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
         );
         edit({ kind: "move", positions });
       }
-      if (changes.some((change) => change.type === "select" && change.selected)) setPanel("inspector");
+      if (changes.some((change) => change.type === "select" && change.selected)) setPanel((current) => (current === "test" ? "test" : "inspector"));
     },
     [applyNodeChanges, edit],
   );
@@ -292,12 +292,19 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     };
   }, [saveNow, edit, document, selectedIds, setNodes]);
 
-  const focusNode = useCallback(
-    (nodeId: string) => {
-      const node = getNode(nodeId);
-      if (node) void setCenter(node.position.x + 100, node.position.y + 40, { zoom: 1.2, duration: 300 });
+  const [focusField, setFocusField] = useState<{ field: string } | null>(null);
+  const focusProblem = useCallback(
+    (problem: Problem) => {
+      const nodeId = problem.nodeId;
+      const node = nodeId ? getNode(nodeId) : undefined;
+      if (!node) return;
+      void setCenter(node.position.x + 100, node.position.y + 40, { zoom: 1.2, duration: 300 });
+      setNodes((current) => current.map((candidate) => ({ ...candidate, selected: candidate.id === nodeId })));
+      setPanel("inspector");
+      // "$.nodes[3].config.schema" -> the schema field; a problem of the node itself -> its name.
+      setFocusField({ field: /\.config\.([A-Za-z_]\w*)/.exec(problem.path)?.[1] ?? "Name" });
     },
-    [getNode, setCenter],
+    [getNode, setCenter, setNodes],
   );
 
   const status = save.isPending
@@ -432,6 +439,7 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
             <NodeInspector
               node={inspected}
               document={document}
+              focusField={focusField}
               sample={runResult?.traces.find((trace) => trace.nodeId === inspected.id)?.samplesIn[0]}
               onChange={(change) => edit({ kind: "updateNode", nodeId: inspected.id, ...change })}
             />
@@ -442,9 +450,9 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
             </section>
           )
         ) : panel === "problems" ? (
-          <ProblemsPanel problems={problems} onFocusNode={focusNode} />
+          <ProblemsPanel problems={problems} onFocus={focusProblem} />
         ) : (
-          <TestRunPanel flowId={flow.id} templateId={flow.templateId} document={document} onResult={setRunResult} />
+          <TestRunPanel flowId={flow.id} templateId={flow.templateId} document={document} selectedNodeId={selectedNodes.length === 1 ? selectedNodes[0]!.id : undefined} onResult={setRunResult} />
         )}
       </div>
     </section>

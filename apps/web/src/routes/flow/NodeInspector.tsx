@@ -1,5 +1,5 @@
 import { nodeTypeSpec, type FlowDocument, type FlowNode } from "@meterflow/flow-spec";
-import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { z } from "zod";
 
 // The mapper brings the canonical schemas and the expression compiler: loaded when a Map node is inspected.
@@ -17,7 +17,15 @@ interface FieldSchema {
  * schema, as JSON Schema): text, number, yes/no and choice fields, JSON for lists and objects,
  * expression fields marked as such, and the schema's messages under each field.
  */
-export function NodeInspector({ node, document, sample, onChange }: { node: FlowNode; document: FlowDocument; sample: unknown; onChange: (change: { name?: string; config?: unknown }) => void }) {
+export function NodeInspector(props: { node: FlowNode; document: FlowDocument; sample: unknown; focusField?: { field: string } | null; onChange: (change: { name?: string; config?: unknown }) => void }) {
+  const { node, document, sample, focusField, onChange } = props;
+  const section = useRef<HTMLElement>(null);
+  // A problem chosen in the Problems panel puts the cursor in its field.
+  useEffect(() => {
+    if (!focusField || !section.current) return;
+    const field = [...section.current.querySelectorAll<HTMLElement>(".field")].find((candidate) => candidate.querySelector(".field-label")?.textContent?.split(/[ ·(]/)[0] === focusField.field);
+    (field?.querySelector<HTMLElement>("input, select, textarea") ?? section.current.querySelector<HTMLElement>("input"))?.focus();
+  }, [focusField, node.id]);
   const spec = nodeTypeSpec(node.type);
   const config = node.config as Record<string, unknown>;
   const properties = useMemo(() => {
@@ -33,7 +41,7 @@ export function NodeInspector({ node, document, sample, onChange }: { node: Flow
   }, [spec, config]);
 
   return (
-    <section className="inspector" aria-label="Inspector">
+    <section className="inspector" aria-label="Inspector" ref={section}>
       <h2>
         {spec.label} <span className="muted small">{node.id}</span>
       </h2>

@@ -1,6 +1,7 @@
 import type { Problem } from "@meterflow/flow-spec";
 
-export function ProblemsPanel({ problems, onFocusNode }: { problems: readonly Problem[]; onFocusNode: (nodeId: string) => void }) {
+/** Every problem of the draft; choosing one selects its node and puts the cursor in its field. */
+export function ProblemsPanel({ problems, onFocus }: { problems: readonly Problem[]; onFocus: (problem: Problem) => void }) {
   return (
     <section className="problems" aria-label="Problems">
       <h2>
@@ -12,7 +13,7 @@ export function ProblemsPanel({ problems, onFocusNode }: { problems: readonly Pr
         <ul>
           {problems.map((problem, index) => (
             <li key={`${problem.path}-${problem.code}-${index}`} className={`problem problem-${problem.severity}`}>
-              <button type="button" disabled={!problem.nodeId} onClick={() => problem.nodeId && onFocusNode(problem.nodeId)}>
+              <button type="button" disabled={!problem.nodeId} onClick={() => onFocus(problem)}>
                 <span className="problem-severity">{problem.severity}</span> <code>{problem.path}</code> {problem.message}
               </button>
             </li>

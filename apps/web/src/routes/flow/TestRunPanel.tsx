@@ -7,7 +7,7 @@ import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 export type TestRunResult = RouterOutputs["flows"]["testRun"];
 
 /** Runs the saved draft on sample events (a dry run: nothing is stored or posted) and shows what happened. */
-export function TestRunPanel({ flowId, templateId, document, onResult }: { flowId: string; templateId: string | null; document: FlowDocument; onResult: (result: TestRunResult | null) => void }) {
+export function TestRunPanel({ flowId, templateId, document, selectedNodeId, onResult }: { flowId: string; templateId: string | null; document: FlowDocument; selectedNodeId: string | undefined; onResult: (result: TestRunResult | null) => void }) {
   const trpc = useTRPC();
   const templates = useQuery(trpc.templates.list.queryOptions());
   const samples = templates.data?.find((template) => template.id === templateId)?.sampleEvents;
@@ -90,6 +90,7 @@ export function TestRunPanel({ flowId, templateId, document, onResult }: { flowI
           <p className="run-counts" role="status">
             {result.counts.validated} validated · {result.counts.duplicate} duplicate · {result.counts.exception} exceptions
           </p>
+          <NodeData result={result} nodeId={selectedNodeId} />
           <h3>Exceptions ({result.exceptions.length})</h3>
           <ul className="run-list">
             {result.exceptions.map((exception, index) => (
@@ -132,4 +133,70 @@ function exampleValue(name: string, property: { type?: string; enum?: unknown[];
   if (name === "tenantId") return "acme";
   if (name === "productCode") return "api-calls";
   return property.type === "string" ? name : null;
+}
+
+/** What entered and left the selected node in the run: JSON, or a table of the items' fields. */
+function NodeData({ result, nodeId }: { result: TestRunResult; nodeId: string | undefined }) {
+  const [view, setView] = useState<"json" | "table">("table");
+  const trace = result.traces.find((candidate) => candidate.nodeId === nodeId);
+  if (!nodeId) return <p className="muted small">Select a node to see the items that entered and left it.</p>;
+  if (!trace) return <p className="muted small">Nothing reached {nodeId} in this run.</p>;
+  const groups: [string, unknown[]][] = [["in", trace.samplesIn], ...Object.entries(trace.samplesOut).filter(([port]) => !port.startsWith("__")).map(([port, items]): [string, unknown[]] => [`out: ${port} (${trace.emitted[port] ?? items.length})`, items])];
+  return (
+    <section className="node-data" aria-label={`Items at ${nodeId}`}>
+      <div className="row">
+        <h3>
+          {nodeId}: {trace.received} in
+        </h3>
+        <div className="panel-switch" role="group" aria-label="Item view">
+          <button type="button" aria-pressed={view === "table"} onClick={() => setView("table")}>
+            Table
+          </button>
+          <button type="button" aria-pressed={view === "json"} onClick={() => setView("json")}>
+            JSON
+          </button>
+        </div>
+      </div>
+      {groups.map(([label, items]) => (
+        <details key={label} open={label === "in" || items.length > 0}>
+          <summary>
+            {label} · {items.length} shown
+          </summary>
+          {view === "json" ? <pre className="mono">{JSON.stringify(items, null, 2)}</pre> : <ItemTable items={items} />}
+        </details>
+      ))}
+    </section>
+  );
+}
+
+function ItemTable({ items }: { items: unknown[] }) {
+  const rows = items.map((item) => (item && typeof item === "object" ? (item as Record<string, unknown>) : { value: item }));
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  if (rows.length === 0) return <p className="muted small">No items.</p>;
+  return (
+    <div className="item-table">
+      <table>
+        <thead>
+          <tr>
+            {columns.map((column) => (
+              <th key={column} scope="col">
+                {column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, index) => (
+            <tr key={index}>
+              {columns.map((column) => (
+                <td key={column} className="mono">
+                  {typeof row[column] === "object" ? JSON.stringify(row[column]) : String(row[column] ?? "")}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }
