@@ -34,8 +34,8 @@ test("build a flow on an empty canvas with the palette, connect and configure it
   await node(page, "validate-1").click();
   const inspector = page.getByRole("region", { name: "Inspector" });
   const schema = inspector.getByRole("textbox", { name: "schema" });
-  await expect(schema).toHaveValue("usage.event@1");
-  await schema.fill("usage.api_call@1");
+  await expect(schema).toHaveValue("usage.api_call@1");
+  await schema.fill("usage.storage@1");
   await schema.press("Enter");
   await expect(node(page, "validate-1")).toBeVisible();
 
@@ -43,11 +43,11 @@ test("build a flow on an empty canvas with the palette, connect and configure it
   await canvas.click({ position: { x: 40, y: 400 } });
   await page.keyboard.press("Control+z");
   await node(page, "validate-1").click();
-  await expect(inspector.getByRole("textbox", { name: "schema" })).toHaveValue("usage.event@1");
+  await expect(inspector.getByRole("textbox", { name: "schema" })).toHaveValue("usage.api_call@1");
   await canvas.click({ position: { x: 40, y: 400 } });
   await page.keyboard.press("Control+Shift+z");
   await node(page, "validate-1").click();
-  await expect(inspector.getByRole("textbox", { name: "schema" })).toHaveValue("usage.api_call@1");
+  await expect(inspector.getByRole("textbox", { name: "schema" })).toHaveValue("usage.storage@1");
 
   // Duplicate the Exception node with the keyboard, undo that, arrange the rest, and find the shortcut sheet.
   await node(page, "exception-1").click();
@@ -70,7 +70,7 @@ test("build a flow on an empty canvas with the palette, connect and configure it
   await page.getByRole("group", { name: "Side panel" }).getByRole("button", { name: /^Problems/ }).click();
   await page.getByRole("region", { name: "Problems" }).getByRole("button", { name: /config\.schema/ }).first().click();
   await expect(inspector.getByRole("textbox", { name: "schema" })).toBeFocused();
-  await inspector.getByRole("textbox", { name: "schema" }).fill("usage.api_call@1");
+  await inspector.getByRole("textbox", { name: "schema" }).fill("usage.storage@1");
   await inspector.getByRole("textbox", { name: "schema" }).press("Enter");
 
   // Drafts save themselves; a reload shows the same flow.
@@ -80,5 +80,5 @@ test("build a flow on an empty canvas with the palette, connect and configure it
   await expect(page.locator(".react-flow__node")).toHaveCount(4);
   await expect(page.locator(".react-flow__edge")).toHaveCount(2);
   await node(page, "validate-1").click();
-  await expect(page.getByRole("region", { name: "Inspector" }).getByRole("textbox", { name: "schema" })).toHaveValue("usage.api_call@1");
+  await expect(page.getByRole("region", { name: "Inspector" }).getByRole("textbox", { name: "schema" })).toHaveValue("usage.storage@1");
 });

@@ -109,7 +109,7 @@ const nodeTypeSpecs = {
       { name: "valid", carries: "event", description: "Events that match the schema" },
       { name: "invalid", carries: "exception", description: "invalid_event exceptions with the schema error path" },
     ],
-    defaultConfig: () => ({ schema: "usage.event@1" }),
+    defaultConfig: () => ({ schema: "usage.api_call@1" }),
     expressions: () => [],
   },
   dedupe: {

@@ -90,11 +90,11 @@ describe("editing a flow", () => {
   it("declares the references nodes use and drops the ones they stopped using, keeping hand-declared ones", () => {
     const start = editorState({ ...empty(), references: { eventSchemas: ["manual.schema@1"], canonicalTypes: [], endpoints: [] } } as FlowDocument);
     const added = apply(start, { kind: "addNode", nodeType: "validate", position: { x: 0, y: 0 } }, { kind: "addNode", nodeType: "validate", position: { x: 0, y: 200 } });
-    expect(added.document.references.eventSchemas).toEqual(["manual.schema@1", "usage.event@1"]);
-    const one = applyEdit(added, { kind: "updateNode", nodeId: "validate-1", config: { schema: "usage.api_call@1" } });
-    expect(one.document.references.eventSchemas).toEqual(["manual.schema@1", "usage.event@1", "usage.api_call@1"]);
-    const both = applyEdit(one, { kind: "updateNode", nodeId: "validate-2", config: { schema: "usage.api_call@1" } });
-    expect(both.document.references.eventSchemas).toEqual(["manual.schema@1", "usage.api_call@1"]);
+    expect(added.document.references.eventSchemas).toEqual(["manual.schema@1", "usage.api_call@1"]);
+    const one = applyEdit(added, { kind: "updateNode", nodeId: "validate-1", config: { schema: "usage.storage@1" } });
+    expect(one.document.references.eventSchemas).toEqual(["manual.schema@1", "usage.api_call@1", "usage.storage@1"]);
+    const both = applyEdit(one, { kind: "updateNode", nodeId: "validate-2", config: { schema: "usage.storage@1" } });
+    expect(both.document.references.eventSchemas).toEqual(["manual.schema@1", "usage.storage@1"]);
     expect(applyEdit(both, { kind: "remove", nodeIds: ["validate-1", "validate-2"], edgeIds: [] }).document.references.eventSchemas).toEqual(["manual.schema@1"]);
   });
 

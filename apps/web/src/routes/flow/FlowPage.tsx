@@ -442,6 +442,8 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
               focusField={focusField}
               sample={runResult?.traces.find((trace) => trace.nodeId === inspected.id)?.samplesIn[0]}
               onChange={(change) => edit({ kind: "updateNode", nodeId: inspected.id, ...change })}
+              onConnect={(connection) => edit({ kind: "connect", connection })}
+              onDisconnect={(edgeId) => edit({ kind: "remove", nodeIds: [], edgeIds: [edgeId] })}
             />
           ) : (
             <section className="inspector" aria-label="Inspector">

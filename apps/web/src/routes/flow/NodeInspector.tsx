@@ -1,4 +1,5 @@
 import { nodeTypeSpec, type FlowDocument, type FlowNode } from "@meterflow/flow-spec";
+import { connectionProblem, type Connection } from "../../canvas/model/flow-editing";
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { z } from "zod";
 
@@ -17,7 +18,15 @@ interface FieldSchema {
  * schema, as JSON Schema): text, number, yes/no and choice fields, JSON for lists and objects,
  * expression fields marked as such, and the schema's messages under each field.
  */
-export function NodeInspector(props: { node: FlowNode; document: FlowDocument; sample: unknown; focusField?: { field: string } | null; onChange: (change: { name?: string; config?: unknown }) => void }) {
+export function NodeInspector(props: {
+  node: FlowNode;
+  document: FlowDocument;
+  sample: unknown;
+  focusField?: { field: string } | null;
+  onChange: (change: { name?: string; config?: unknown }) => void;
+  onConnect: (connection: Connection) => void;
+  onDisconnect: (edgeId: string) => void;
+}) {
   const { node, document, sample, focusField, onChange } = props;
   const section = useRef<HTMLElement>(null);
   // A problem chosen in the Problems panel puts the cursor in its field.
@@ -67,6 +76,7 @@ export function NodeInspector(props: { node: FlowNode; document: FlowDocument; s
         </Suspense>
       )}
       {node.type === "map" && issues.get("fields") && <FieldProblems problems={issues.get("fields")!} />}
+      <Connections node={node} document={document} onConnect={props.onConnect} onDisconnect={props.onDisconnect} />
     </section>
   );
 }
@@ -173,5 +183,63 @@ function FieldProblems({ id, problems }: { id?: string | undefined; problems: st
         <li key={problem}>{problem}</li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * The node's outgoing connections, and a way to add one without a mouse: each output port lists
+ * the inputs it may feed (compatible kinds, no cycles), so connecting is keyboard operable.
+ */
+function Connections({ node, document, onConnect, onDisconnect }: { node: FlowNode; document: FlowDocument; onConnect: (connection: Connection) => void; onDisconnect: (edgeId: string) => void }) {
+  const outputs = nodeTypeSpec(node.type).outputs(node.config as never);
+  const name = (id: string) => document.nodes.find((candidate) => candidate.id === id)?.name ?? id;
+  if (outputs.length === 0) return null;
+  return (
+    <fieldset className="connections">
+      <legend>Connections</legend>
+      {outputs.map((port) => {
+        const edges = document.edges.filter((edge) => edge.source.node === node.id && edge.source.port === port.name);
+        const candidates = document.nodes.flatMap((target) =>
+          nodeTypeSpec(target.type)
+            .inputs(target.config as never)
+            .filter((input) => !connectionProblem(document, { source: node.id, sourcePort: port.name, target: target.id, targetPort: input.name }))
+            .map((input) => ({ value: `${target.id}\u0000${input.name}`, label: `${name(target.id)} → ${input.name}` })),
+        );
+        return (
+          <div key={port.name} className="connection-port">
+            <span className="field-label">
+              {port.name} <span className="muted">({port.carries})</span>
+            </span>
+            <ul>
+              {edges.map((edge) => (
+                <li key={edge.id}>
+                  {name(edge.target.node)} → {edge.target.port}{" "}
+                  <button type="button" className="link" onClick={() => onDisconnect(edge.id)} aria-label={`Disconnect ${port.name} from ${name(edge.target.node)}`}>
+                    remove
+                  </button>
+                </li>
+              ))}
+            </ul>
+            {candidates.length > 0 && (
+              <select
+                aria-label={`Connect ${port.name} to`}
+                value=""
+                onChange={(event) => {
+                  const [target, targetPort] = event.target.value.split("\u0000");
+                  if (target && targetPort) onConnect({ source: node.id, sourcePort: port.name, target, targetPort });
+                }}
+              >
+                <option value="">Connect to…</option>
+                {candidates.map((candidate) => (
+                  <option key={candidate.value} value={candidate.value}>
+                    {candidate.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </div>
+        );
+      })}
+    </fieldset>
   );
 }

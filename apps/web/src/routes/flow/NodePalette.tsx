@@ -10,7 +10,9 @@ export function NodePalette({ onAdd }: { onAdd: (type: NodeType) => void }) {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     return nodeTypes
       .map((type) => nodeTypeSpec(type))
-      .filter((spec) => words.every((word) => `${spec.label} ${spec.type} ${spec.category} ${spec.description}`.toLowerCase().includes(word)));
+      .filter((spec) => words.every((word) => `${spec.label} ${spec.type} ${spec.category} ${spec.description}`.toLowerCase().includes(word)))
+      // Names that match come before descriptions that mention the words.
+      .sort((a, b) => Number(!words.every((word) => a.label.toLowerCase().includes(word))) - Number(!words.every((word) => b.label.toLowerCase().includes(word))));
   }, [query]);
   return (
     <section className="palette" aria-label="Node palette">
