@@ -37,6 +37,7 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
     await api.caller.runtime.ingest({ events: [call("r-1", "acme"), call("r-2", "nobody")] });
     while (await processNextBatch(handle.db));
     expect((await api.caller.runtime.usageRecords()).map((record) => record.tenantId)).toEqual(["acme"]);
+    expect((await api.caller.runtime.recentEnvelopes({ limit: 2 })).map((envelope) => envelope.id)).toEqual(["r-2", "r-1"]);
     const events = await api.caller.runtime.events();
     expect(events.filter((event) => event.id.startsWith("r-")).map((event) => `${event.id} ${event.outcome}`).sort()).toEqual(["r-1 validated", "r-2 exception"]);
     const [exception] = await api.caller.runtime.exceptions({ status: "open", kind: "unmatched_account" });

@@ -80,6 +80,10 @@ export const runtimeRouter = router({
       .orderBy(desc(eventsRaw.seq))
       .limit(input.limit),
   ),
+  /** The last stored events as sent, newest first, e.g. to test-run a flow on real traffic. */
+  recentEnvelopes: workspaceProcedure.input(z.object({ limit: z.number().int().min(1).max(100).default(10) }).default({ limit: 10 })).query(async ({ ctx, input }) =>
+    (await ctx.db.select({ envelope: eventsRaw.envelope }).from(eventsRaw).where(eq(eventsRaw.workspaceId, ctx.workspaceId)).orderBy(desc(eventsRaw.seq)).limit(input.limit)).map((row) => row.envelope),
+  ),
   usageRecords: workspaceProcedure.input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 })).query(({ ctx, input }) =>
     ctx.db
       .select({ id: usageRecords.id, eventSeq: usageRecords.eventSeq, tenantId: usageRecords.tenantId, metric: usageRecords.metric, quantity: usageRecords.quantity, ratingPeriod: usageRecords.ratingPeriod, flowVersionId: usageRecords.flowVersionId, createdAt: usageRecords.createdAt })

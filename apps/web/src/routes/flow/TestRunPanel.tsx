@@ -1,4 +1,4 @@
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { eventSchemas } from "@meterflow/canonical";
 import type { FlowDocument } from "@meterflow/flow-spec";
 import { useEffect, useRef, useState } from "react";
@@ -41,6 +41,11 @@ export function TestRunPanel({ flowId, templateId, document, selectedNodeId, onR
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);
+  const queryClient = useQueryClient();
+  const loadRecent = async () => {
+    const recent = await queryClient.fetchQuery(trpc.runtime.recentEnvelopes.queryOptions({ limit: 10 }, { staleTime: 0 }));
+    setText(JSON.stringify(recent, null, 2));
+  };
   const loadFile = async (file: File) => {
     const content = await file.text();
     setText(content);
@@ -71,6 +76,9 @@ export function TestRunPanel({ flowId, templateId, document, selectedNodeId, onR
       <div className="row">
         <button type="button" onClick={generate}>
           Generate from the event schema
+        </button>
+        <button type="button" onClick={() => void loadRecent()}>
+          Recent stored events
         </button>
         <label className="file-pick">
           Pick a file
