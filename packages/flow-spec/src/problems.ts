@@ -17,6 +17,7 @@ export const problemCodes = [
   "no_source",
   "unconnected_input",
   "invalid_expression",
+  "expression_type",
 ] as const;
 export type ProblemCode = (typeof problemCodes)[number];
 

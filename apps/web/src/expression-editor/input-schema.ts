@@ -21,6 +21,8 @@ function object(fields: Record<string, string>): JsonSchema {
  * completion of source paths and for the expression type check. Unknown shapes stay open.
  */
 export function inputSchemaFor(document: FlowDocument, nodeId: string): JsonSchema {
+  // Items arriving from several nodes (an Exception collecting failures) have no single shape.
+  if (new Set(document.edges.filter((edge) => edge.target.node === nodeId).map((edge) => edge.source.node)).size > 1) return {};
   const byId = new Map(document.nodes.map((node) => [node.id, node]));
   const attached: Record<string, JsonSchema> = {};
   let data: JsonSchema | undefined;
@@ -36,6 +38,12 @@ export function inputSchemaFor(document: FlowDocument, nodeId: string): JsonSche
       // A Map replaces the item: what is upstream of it no longer shows.
       const target = canonicalTypes.get(node.config.target);
       return { ...(target ?? { type: "object" }), properties: { ...((target?.properties as JsonSchema | undefined) ?? {}), audit: object({ flowVersionHash: "string", nodeId: "string", correlationId: "string", eventTime: "string", mappingRef: "string" }) } };
+    }
+    if (node.type === "rate") {
+      // Rate adds its pricing to whatever it received.
+      const rated = inputSchemaFor(document, node.id);
+      const money = object({ amount: "string", currency: "string" });
+      return { ...rated, properties: { ...((rated.properties as JsonSchema | undefined) ?? {}), quantity: { type: "string" }, includedUnits: { type: "string" }, billableQuantity: { type: "string" }, unitPrice: money, total: money, pricingRuleVersion: { type: "string" } } };
     }
     if (node.type === "aggregate") {
       return object({ ...Object.fromEntries(node.config.groupBy.map((group) => [group.name, "string"])), ...Object.fromEntries(node.config.measures.map((measure) => [measure.name, "string"])), windowStart: "string", windowEnd: "string", ratingPeriod: "string", eventCount: "number" });

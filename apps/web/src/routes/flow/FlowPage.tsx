@@ -73,7 +73,23 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
 
   const dirty = useMemo(() => JSON.stringify(document) !== JSON.stringify(saved.document), [document, saved.document]);
   const liveProblems = useMemo(() => validateFlow(document).problems, [document]);
-  const problems = !dirty ? saved.problems : refusal?.document === document ? refusal.problems : liveProblems;
+  // The expressions' type check needs the compiler and the schemas: a chunk loaded after the page.
+  const [typeProblems, setTypeProblems] = useState<Problem[]>([]);
+  useEffect(() => {
+    let current = true;
+    void import("../../expression-editor/expression-problems").then((module) => current && setTypeProblems(module.expressionProblems(document)));
+    return () => {
+      current = false;
+    };
+  }, [document]);
+  const structural = !dirty ? saved.problems : refusal?.document === document ? refusal.problems : liveProblems;
+  // Same problems, same array: re-deriving the canvas (and re-rendering every node) only when they change.
+  const problemsRef = useRef<Problem[]>([]);
+  const problems = useMemo(() => {
+    const next = [...structural, ...typeProblems];
+    if (JSON.stringify(next) !== JSON.stringify(problemsRef.current)) problemsRef.current = next;
+    return problemsRef.current;
+  }, [structural, typeProblems]);
   const blocking = liveProblems.filter((problem) => problem.severity === "error");
 
   const runCounts = useMemo(() => new Map((runResult?.traces ?? []).map((trace) => [trace.nodeId, { received: trace.received, emitted: trace.emitted }])), [runResult]);
