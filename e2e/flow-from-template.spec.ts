@@ -74,7 +74,7 @@ test("test-run the template flow on its sample events and read the outcome on th
   await expect(items).toContainText("map: 3 in");
   await expect(items.getByRole("columnheader", { name: "ratingPeriod" })).toBeVisible();
   await items.getByRole("button", { name: "JSON" }).click();
-  await expect(items).toContainText('"erpAccount": "ERP-1001"');
+  await expect(items).toContainText('erpAccount: "ERP-1001"');
   await page.screenshot({ path: "artifacts/screens/test-run.png" });
 });
 

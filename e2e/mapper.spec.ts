@@ -28,6 +28,8 @@ test("map fields by dragging source fields onto targets and by typing an express
   await sources.getByRole("button", { name: "data.region" }).dragTo(targets.getByRole("button", { name: /^Target contractId/ }));
   await expect(inspector.getByRole("button", { name: "Edit expression of productCode" })).toHaveText("data.productCode");
   await expect(inspector.getByRole("button", { name: "Edit expression of quantity" })).toHaveText("data.calls");
+  // Each mapping straight from a source field (the default tenantId one too) is drawn as a line to its target.
+  await expect(inspector.locator(".mapper-lines path")).toHaveCount(4);
 
   // Type ratingPeriod in the JSONata editor (Monaco, loaded now), completing a function and a field.
   await inspector.getByRole("button", { name: "Write an expression for ratingPeriod" }).click();

@@ -1,7 +1,7 @@
 import { canonicalTypes } from "@meterflow/canonical";
 import { compile } from "@meterflow/expressions";
 import type { FlowDocument, FlowNodeOf } from "@meterflow/flow-spec";
-import { lazy, Suspense, useMemo, useState } from "react";
+import { lazy, Suspense, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { inputSchemaFor, schemaPaths } from "../../expression-editor/input-schema";
 
 // Monaco is large: its chunk loads when the first expression editor opens, never with the page.
@@ -45,8 +45,31 @@ export function FieldMapper({ node, document, sample, onChange }: { node: MapNod
     }
   };
 
+  // A line from each source field to the targets mapped straight from it.
+  const container = useRef<HTMLDivElement>(null);
+  const [lines, setLines] = useState<{ key: string; x1: number; y1: number; x2: number; y2: number }[]>([]);
+  useLayoutEffect(() => {
+    const root = container.current;
+    if (!root) return;
+    const box = root.getBoundingClientRect();
+    const next = node.config.fields.flatMap((field) => {
+      const from = root.querySelector<HTMLElement>(`[data-source-path="${CSS.escape(field.expression.trim())}"]`);
+      const to = root.querySelector<HTMLElement>(`[data-target-field="${CSS.escape(field.target)}"]`);
+      if (!from || !to) return [];
+      const a = from.getBoundingClientRect();
+      const b = to.getBoundingClientRect();
+      return [{ key: `${field.expression}->${field.target}`, x1: a.right - box.left, y1: a.top + a.height / 2 - box.top, x2: b.left - box.left, y2: b.top + b.height / 2 - box.top }];
+    });
+    if (JSON.stringify(next) !== JSON.stringify(lines)) setLines(next);
+  });
+
   return (
-    <div className="mapper" aria-label="Field mapper" role="group">
+    <div className="mapper mapper-columns" aria-label="Field mapper" role="group" ref={container}>
+      <svg className="mapper-lines" aria-hidden="true">
+        {lines.map((line) => (
+          <path key={line.key} d={`M${line.x1},${line.y1} C${line.x1 + 30},${line.y1} ${line.x2 - 30},${line.y2} ${line.x2},${line.y2}`} />
+        ))}
+      </svg>
       <div className="mapper-sources">
         <h3>Source fields</h3>
         <ul aria-label="Source fields">
@@ -55,6 +78,7 @@ export function FieldMapper({ node, document, sample, onChange }: { node: MapNod
               <button
                 type="button"
                 className={`mapper-source${pickedSource === source.path ? " picked" : ""}`}
+                data-source-path={source.path}
                 aria-pressed={pickedSource === source.path}
                 onClick={() => setPickedSource(pickedSource === source.path ? null : source.path)}
                 title={`${source.type}: drag onto a target field, or click and then click the target`}
@@ -82,6 +106,7 @@ export function FieldMapper({ node, document, sample, onChange }: { node: MapNod
                 <button
                   type="button"
                   className="mapper-target"
+                  data-target-field={name}
                   aria-label={`Target ${name}${missing ? " (required, unmapped)" : ""}`}
                   aria-disabled={!pickedSource}
                   onDragOver={(event) => {

@@ -50,7 +50,7 @@ export function NodeInspector(props: {
   }, [spec, config]);
 
   return (
-    <section className="inspector" aria-label="Inspector" ref={section}>
+    <section className={`inspector${node.type === "map" ? " wide" : ""}`} aria-label="Inspector" ref={section}>
       <h2>
         {spec.label} <span className="muted small">{node.id}</span>
       </h2>

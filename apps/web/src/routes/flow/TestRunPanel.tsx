@@ -170,7 +170,15 @@ function NodeData({ result, nodeId }: { result: TestRunResult; nodeId: string | 
           <summary>
             {label} · {items.length} shown
           </summary>
-          {view === "json" ? <pre className="mono">{JSON.stringify(items, null, 2)}</pre> : <ItemTable items={items} />}
+          {view === "json" ? (
+            <div className="json-tree mono">
+              {items.map((item, index) => (
+                <JsonTree key={index} label={`#${index + 1}`} value={item} open={index === 0} />
+              ))}
+            </div>
+          ) : (
+            <ItemTable items={items} />
+          )}
         </details>
       ))}
     </section>
@@ -206,5 +214,29 @@ function ItemTable({ items }: { items: unknown[] }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A value as a tree: objects and arrays fold open, leaves show as JSON. */
+function JsonTree({ label, value, open = false }: { label: string; value: unknown; open?: boolean }) {
+  if (value === null || typeof value !== "object") {
+    return (
+      <div className="json-leaf">
+        <span className="json-key">{label}</span>: {JSON.stringify(value)}
+      </div>
+    );
+  }
+  const entries = Array.isArray(value) ? value.map((entry, index): [string, unknown] => [String(index), entry]) : Object.entries(value);
+  return (
+    <details open={open}>
+      <summary>
+        <span className="json-key">{label}</span> {Array.isArray(value) ? `[${entries.length}]` : `{${entries.length}}`}
+      </summary>
+      <div className="json-children">
+        {entries.map(([key, entry]) => (
+          <JsonTree key={key} label={key} value={entry} />
+        ))}
+      </div>
+    </details>
   );
 }
