@@ -19,7 +19,6 @@ export function eventTimeMs(value: unknown): number {
   return Number.isNaN(parsed) ? 0 : parsed;
 }
 
-const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 const digitAt = (text: string, at: number) => text.charCodeAt(at) - 48;
 const twoAt = (text: string, at: number) => digitAt(text, at) * 10 + digitAt(text, at + 1);
 
@@ -31,23 +30,42 @@ const twoAt = (text: string, at: number) => digitAt(text, at) * 10 + digitAt(tex
 export function instantMs(text: string): number {
   const length = text.length;
   const withMillis = length === 24 && text.charCodeAt(19) === 46; /* . */
-  if ((length === 20 || withMillis) && text.charCodeAt(length - 1) === 90 /* Z */ && text.charCodeAt(10) === 84 /* T */ && text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45 && text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58) {
-    let digits = true;
-    for (const at of DIGIT_POSITIONS) digits &&= isDigit(text, at);
-    if (withMillis) digits &&= isDigit(text, 20) && isDigit(text, 21) && isDigit(text, 22);
+  if (
+    (length === 20 || withMillis) &&
+    text.charCodeAt(length - 1) === 90 /* Z */ &&
+    text.charCodeAt(10) === 84 /* T */ &&
+    text.charCodeAt(4) === 45 &&
+    text.charCodeAt(7) === 45 &&
+    text.charCodeAt(13) === 58 &&
+    text.charCodeAt(16) === 58 &&
+    isDigit(text, 0) && isDigit(text, 1) && isDigit(text, 2) && isDigit(text, 3) &&
+    isDigit(text, 5) && isDigit(text, 6) && isDigit(text, 8) && isDigit(text, 9) &&
+    isDigit(text, 11) && isDigit(text, 12) && isDigit(text, 14) && isDigit(text, 15) &&
+    isDigit(text, 17) && isDigit(text, 18) &&
+    (!withMillis || (isDigit(text, 20) && isDigit(text, 21) && isDigit(text, 22)))
+  ) {
+    const year = twoAt(text, 0) * 100 + twoAt(text, 2);
     const month = twoAt(text, 5);
     const day = twoAt(text, 8);
     const hour = twoAt(text, 11);
     const minute = twoAt(text, 14);
     const second = twoAt(text, 17);
-    if (digits && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour < 24 && minute < 60 && second < 60) {
+    if (month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour < 24 && minute < 60 && second < 60) {
       const millis = withMillis ? digitAt(text, 20) * 100 + twoAt(text, 21) : 0;
-      // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.
-      const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, millis));
-      return date.setUTCFullYear(twoAt(text, 0) * 100 + twoAt(text, 2));
+      return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
     }
   }
   return Date.parse(text);
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm): no Date object. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 function isDigit(text: string, at: number): boolean {
