@@ -23,6 +23,7 @@ const configSchema = z.object({
   METERFLOW_ERP_URL: z.url({ error: "METERFLOW_ERP_URL must be a URL such as http://127.0.0.1:4100" }).optional(),
   /** "off" runs the designer and ingestion without processing (e.g. a front-door-only process). */
   METERFLOW_RUNTIME: z.enum(["on", "off"], { error: "METERFLOW_RUNTIME must be on or off" }).default("on"),
+  METERFLOW_WORKERS: z.coerce.number({ error: "METERFLOW_WORKERS must be a number" }).int().min(1, "METERFLOW_WORKERS must be 1-16").max(16, "METERFLOW_WORKERS must be 1-16").default(2),
   /** npm sets INIT_CWD to where `npm start` was typed; the data folder defaults to there. */
   INIT_CWD: z.string().optional(),
 });
@@ -37,6 +38,7 @@ export type ServerConfig = {
   ingest: { maxBodyBytes: number; maxBatchEvents: number; eventsPerSecond: number; burst: number };
   erpUrl: string | undefined;
   runtime: boolean;
+  workers: number;
 };
 
 /** Reads and checks the environment once; a bad value stops the server with its name. */
@@ -63,5 +65,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     },
     erpUrl: config.METERFLOW_ERP_URL,
     runtime: config.METERFLOW_RUNTIME === "on",
+    workers: config.METERFLOW_WORKERS,
   };
 }

@@ -31,7 +31,7 @@ async function main() {
   const { port } = server.address() as AddressInfo;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   erpUrl ??= `http://${config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host}:${port}/erp`;
-  if (config.runtime) runtime = startRuntime(database.db, { endpoints: { "erp-sandbox@1": erpSandboxEndpoint(erpUrl) } });
+  if (config.runtime) runtime = startRuntime(database.db, { endpoints: { "erp-sandbox@1": erpSandboxEndpoint(erpUrl) }, workers: config.workers });
   console.log(`Meterflow designer: http://${host}:${port}/`);
   console.log(`  database: ${database.location}${seededFlowId ? " (first start: seeded the metered-api-billing flow)" : ""}`);
   console.log(`  templates: ${templates.map((template) => template.id).join(", ")}`);

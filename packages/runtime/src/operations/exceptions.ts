@@ -1,8 +1,9 @@
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
-import { appendAudit, approvals, deployments, eventsRaw, exceptions, NotFoundError, postings, type Database, type ExceptionHistoryEntry, type ExceptionKind, type ExceptionStatus } from "@meterflow/db";
+import { appendAudit, approvals, deployments, eventsRaw, exceptions, NotFoundError, postings, type Database, type ExceptionKind, type ExceptionStatus } from "@meterflow/db";
 import type { Item } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
 import { referenceDataOf, runDeduped } from "../processing/process-events";
+import { historyAppend } from "../exception-history";
 import { persistEffects, persistState, tryLockPartition } from "../processing/runtime-store";
 
 export type ExceptionRow = typeof exceptions.$inferSelect;
@@ -121,9 +122,6 @@ async function currentDeployment(tx: Database, deploymentId: string) {
   return active;
 }
 
-function historyAppend(entry: ExceptionHistoryEntry): SQL {
-  return sql`${exceptions.history} || ${JSON.stringify([entry])}::jsonb`;
-}
 
 export async function exceptionCounts(db: Database, workspaceId: string) {
   return db

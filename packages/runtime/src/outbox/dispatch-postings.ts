@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import { exceptions, postings, type Database, type PostingAttempt } from "@meterflow/db";
+import { historyAppend } from "../exception-history";
 import { createRateLimiter } from "../rate-limiter";
 
 /** Where an endpoint reference of a flow (e.g. erp-sandbox@1) sends its operations. */
@@ -141,7 +142,7 @@ export function createDispatcher(db: Database, options: DispatcherOptions) {
         const entry = { at: new Date(now()).toISOString(), actor: "runtime", action: "resolved", comment: `posted as ${outcome.documentId ?? "a document"}` };
         await tx
           .update(exceptions)
-          .set({ status: "resolved", history: sql`${exceptions.history} || ${JSON.stringify([entry])}::jsonb`, updatedAt: new Date(now()) })
+          .set({ status: "resolved", history: historyAppend(entry), updatedAt: new Date(now()) })
           .where(and(eq(exceptions.postingId, posting.id), eq(exceptions.status, "retrying")));
       });
       return "posted";
@@ -158,7 +159,7 @@ export function createDispatcher(db: Database, options: DispatcherOptions) {
       const entry = { at: new Date(now()).toISOString(), actor: "runtime", action: "raised", comment: reason };
       const [reopened] = await tx
         .update(exceptions)
-        .set({ status: "open", reason, history: sql`${exceptions.history} || ${JSON.stringify([entry])}::jsonb`, updatedAt: new Date(now()) })
+        .set({ status: "open", reason, history: historyAppend(entry), updatedAt: new Date(now()) })
         .where(and(eq(exceptions.postingId, posting.id), eq(exceptions.kind, "erp_failure")))
         .returning({ id: exceptions.id });
       if (!reopened) {
