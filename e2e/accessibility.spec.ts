@@ -24,6 +24,12 @@ test("the flow list, canvas, inspector and operations page have no serious acces
   await expect(page.getByRole("region", { name: "Inspector" })).toContainText("Map");
   expect(await seriousViolations(page)).toEqual([]);
 
+  // An expression field opens in the JSONata editor (Monaco).
+  await page.locator('.react-flow__node[data-id="dedupe"]').click();
+  await expect(page.getByTestId("expression-editor-key · expression").locator(".monaco-editor")).toBeVisible();
+  await expect(page.getByTestId("expression-editor-key · expression")).toContainText('source & "/" & id');
+  expect(await seriousViolations(page)).toEqual([]);
+
   await page.getByRole("link", { name: "Operations" }).click();
   await expect(page.getByRole("heading", { name: "Operations" })).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);

@@ -3,8 +3,9 @@ import { connectionProblem, type Connection } from "../../canvas/model/flow-edit
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { z } from "zod";
 
-// The mapper brings the canonical schemas and the expression compiler: loaded when a Map node is inspected.
+// The mapper and the expression editor bring the schemas, the compiler and Monaco: loaded when first needed.
 const FieldMapper = lazy(() => import("./FieldMapper").then((module) => ({ default: module.FieldMapper })));
+const ExpressionField = lazy(() => import("../../expression-editor/ExpressionField"));
 
 interface FieldSchema {
   type?: string | string[];
@@ -58,18 +59,31 @@ export function NodeInspector(props: {
       <CommitField label="Name" value={node.name ?? ""} onCommit={(name) => onChange({ name })} />
       {properties
         .filter(({ name }) => !(node.type === "map" && name === "fields"))
-        .map(({ name, field, required }) => (
-        <ConfigField
-          key={`${node.id}-${name}`}
-          name={name}
-          field={field}
-          required={required}
-          expression={expressionFields.has(name)}
-          value={config[name]}
-          problems={issues.get(name) ?? []}
-          onCommit={(value) => onChange({ config: { ...config, [name]: value } })}
-        />
-      ))}
+        .map(({ name, field, required }) =>
+          expressionFields.has(name) && (field.type === "string" || field.type === undefined) ? (
+            <Suspense key={`${node.id}-${name}`} fallback={<p className="muted small">Loading the expression editor…</p>}>
+              <ExpressionField
+                label={`${name}${required ? "" : " (optional)"} · expression`}
+                value={typeof config[name] === "string" ? (config[name] as string) : ""}
+                nodeId={node.id}
+                document={document}
+                problems={issues.get(name) ?? []}
+                onCommit={(value) => onChange({ config: { ...config, [name]: value === "" && !required ? undefined : value } })}
+              />
+            </Suspense>
+          ) : (
+            <ConfigField
+              key={`${node.id}-${name}`}
+              name={name}
+              field={field}
+              required={required}
+              expression={expressionFields.has(name)}
+              value={config[name]}
+              problems={issues.get(name) ?? []}
+              onCommit={(value) => onChange({ config: { ...config, [name]: value } })}
+            />
+          ),
+        )}
       {node.type === "map" && (
         <Suspense fallback={<p className="muted small">Loading the mapper…</p>}>
           <FieldMapper node={node} document={document} sample={sample} onChange={(mapConfig) => onChange({ config: mapConfig })} />
