@@ -4,7 +4,7 @@ import { eventKey, type CloudEvent, type Effects, type EngineContext, type Item,
 import type { NodeProcessor, PortOutputs, PrepareEnv } from "./node-implementation";
 import { measureValue } from "./nodes/aggregate";
 import { nodeImplementations } from "./nodes/index";
-import { durationMs, instantMs, windowOf } from "./time-windows";
+import { durationMs, strictInstantMs, windowOf } from "./time-windows";
 
 export class FlowCompileError extends Error {
   constructor(readonly problems: Problem[]) {
@@ -227,7 +227,7 @@ export function envelopeProblem(raw: unknown): string | undefined {
     return `Not a CloudEvent: missing ${missing.join(", ")}`;
   }
   if (event.specversion !== "1.0") return `Unsupported CloudEvents specversion ${JSON.stringify(event.specversion)}; expected "1.0"`;
-  if (event.time !== undefined && (typeof event.time !== "string" || !RFC_3339.test(event.time) || Number.isNaN(instantMs(event.time)))) {
+  if (event.time !== undefined && (typeof event.time !== "string" || (strictInstantMs(event.time) === undefined && (!RFC_3339.test(event.time) || Number.isNaN(Date.parse(event.time)))))) {
     return `time ${JSON.stringify(event.time)} is not an RFC 3339 timestamp`;
   }
   if (event.data !== undefined && event.data_base64 !== undefined) return "An event carries either data or data_base64, not both";

@@ -28,6 +28,11 @@ const twoAt = (text: string, at: number) => digitAt(text, at) * 10 + digitAt(tex
  * else, including days past the 28th (whose validity depends on the month), goes to Date.parse.
  */
 export function instantMs(text: string): number {
+  return strictInstantMs(text) ?? Date.parse(text);
+}
+
+/** Epoch ms of "YYYY-MM-DDTHH:MM:SS(.sss)Z" with a day up to 28; undefined for any other text. */
+export function strictInstantMs(text: string): number | undefined {
   const length = text.length;
   const withMillis = length === 24 && text.charCodeAt(19) === 46; /* . */
   if (
@@ -55,7 +60,7 @@ export function instantMs(text: string): number {
       return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
     }
   }
-  return Date.parse(text);
+  return undefined;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm): no Date object. */

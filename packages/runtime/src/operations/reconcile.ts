@@ -132,7 +132,7 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
     const where = { tenant: row.tenant, metric: row.metric, period: row.period };
     const metricsOfTenant = sorted.filter((other) => other.tenant === row.tenant && other.period === row.period).length;
     if (metricsOfTenant === 1 && row.validatedEvents !== row.records.count) {
-      differences.push({ ...where, check: "raw_vs_records", expected: String(row.validatedEvents), actual: String(row.records.count), explanation: "validated raw events and usage records differ: events still being processed, or records lost" });
+      differences.push({ ...where, check: "raw_vs_records", expected: String(row.validatedEvents), actual: String(row.records.count), explanation: "validated raw events and usage records differ: events still being processed, records of events that later failed (a late event keeps its record but is not aggregated), or records lost" });
     }
     if (row.records.count !== row.aggregates.events || !new Decimal(row.records.quantity).eq(row.aggregates.quantity)) {
       differences.push({ ...where, check: "records_vs_aggregates", expected: `${row.records.count} / ${row.records.quantity}`, actual: `${row.aggregates.events} / ${row.aggregates.quantity}`, explanation: "usage records (count / quantity) and aggregate windows disagree" });
