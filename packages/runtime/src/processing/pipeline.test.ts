@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { eventsRaw, exceptions, postings, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { eventsRaw, exceptions, postings, runtimeWindows, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -69,5 +69,28 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     const late = await handle.db.select().from(exceptions).where(eq(exceptions.kind, "late_event"));
     expect(late).toHaveLength(1);
     expect((await closeDueWindows(handle.db, { now: new Date("2026-11-02T00:00:00Z") })).windows).toBe(0);
+  });
+
+  it("lets several workers drain one database at once: every event is processed exactly once", async () => {
+    const tenants = ["acme", "globex", "initech"];
+    const events = Array.from({ length: 900 }, (_, i) => apiCall(`c-${i}`, tenants[i % 3]!, 10 + (i % 5), new Date(Date.parse("2026-12-01T00:00:00Z") + i * 60_000).toISOString()));
+    for (let i = 0; i < events.length; i += 300) await ingestEvents(handle.db, WORKSPACE, events.slice(i, i + 300));
+    const now = new Date("2026-12-02T00:00:00Z");
+    const worker = async () => {
+      let batches = 0;
+      while (await processNextBatch(handle.db, { batchSize: 50, now: () => now })) batches += 1;
+      return batches;
+    };
+    const batches = await Promise.all([worker(), worker(), worker()]);
+    expect(batches.reduce((total, count) => total + count, 0)).toBeGreaterThanOrEqual(900 / 50);
+    const records = await handle.db.select({ tenant: usageRecords.tenantId, quantity: usageRecords.quantity }).from(usageRecords).where(eq(usageRecords.ratingPeriod, "2026-12"));
+    expect(records).toHaveLength(900);
+    const expected = events.reduce((total, event) => total + event.data.calls, 0);
+    expect(records.reduce((total, record) => total + Number(record.quantity), 0)).toBe(expected);
+    const pending = await handle.db.select().from(eventsRaw).where(eq(eventsRaw.status, "pending"));
+    expect(pending).toEqual([]);
+    const windows = await handle.db.select({ state: runtimeWindows.state }).from(runtimeWindows);
+    const december = windows.map((row) => row.state as { start: string; count: number }).filter((window) => window.start.startsWith("2026-12"));
+    expect(december.reduce((total, window) => total + window.count, 0)).toBe(900);
   });
 });
