@@ -39,21 +39,16 @@ export const aggregate: NodeImplementation<"aggregate"> = {
       const startWatermarkMs = watermarkMs;
       const values: unknown[] = new Array(measures.length);
       const groupValues: unknown[] = new Array(groupBy.length);
+      // The windows this batch touched, found again by comparing group values: no key string per event.
+      const recent: { values: unknown[]; start: string; window: OpenWindow }[] = [];
 
       for (const item of items) {
         let atMs: number;
-        let key: string;
         try {
           const time = eventTime.evaluate(item.value);
           atMs = typeof time === "string" ? instantMs(time) : Number.NaN;
           if (Number.isNaN(atMs)) throw new Error(`Event time ${node.config.eventTime} is not a timestamp: ${JSON.stringify(time)}`);
-          key = "";
-          for (let g = 0; g < groupBy.length; g += 1) {
-            const value = groupBy[g]!.expression.evaluate(item.value) ?? null;
-            groupValues[g] = value;
-            // Strings are tagged so "1" and 1 group apart; the separator is one PostgreSQL text can store.
-            key += `${typeof value === "string" ? `s${value}` : JSON.stringify(value)}\u001f`;
-          }
+          for (let g = 0; g < groupBy.length; g += 1) groupValues[g] = groupBy[g]!.expression.evaluate(item.value) ?? null;
           for (let i = 0; i < measures.length; i += 1) {
             const measure = measures[i]!;
             const value = measure.compiled ? measure.compiled.evaluate(item.value) : undefined;
@@ -71,12 +66,16 @@ export const aggregate: NodeImplementation<"aggregate"> = {
           late.push(exceptionItem(item, "late_event", `Event time ${new Date(atMs).toISOString()} is in window ${window.label}, closed since ${new Date(window.endMs + graceMs).toISOString()} (grace ${node.config.grace.amount} ${node.config.grace.unit})`));
           continue;
         }
-        key += window.start;
-        let target = open.get(key);
+        let target = recentWindow(recent, groupValues, window.start);
         if (!target) {
-          const group = Object.fromEntries(groupBy.map((by, g) => [by.name, groupValues[g]]));
-          target = openWindow(run.context.windows.get(node.id, key), { key, group, start: window.start, end: window.end }, atMs);
-          open.set(key, target);
+          const key = windowKey(groupValues, window.start);
+          target = open.get(key);
+          if (!target) {
+            const group = Object.fromEntries(groupBy.map((by, g) => [by.name, groupValues[g]]));
+            target = openWindow(run.context.windows.get(node.id, key), { key, group, start: window.start, end: window.end }, atMs);
+            open.set(key, target);
+          }
+          if (recent.length < 32) recent.push({ values: [...groupValues], start: window.start, window: target });
         }
         for (let i = 0; i < measures.length; i += 1) {
           const measure = measures[i]!;
@@ -105,6 +104,23 @@ export const aggregate: NodeImplementation<"aggregate"> = {
     };
   },
 };
+
+/** A window's key: its group values (strings tagged so "1" and 1 group apart) and start, with a separator PostgreSQL text can store. */
+function windowKey(groupValues: readonly unknown[], start: string): string {
+  let key = "";
+  for (const value of groupValues) key += `${typeof value === "string" ? `s${value}` : JSON.stringify(value)}\u001f`;
+  return key + start;
+}
+
+/** A window this batch already touched with exactly these (primitive) group values and start. */
+function recentWindow(recent: { values: unknown[]; start: string; window: OpenWindow }[], groupValues: readonly unknown[], start: string): OpenWindow | undefined {
+  next: for (const entry of recent) {
+    if (entry.start !== start) continue;
+    for (let g = 0; g < groupValues.length; g += 1) if (entry.values[g] !== groupValues[g]) continue next;
+    return entry.window;
+  }
+  return undefined;
+}
 
 function openWindow(stored: WindowState | undefined, fresh: Pick<WindowState, "key" | "group" | "start" | "end">, atMs: number): OpenWindow {
   if (!stored) {
