@@ -1,6 +1,5 @@
-import { validateFlow, type FlowDocument, type NodeType, type Problem } from "@meterflow/flow-spec";
+import { validateFlow, type NodeType, type Problem } from "@meterflow/flow-spec";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import {
   Background,
   Controls,
@@ -19,18 +18,19 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 import { FlowNodeView } from "../../canvas/FlowNodeView";
 import { documentToCanvas, type CanvasEdge, type CanvasNode } from "../../canvas/model/document-to-canvas";
 import { autoLayout } from "../../canvas/model/auto-layout";
-import { applyEdit, connectionProblem, editorState, fragmentFromText, fragmentOf, fragmentToText, redo, undo, type Connection, type Edit, type EditorState } from "../../canvas/model/flow-editing";
-import { useTRPC, type ApiErrorData, type RouterOutputs } from "../../lib/trpc";
+import { applyEdit, connectionProblem, editorState, redo, undo, type Connection, type Edit, type EditorState } from "../../canvas/model/flow-editing";
+import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 import { NodeInspector } from "./NodeInspector";
 import { NodePalette, PALETTE_MIME } from "./NodePalette";
 import { ProblemsPanel } from "./ProblemsPanel";
 import { ShortcutSheet } from "./ShortcutSheet";
+import { useDraftSaving } from "./use-draft-saving";
+import { useEditorShortcuts } from "./use-editor-shortcuts";
 import { TestRunPanel, type TestRunResult } from "./TestRunPanel";
 
 const nodeTypes: NodeTypes = { flowNode: FlowNodeView };
 /** Whole-pixel grid positions: what the canvas shows is exactly what the document stores. */
 const SNAP_GRID: [number, number] = [10, 10];
-const AUTOSAVE_MS = 1_500;
 
 type LoadedFlow = RouterOutputs["flows"]["get"];
 type SidePanel = "inspector" | "problems" | "test";
@@ -47,9 +47,6 @@ export function FlowPage({ flowId }: { flowId: string }) {
   );
 }
 
-function isTyping(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
-}
 
 function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const trpc = useTRPC();
@@ -58,11 +55,7 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
 
   // The document and its history are the editor's truth; the canvas is derived from them.
   const [editor, setEditor] = useState<EditorState>(() => editorState(flow.draft));
-  const [saved, setSaved] = useState({ document: flow.draft, revision: flow.revision, problems: flow.problems as Problem[] });
-  const [conflict, setConflict] = useState<{ message: string; currentRevision: number } | null>(null);
   const [connectionHint, setConnectionHint] = useState<string | null>(null);
-  // Problems only the server finds (unknown schemas, expression syntax) from a refused save of this document.
-  const [refusal, setRefusal] = useState<{ document: FlowDocument; problems: Problem[] } | null>(null);
   const [runResult, setRunResult] = useState<TestRunResult | null>(null);
   const [panel, setPanel] = useState<SidePanel>("inspector");
   const [changelog, setChangelog] = useState("");
@@ -71,8 +64,9 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const document = editor.document;
   const edit = useCallback((change: Edit) => setEditor((state) => applyEdit(state, change)), []);
 
-  const dirty = useMemo(() => JSON.stringify(document) !== JSON.stringify(saved.document), [document, saved.document]);
   const liveProblems = useMemo(() => validateFlow(document).problems, [document]);
+  const blocking = liveProblems.filter((problem) => problem.severity === "error");
+  const { saved, dirty, refusal, conflict, save, saveNow, loadTheirs, status } = useDraftSaving(flow, document, blocking.length, (fresh) => setEditor(editorState(fresh)));
   // The expressions' type check needs the compiler and the schemas: a chunk loaded after the page.
   const [typeProblems, setTypeProblems] = useState<Problem[]>([]);
   useEffect(() => {
@@ -90,7 +84,6 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     if (JSON.stringify(next) !== JSON.stringify(problemsRef.current)) problemsRef.current = next;
     return problemsRef.current;
   }, [structural, typeProblems]);
-  const blocking = liveProblems.filter((problem) => problem.severity === "error");
 
   const runCounts = useMemo(() => new Map((runResult?.traces ?? []).map((trace) => [trace.nodeId, { received: trace.received, emitted: trace.emitted }])), [runResult]);
   const derived = useMemo(() => documentToCanvas(document, problems, runCounts), [document, problems, runCounts]);
@@ -179,49 +172,6 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     addNode(nodeType, { x: event.clientX, y: event.clientY });
   };
 
-  const save = useMutation(
-    trpc.flows.saveDraft.mutationOptions({
-      onSuccess: async (result, variables) => {
-        setSaved({ document: variables.document as unknown as FlowDocument, revision: result.revision, problems: result.problems });
-        setConflict(null);
-        await queryClient.invalidateQueries({ queryKey: trpc.flows.list.queryKey() });
-      },
-      onError: (error, variables) => {
-        const data = (error instanceof TRPCClientError ? error.data : null) as (ApiErrorData & { code?: string }) | null;
-        if (data?.code === "CONFLICT") setConflict({ message: error.message, currentRevision: data.conflict?.currentRevision ?? saved.revision });
-        if (data?.problems) {
-          setRefusal({ document: variables.document as unknown as FlowDocument, problems: data.problems });
-        }
-      },
-    }),
-  );
-  const saveNow = useCallback(
-    (expectedRevision = saved.revision) => {
-      if (save.isPending || blocking.length > 0) return;
-      save.mutate({ id: flow.id, expectedRevision, document: document as unknown as Record<string, unknown> });
-    },
-    [save, blocking.length, flow.id, saved.revision, document],
-  );
-  // A refused save is not retried as is; the next edit clears it and autosave tries again.
-  const { reset: resetSave, isError: saveFailed } = save;
-  useEffect(() => {
-    if (saveFailed && refusal?.document !== document) resetSave();
-  }, [document, saveFailed, refusal, resetSave]);
-  // Autosave once edits pause, unless the draft has errors or another tab's save is unresolved.
-  useEffect(() => {
-    if (!dirty || conflict || blocking.length > 0 || save.isPending || save.isError) return;
-    const timer = setTimeout(() => saveNow(), AUTOSAVE_MS);
-    return () => clearTimeout(timer);
-  }, [dirty, conflict, blocking.length, save.isPending, save.isError, saveNow, document]);
-
-  const loadTheirs = async () => {
-    const fresh = await queryClient.fetchQuery(trpc.flows.get.queryOptions({ id: flow.id }, { staleTime: 0 }));
-    setEditor(editorState(fresh.draft));
-    setSaved({ document: fresh.draft, revision: fresh.revision, problems: fresh.problems as Problem[] });
-    setConflict(null);
-    save.reset();
-  };
-
   const publish = useMutation(
     trpc.versions.publish.mutationOptions({
       onSuccess: async () => {
@@ -247,66 +197,16 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     }
   }, [document, edit]);
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (isTyping(event.target)) {
-        if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
-          event.preventDefault();
-          saveNow();
-        }
-        return;
-      }
-      if (event.key === "?") {
-        setShowShortcuts(true);
-        return;
-      }
-      const mod = event.ctrlKey || event.metaKey;
-      if (!mod) return;
-      const key = event.key.toLowerCase();
-      if (key === "s") {
-        event.preventDefault();
-        saveNow();
-      } else if (key === "z") {
-        event.preventDefault();
-        setEditor((state) => (event.shiftKey ? redo(state) : undo(state)));
-      } else if (key === "y") {
-        event.preventDefault();
-        setEditor(redo);
-      } else if (key === "d") {
-        event.preventDefault();
-        edit({ kind: "insert", fragment: fragmentOf(document, selectedIds()), offset: { x: 40, y: 40 } });
-      } else if (key === "a") {
-        event.preventDefault();
-        setNodes((current) => current.map((node) => ({ ...node, selected: true })));
-      }
-    };
-    // Copy, cut and paste go through the system clipboard as text, so nodes move between flows and tabs.
-    const onCopy = (event: ClipboardEvent, cut: boolean) => {
-      const ids = selectedIds();
-      if (isTyping(event.target) || ids.length === 0 || !event.clipboardData) return;
-      event.preventDefault();
-      event.clipboardData.setData("text/plain", fragmentToText(fragmentOf(document, ids)));
-      if (cut) edit({ kind: "remove", nodeIds: ids, edgeIds: [] });
-    };
-    const onPaste = (event: ClipboardEvent) => {
-      const fragment = isTyping(event.target) ? undefined : fragmentFromText(event.clipboardData?.getData("text/plain") ?? "");
-      if (!fragment) return;
-      event.preventDefault();
-      edit({ kind: "insert", fragment, offset: { x: 40, y: 40 } });
-    };
-    const copy = (event: ClipboardEvent) => onCopy(event, false);
-    const cut = (event: ClipboardEvent) => onCopy(event, true);
-    window.addEventListener("keydown", onKey);
-    window.addEventListener("copy", copy);
-    window.addEventListener("cut", cut);
-    window.addEventListener("paste", onPaste);
-    return () => {
-      window.removeEventListener("keydown", onKey);
-      window.removeEventListener("copy", copy);
-      window.removeEventListener("cut", cut);
-      window.removeEventListener("paste", onPaste);
-    };
-  }, [saveNow, edit, document, selectedIds, setNodes]);
+  useEditorShortcuts({
+    document,
+    selectedIds,
+    edit,
+    save: () => saveNow(),
+    undo: () => setEditor(undo),
+    redo: () => setEditor(redo),
+    selectAll: () => setNodes((current) => current.map((node) => ({ ...node, selected: true }))),
+    showShortcuts: () => setShowShortcuts(true),
+  });
 
   const [focusField, setFocusField] = useState<{ field: string } | null>(null);
   const focusProblem = useCallback(
@@ -322,16 +222,6 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     },
     [getNode, setCenter, setNodes],
   );
-
-  const status = save.isPending
-    ? "Saving…"
-    : conflict
-      ? "Not saved: changed elsewhere"
-      : dirty
-        ? blocking.length > 0
-          ? `Unsaved: fix ${blocking.length} problem(s) to save`
-          : "Unsaved changes"
-        : `Saved (revision ${saved.revision})`;
 
   return (
     <section className="editor">
