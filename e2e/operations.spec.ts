@@ -24,6 +24,13 @@ test("an event sent with the API key becomes a usage record and, once its window
     await page.getByRole("button", { name: "Close due windows" }).click();
   }
   await expect(postings.getByRole("row", { name: /createInvoice posted 1 INV-/ }).first()).toBeVisible({ timeout: 15_000 });
+  // Trace the invoice back to its window, price list, event and flow version.
+  await postings.getByRole("button", { name: /^Trace INV-/ }).first().click();
+  const lineage = page.getByRole("region", { name: "Posting lineage" });
+  await expect(lineage).toContainText("globex · api_calls · 2026-09");
+  await expect(lineage).toContainText("priced with api-calls-standard@1/global");
+  await expect(lineage).toContainText("/e2e-ops ops-1");
+  await expect(lineage).toContainText("made by flow version v1");
   await page.screenshot({ path: "artifacts/screens/operations.png", fullPage: true });
 
   await page.goto(`${baseUrl()}erp/`);

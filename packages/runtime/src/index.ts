@@ -9,4 +9,5 @@ export { decideApproval, listApprovals } from "./operations/approvals";
 export { exceptionCounts, listExceptions, resolveExceptions, retryExceptions, RetryRefusedError } from "./operations/exceptions";
 export { erpSandboxLookup, reconcile, type ErpLookup } from "./operations/reconcile";
 export { replayEvents } from "./operations/replay";
+export { tracePosting } from "./operations/trace-posting";
 export { startRuntime } from "./runtime-service";

@@ -16,6 +16,7 @@ import {
   resolveExceptions,
   retryExceptions,
   stopDeployment,
+  tracePosting,
 } from "@meterflow/runtime";
 import { z } from "zod";
 import { procedureFor, router, workspaceProcedure } from "../trpc";
@@ -154,6 +155,11 @@ export const runtimeRouter = router({
       ...(ctx.runtime?.erp ? { erp: ctx.runtime.erp } : {}),
     }),
   ),
+
+  /** An ERP posting traced back through its rated items and windows to the raw events and the flow version. */
+  tracePosting: workspaceProcedure
+    .input(z.object({ idempotencyKey: z.string().min(1, "Give the posting's idempotency key").max(128) }))
+    .query(({ ctx, input }) => tracePosting(ctx.db, { workspaceId: ctx.workspaceId, idempotencyKey: input.idempotencyKey })),
 
   /** Where an output came from: its lineage links, one hop (the designer follows them). */
   lineage: workspaceProcedure.input(z.object({ outputId: z.string().min(1) })).query(({ ctx, input }) =>

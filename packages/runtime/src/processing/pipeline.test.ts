@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
 import { createDispatcher, erpSandboxEndpoint } from "../outbox/dispatch-postings";
 import { apiCall, deployedBillingFlow, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
+import { tracePosting } from "../operations/trace-posting";
 import { closeDueWindows } from "./close-windows";
 import { processNextBatch } from "./process-events";
 
@@ -62,6 +63,14 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     expect(invoices).toEqual(["ERP-1001 950.00 950000@950.00", "ERP-1002 0.00 0@0.00"]);
     const posted = await handle.db.select().from(postings);
     expect(posted.every((posting) => posting.status === "posted" && posting.erpDocumentId?.startsWith("INV-") && posting.attemptLog.length === 1)).toBe(true);
+
+    // Lineage: the acme invoice line leads back to its window, the price list used and the three events.
+    const acmePosting = posted.find((posting) => (posting.request as { customer: string }).customer === "ERP-1001")!;
+    const trace = await tracePosting(handle.db, { workspaceId: WORKSPACE, idempotencyKey: acmePosting.idempotencyKey });
+    expect(trace.flowVersion).toMatchObject({ number: 1 });
+    expect(trace.items).toHaveLength(1);
+    expect(trace.items[0]).toMatchObject({ pricingRuleVersion: "api-calls-standard@1/global", window: { tenantId: "acme", ratingPeriod: "2026-10", eventCount: 3 }, eventCount: 3 });
+    expect(trace.items[0]!.events.map((event) => event.id).sort()).toEqual(["a1", "a2", "a3"]);
 
     // A late October event is an exception; nothing reopens the closed window.
     await ingestEvents(handle.db, WORKSPACE, [apiCall("a4", "acme", 5, "2026-10-31T23:00:00Z")]);

@@ -26,6 +26,7 @@ export function OperationsPage() {
   const resolve = useMutation(trpc.runtime.resolveExceptions.mutationOptions({ onSuccess: refresh }));
   const [selected, setSelected] = useState<string[]>([]);
   const [comment, setComment] = useState("");
+  const [traced, setTraced] = useState<string | null>(null);
   const actionError = closeWindows.error ?? decide.error ?? retry.error ?? resolve.error;
 
   return (
@@ -112,7 +113,7 @@ export function OperationsPage() {
           })}
         </OpsTable>
 
-        <OpsTable title="Postings to the ERP" empty="No postings yet: they are made when a window closes." headers={["Operation", "Status", "Attempts", "ERP document", "Idempotency key", "Last error"]}>
+        <OpsTable title="Postings to the ERP" empty="No postings yet: they are made when a window closes." headers={["Operation", "Status", "Attempts", "ERP document", "Idempotency key", "Last error", "Lineage"]}>
           {postings.data?.map((posting) => (
             <tr key={posting.id}>
               <td>{posting.operation}</td>
@@ -123,9 +124,15 @@ export function OperationsPage() {
                 <code title={posting.idempotencyKey}>{posting.idempotencyKey.slice(0, 12)}…</code>
               </td>
               <td className="small">{posting.lastError ?? ""}</td>
+              <td>
+                <button type="button" className="link" onClick={() => setTraced(posting.idempotencyKey)} aria-label={`Trace ${posting.erpDocumentId ?? posting.idempotencyKey.slice(0, 12)}`}>
+                  Trace
+                </button>
+              </td>
             </tr>
           ))}
         </OpsTable>
+        {traced && <PostingTrace idempotencyKey={traced} onClose={() => setTraced(null)} />}
 
         <OpsTable title="Approvals waiting" empty="Nothing is held for approval." headers={["Item", "Amount", "Role", "Decision"]}>
           {approvals.data?.map((approval) => {
@@ -213,6 +220,49 @@ function OpsTable({ title, headers, empty, actions, children }: { title: string;
         </table>
       ) : (
         <p className="muted small">{empty}</p>
+      )}
+    </section>
+  );
+}
+
+/** An ERP posting traced back to its windows, the price list used, the raw events and the flow version. */
+function PostingTrace({ idempotencyKey, onClose }: { idempotencyKey: string; onClose: () => void }) {
+  const trpc = useTRPC();
+  const trace = useQuery(trpc.runtime.tracePosting.queryOptions({ idempotencyKey }));
+  return (
+    <section className="ops-card" aria-label="Posting lineage">
+      <div className="ops-card-head">
+        <h2>Lineage of {trace.data?.posting.erpDocumentId ?? `${idempotencyKey.slice(0, 12)}…`}</h2>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {trace.error && <p className="error">{trace.error.message}</p>}
+      {trace.data && (
+        <>
+          <p className="small">
+            {trace.data.posting.endpoint} {trace.data.posting.operation}, {trace.data.posting.status}; made by flow version {trace.data.flowVersion ? `v${trace.data.flowVersion.number} (${trace.data.flowVersion.contentHash.slice(7, 19)})` : "?"}
+          </p>
+          <ol className="trace">
+            {trace.data.items.map((item) => (
+              <li key={item.itemId}>
+                <strong>
+                  {item.window ? `${item.window.tenantId} · ${item.window.metric} · ${item.window.ratingPeriod}` : item.itemId}
+                </strong>{" "}
+                — {item.window ? `${item.window.quantity} from ${item.window.eventCount} events` : "window not found"}
+                {item.pricingRuleVersion && <>, priced with {item.pricingRuleVersion}</>}
+                <ul>
+                  {item.events.map((event) => (
+                    <li key={event.seq} className="mono small">
+                      {event.source} {event.id} {event.time ? new Date(event.time).toISOString() : ""} {event.outcome}
+                    </li>
+                  ))}
+                  {item.eventCount > item.events.length && <li className="muted small">… and {item.eventCount - item.events.length} more</li>}
+                </ul>
+              </li>
+            ))}
+          </ol>
+        </>
       )}
     </section>
   );
