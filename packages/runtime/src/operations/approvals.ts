@@ -2,8 +2,7 @@ import { and, desc, eq } from "drizzle-orm";
 import { appendAudit, approvals, NotFoundError, type ApprovalStatus, type Database } from "@meterflow/db";
 import type { Item } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
-import { referenceDataOf, runDeduped } from "../processing/process-events";
-import { persistEffects, persistState } from "../processing/runtime-store";
+import { commitRun, runOnPartition } from "../processing/partition-run";
 import { RetryRefusedError } from "./exceptions";
 
 export async function listApprovals(db: Database, workspaceId: string, status?: ApprovalStatus) {
@@ -38,12 +37,9 @@ export async function decideApproval(
       ...(input.decision === "reject" ? { exception: { kind: "approval_rejected" as const, reason: `Rejected by ${input.actor}: ${input.comment}`, raisedBy: approval.nodeId } } : {}),
     };
     const port = input.decision === "approve" ? "approved" : "rejected";
-    const deployment = { id: approval.deploymentId ?? approval.id };
-    const reference = await referenceDataOf(tx, input.workspaceId);
-    const { effects, context } = await runDeduped(tx, deployment, approval.partitionKey, reference, now, (ctx) => plan.emit(approval.nodeId, port, [item], ctx));
     const target = { workspaceId: input.workspaceId, flowVersionId: approval.flowVersionId, deploymentId: approval.deploymentId, partitionKey: approval.partitionKey, plan, now };
-    await persistState(tx, target, context.changes);
-    await persistEffects(tx, target, effects, new Map());
+    const { effects, changes } = await runOnPartition(tx, target, (context) => plan.emit(approval.nodeId, port, [item], context));
+    await commitRun(tx, target, changes, effects);
     const status = input.decision === "approve" ? "approved" : "rejected";
     const [decided] = await tx.update(approvals).set({ status, decidedBy: input.actor, decidedAt: now, comment: input.comment }).where(eq(approvals.id, approval.id)).returning();
     await appendAudit(tx, {

@@ -2,9 +2,9 @@ import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { appendAudit, approvals, deployments, eventsRaw, exceptions, NotFoundError, postings, type Database, type ExceptionKind, type ExceptionStatus } from "@meterflow/db";
 import type { Item } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
-import { referenceDataOf, runDeduped } from "../processing/process-events";
+import { commitRun, runOnPartition } from "../processing/partition-run";
 import { historyAppend } from "../exception-history";
-import { persistEffects, persistState, tryLockPartition } from "../processing/runtime-store";
+import { tryLockPartition } from "../processing/runtime-store";
 
 export type ExceptionRow = typeof exceptions.$inferSelect;
 
@@ -72,13 +72,12 @@ async function retryOne(tx: Database, workspaceId: string, id: string, actor: st
   const item: Item = { id: exception.itemId ?? id, value: exception.payload, events: exception.eventKeys, correlationId: exception.correlationId ?? id };
   const resumeAt = plan.document.nodes.some((node) => node.id === exception.raisedBy) ? exception.raisedBy : undefined;
   if (!resumeAt) throw new RetryRefusedError(`The deployed version has no node "${exception.raisedBy}" to resume at; resolve the exception with a comment, or replay its events`);
-  const reference = await referenceDataOf(tx, workspaceId, true);
-  const { effects, context } = await runDeduped(tx, deployment, exception.partitionKey, reference, now, (ctx) => plan.resume(resumeAt, [item], ctx), { ignoreStoredDedupe: true });
-  const stillFailing = effects.exceptions.filter((raised) => raised.itemId === item.id);
   const target = { workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey: exception.partitionKey, plan, now };
-  await persistState(tx, target, context.changes);
+  const { effects, changes } = await runOnPartition(tx, target, (context) => plan.resume(resumeAt, [item], context), { freshReference: true, ignoreStoredDedupe: true });
+  const stillFailing = effects.exceptions.filter((raised) => raised.itemId === item.id);
   const seqs = new Map(exception.eventSeq !== null ? exception.eventKeys.map((key) => [key, exception.eventSeq!] as const) : []);
-  await persistEffects(tx, target, { ...effects, exceptions: effects.exceptions.filter((raised) => raised.itemId !== item.id) }, seqs);
+  // A failure again updates this exception rather than raising a second one for the same item.
+  await commitRun(tx, target, changes, { ...effects, exceptions: effects.exceptions.filter((raised) => raised.itemId !== item.id) }, seqs);
   if (stillFailing.length > 0) {
     const reason = stillFailing.map((raised) => raised.reason).join("; ");
     await finish("open", "retried", `still failing: ${reason}`, reason);

@@ -3,7 +3,7 @@ import { appendAudit, eventsRaw, exceptions, postings, usageRecords, usageSummar
 import { canonicalJson } from "@meterflow/flow-spec";
 import { eventKey, memoryContext, type CloudEvent, type Effects } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
-import { referenceDataOf } from "../processing/process-events";
+import { referenceDataOf } from "../processing/partition-run";
 import { persistEffects } from "../processing/runtime-store";
 
 export interface ReplayInput {

@@ -1,5 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { eventsRaw, flowVersions, lineage, NotFoundError, postings, usageSummaries, type Database } from "@meterflow/db";
+import { planFor } from "../processing/deployments";
+import { aggregateNodeIds, windowBehind } from "../processing/runtime-store";
 
 /**
  * Where an ERP posting came from, hop by hop along the lineage: the posting, the rated items it
@@ -10,27 +12,19 @@ export async function tracePosting(db: Database, input: { workspaceId: string; i
   const [posting] = await db.select().from(postings).where(and(eq(postings.workspaceId, input.workspaceId), eq(postings.idempotencyKey, input.idempotencyKey)));
   if (!posting) throw new NotFoundError("Posting", input.idempotencyKey);
   const [version] = await db.select({ id: flowVersions.id, number: flowVersions.number, contentHash: flowVersions.contentHash }).from(flowVersions).where(eq(flowVersions.id, posting.flowVersionId));
+  const aggregates = aggregateNodeIds(await planFor(db, posting.flowVersionId));
   const linksOf = (outputId: string) => db.select().from(lineage).where(and(eq(lineage.workspaceId, input.workspaceId), eq(lineage.outputId, outputId)));
 
   const items = [];
   for (const link of await linksOf(`posting:${posting.idempotencyKey}`)) {
     for (const itemId of link.inputIds) {
-      // Follow single-input hops (rate <- summary) until a window is reached.
-      let current = itemId;
-      let pricingRuleVersion: string | null = null;
-      let summary: typeof usageSummaries.$inferSelect | undefined;
-      for (let hops = 0; hops < 6 && !summary; hops += 1) {
-        const separator = current.indexOf(":");
-        [summary] = await db
-          .select()
-          .from(usageSummaries)
-          .where(and(eq(usageSummaries.flowVersionId, posting.flowVersionId), eq(usageSummaries.nodeId, current.slice(0, separator)), eq(usageSummaries.windowKey, current.slice(separator + 1))));
-        if (summary) break;
-        const [hop] = await linksOf(current);
-        if (!hop || hop.inputIds.length !== 1) break;
-        pricingRuleVersion ??= hop.pricingRuleVersion;
-        current = hop.inputIds[0]!;
-      }
+      const found = await windowBehind(db, input.workspaceId, aggregates, itemId);
+      const [summary] = found
+        ? await db
+            .select()
+            .from(usageSummaries)
+            .where(and(eq(usageSummaries.flowVersionId, posting.flowVersionId), eq(usageSummaries.nodeId, found.nodeId), eq(usageSummaries.windowKey, found.windowKey)))
+        : [];
       const eventKeys = summary ? (await linksOf(`${summary.nodeId}:${summary.windowKey}`)).flatMap((windowLink) => windowLink.inputIds) : [];
       const shown = eventKeys.slice(0, input.eventLimit ?? 20);
       const events = shown.length
@@ -41,7 +35,7 @@ export async function tracePosting(db: Database, input: { workspaceId: string; i
         : [];
       items.push({
         itemId,
-        pricingRuleVersion,
+        pricingRuleVersion: found?.pricingRuleVersion ?? null,
         window: summary ? { nodeId: summary.nodeId, tenantId: summary.tenantId, metric: summary.metric, ratingPeriod: summary.ratingPeriod, eventCount: summary.eventCount, quantity: summary.quantity, lines: { offset: summary.lineOffset, count: summary.lineCount } } : null,
         eventCount: eventKeys.length,
         events: events.filter((event) => shown.includes(`${event.source}#${event.id}`)),

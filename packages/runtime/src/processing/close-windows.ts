@@ -2,8 +2,8 @@ import { and, eq, lte, sql } from "drizzle-orm";
 import { deployments, runtimeWatermarks, runtimeWindows, type Database } from "@meterflow/db";
 import { durationMs } from "@meterflow/engine";
 import { planFor } from "./deployments";
-import { referenceDataOf, runDeduped } from "./process-events";
-import { persistEffects, persistState, tryLockPartition, type RunTarget } from "./runtime-store";
+import { commitRun, runOnPartition } from "./partition-run";
+import { tryLockPartition, type RunTarget } from "./runtime-store";
 
 export interface CloseReport {
   partitions: number;
@@ -34,18 +34,14 @@ export async function closeDueWindows(db: Database, options: { now?: Date; all?:
       if (!(await tryLockPartition(tx, partition.workspaceId, partition.partitionKey))) return;
       const plan = await planFor(tx, partition.flowVersionId);
       const target: RunTarget = { workspaceId: partition.workspaceId, flowVersionId: partition.flowVersionId, deploymentId: partition.deploymentId, partitionKey: partition.partitionKey, plan, now };
-      const reference = await referenceDataOf(tx, partition.workspaceId);
-      const { effects, context } = await runDeduped(tx, { id: partition.deploymentId }, partition.partitionKey, reference, now, (ctx) =>
-        plan.closeWindows(ctx, options.all ? { all: true } : { watermark: now.toISOString() }),
-      );
+      const { effects, changes } = await runOnPartition(tx, target, (context) => plan.closeWindows(context, options.all ? { all: true } : { watermark: now.toISOString() }));
       for (const node of plan.document.nodes) {
         if (node.type !== "aggregate") continue;
         const closed = effects.summaries.filter((summary) => summary.nodeId === node.id);
         const closedUpTo = Math.max(options.all ? 0 : now.getTime(), ...closed.map((summary) => Date.parse(summary.window.end) + durationMs(node.config.grace)));
-        if (closedUpTo > 0) context.changes.watermarks.set(node.id, new Date(closedUpTo).toISOString());
+        if (closedUpTo > 0) changes.watermarks.set(node.id, new Date(closedUpTo).toISOString());
       }
-      await persistState(tx, target, context.changes);
-      await persistEffects(tx, target, effects, new Map());
+      await commitRun(tx, target, changes, effects);
       report.partitions += 1;
       report.windows += effects.summaries.length;
       report.postings += effects.postings.length;

@@ -1,9 +1,9 @@
 import { and, asc, eq, notInArray, sql } from "drizzle-orm";
-import { eventsRaw, exceptions, loadReferenceData, type Database } from "@meterflow/db";
-import { eventKey, type CloudEvent, type EngineContext, type Effects, type EventOutcome, type ReferenceData } from "@meterflow/engine";
-import { activeDeployments, planFor, type Deployment } from "./deployments";
-import { runtimeContext, type LoadedState } from "./runtime-context";
-import { findSeenKeys, loadState, persistEffects, persistState, tryLockPartition, type RunTarget } from "./runtime-store";
+import { eventsRaw, exceptions, type Database } from "@meterflow/db";
+import { eventKey, type CloudEvent, type EventOutcome } from "@meterflow/engine";
+import { activeDeployments, planFor } from "./deployments";
+import { commitRun, runOnPartition } from "./partition-run";
+import { tryLockPartition, type RunTarget } from "./runtime-store";
 
 export interface ProcessOptions {
   /** Events per micro-batch. */
@@ -34,7 +34,6 @@ export async function processNextBatch(db: Database, options: ProcessOptions = {
     if (!claimed) return undefined;
     const { workspaceId, partitionKey, rows } = claimed;
     const deployed = await activeDeployments(tx, workspaceId);
-    const reference = await referenceDataOf(tx, workspaceId);
     const seqByKey = new Map(rows.map((row) => [eventKey({ source: row.source, id: row.eventId }), row.seq]));
     const outcomeOf = new Map<number, EventOutcome>();
     const accepted = new Set<number>();
@@ -45,14 +44,13 @@ export async function processNextBatch(db: Database, options: ProcessOptions = {
       if (batch.length === 0) continue;
       batch.forEach((row) => accepted.add(row.seq));
       const target: RunTarget = { workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey, plan, now };
-      const { effects, context } = await runDeduped(tx, deployment, partitionKey, reference, now, (ctx) =>
+      const { effects, changes } = await runOnPartition(tx, target, (context) =>
         plan.run(
           batch.map((row) => row.envelope),
-          ctx,
+          context,
         ),
       );
-      await persistState(tx, target, context.changes);
-      await persistEffects(tx, target, effects, seqByKey);
+      await commitRun(tx, target, changes, effects, seqByKey);
       for (const { event, outcome } of effects.outcomes) {
         const seq = seqByKey.get(event);
         if (seq === undefined) continue;
@@ -90,31 +88,6 @@ export async function processNextBatch(db: Database, options: ProcessOptions = {
   });
 }
 
-/**
- * Runs a plan over a deployment's partition state. Dedupe keys are looked up lazily: the first
- * pass records the keys it asked about; only when some of them were seen before (a repeat that
- * got past ingestion's (source, id) check) does a second pass run with them known.
- */
-export async function runDeduped(
-  tx: Database,
-  deployment: Pick<Deployment, "id">,
-  partitionKey: string,
-  reference: ReferenceData,
-  now: Date,
-  run: (context: EngineContext) => Effects,
-  options: { ignoreStoredDedupe?: boolean } = {},
-) {
-  const state: LoadedState = await loadState(tx, deployment.id, partitionKey);
-  let context = runtimeContext(reference, state, options);
-  let effects = run(context);
-  const seen = await findSeenKeys(tx, deployment.id, context.changes.asked, now.getTime());
-  if (seen.size > 0) {
-    context = runtimeContext(reference, { ...state, seen }, options);
-    effects = run(context);
-  }
-  return { effects, context };
-}
-
 async function claimPartition(tx: Database, batchSize: number) {
   const busy: string[] = [];
   for (let attempt = 0; attempt < 8; attempt += 1) {
@@ -146,19 +119,4 @@ async function claimPartition(tx: Database, batchSize: number) {
     return { ...candidate, rows: rows as (Omit<(typeof rows)[number], "envelope"> & { envelope: CloudEvent })[] };
   }
   return undefined;
-}
-
-/** Reference data changes rarely; a second's cache per database spares four queries per batch. */
-const referenceCache = new WeakMap<object, Map<string, { at: number; data: ReferenceData }>>();
-
-export async function referenceDataOf(db: Database, workspaceId: string, fresh = false): Promise<ReferenceData> {
-  // A transaction's session belongs to its database: cache by the underlying client.
-  const owner = (db as unknown as { session?: { client?: object } }).session?.client ?? db;
-  let byWorkspace = referenceCache.get(owner);
-  if (!byWorkspace) referenceCache.set(owner, (byWorkspace = new Map()));
-  const cached = byWorkspace.get(workspaceId);
-  if (!fresh && cached && Date.now() - cached.at < 1000) return cached.data;
-  const data = (await loadReferenceData(db, workspaceId)) as ReferenceData;
-  byWorkspace.set(workspaceId, { at: Date.now(), data });
-  return data;
 }

@@ -116,7 +116,7 @@ export async function persistState(tx: Database, target: RunTarget, changes: Sta
  * intents (the outbox), approval requests, exceptions and lineage. Unique keys make every insert
  * idempotent, so a backfill of the same version adds nothing twice.
  */
-export async function persistEffects(tx: Database, target: RunTarget, effects: Effects, eventSeqs: ReadonlyMap<string, number>): Promise<{ exceptionIds: string[] }> {
+export async function persistEffects(tx: Database, target: RunTarget, effects: Effects, eventSeqs: ReadonlyMap<string, number>): Promise<void> {
   const { workspaceId, flowVersionId, deploymentId } = target;
   const seqOf = (events: string[]) => (events[0] === undefined ? null : (eventSeqs.get(events[0]) ?? null));
   const nodes = new Map(target.plan.document.nodes.map((node) => [node.id, node]));
@@ -227,9 +227,9 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
       .onConflictDoNothing();
   }
 
-  let exceptionIds: string[] = [];
   if (effects.exceptions.length > 0) {
-    const inserted = await tx
+    const raisedAt = (target.now ?? new Date()).toISOString();
+    await tx
       .insert(exceptions)
       .values(
         effects.exceptions.map((exception) => ({
@@ -246,11 +246,9 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
           eventKeys: exception.events,
           correlationId: exception.itemId,
           payload: exception.payload ?? null,
-          history: [{ at: new Date().toISOString(), actor: "runtime", action: "raised", comment: exception.reason }],
+          history: [{ at: raisedAt, actor: "runtime", action: "raised", comment: exception.reason }],
         })),
-      )
-      .returning({ id: exceptions.id });
-    exceptionIds = inserted.map((row) => row.id);
+      );
   }
 
   if (effects.lineage.length > 0) {
@@ -270,7 +268,6 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
       }),
     );
   }
-  return { exceptionIds };
 }
 
 /**
@@ -278,22 +275,12 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
  * summaries (rated, approved); lineage links lead back from each part to its window.
  */
 async function linkSummariesToPostings(tx: Database, target: RunTarget, effects: Effects): Promise<void> {
-  const aggregates = target.plan.document.nodes.filter((node) => node.type === "aggregate").map((node) => node.id);
-  const windowOfItem = (id: string) => {
-    const nodeId = aggregates.find((candidate) => id.startsWith(`${candidate}:`));
-    return nodeId ? { nodeId, windowKey: id.slice(nodeId.length + 1) } : undefined;
-  };
-  const inputsOf = new Map(effects.lineage.map((link) => [link.outputId, link.inputIds]));
+  const aggregates = aggregateNodeIds(target.plan);
+  const known = new Map(effects.lineage.map((link) => [link.outputId, link]));
   for (const intent of effects.postings) {
     let offset = 0;
     for (const part of intent.parts) {
-      let id = part.itemId;
-      for (let hops = 0; hops < 8 && !windowOfItem(id); hops += 1) {
-        const inputs = inputsOf.get(id) ?? (await storedInputs(tx, target.workspaceId, id));
-        if (!inputs || inputs.length !== 1) break;
-        id = inputs[0]!;
-      }
-      const window = windowOfItem(id);
+      const window = await windowBehind(tx, target.workspaceId, aggregates, part.itemId, known);
       if (window) {
         await tx
           .update(usageSummaries)
@@ -305,9 +292,29 @@ async function linkSummariesToPostings(tx: Database, target: RunTarget, effects:
   }
 }
 
-async function storedInputs(tx: Database, workspaceId: string, outputId: string): Promise<string[] | undefined> {
-  const [row] = await tx.select({ inputIds: lineage.inputIds }).from(lineage).where(and(eq(lineage.workspaceId, workspaceId), eq(lineage.outputId, outputId))).limit(1);
-  return row?.inputIds;
+export function aggregateNodeIds(plan: FlowPlan): string[] {
+  return plan.document.nodes.filter((node) => node.type === "aggregate").map((node) => node.id);
+}
+
+type LineageHop = { inputIds: string[]; pricingRuleVersion?: string | null | undefined };
+
+/**
+ * The aggregate window an item was made from, following single-input lineage hops (approved <-
+ * rated <- summary): links of the current run first, then stored ones. Also the pricing-rule
+ * version a Rate hop recorded on the way.
+ */
+export async function windowBehind(tx: Database, workspaceId: string, aggregates: readonly string[], itemId: string, known: ReadonlyMap<string, LineageHop> = new Map()) {
+  let id = itemId;
+  let pricingRuleVersion: string | null = null;
+  for (let hops = 0; hops < 8; hops += 1) {
+    const nodeId = aggregates.find((candidate) => id.startsWith(`${candidate}:`));
+    if (nodeId) return { nodeId, windowKey: id.slice(nodeId.length + 1), pricingRuleVersion };
+    const link: LineageHop | undefined = known.get(id) ?? (await tx.select({ inputIds: lineage.inputIds, pricingRuleVersion: lineage.pricingRuleVersion }).from(lineage).where(and(eq(lineage.workspaceId, workspaceId), eq(lineage.outputId, id))).limit(1))[0];
+    if (!link || link.inputIds.length !== 1) return undefined;
+    pricingRuleVersion ??= link.pricingRuleVersion ?? null;
+    id = link.inputIds[0]!;
+  }
+  return undefined;
 }
 
 function graceOf(plan: FlowPlan, nodeId: string): number {
