@@ -26,13 +26,17 @@ const warmPlan = compileFlow(meteredApiBillingTemplate());
 const warmContext = memoryContext(billingReference);
 for (let at = 0; at < warmup.length; at += batchSize) warmPlan.run(warmup.slice(at, at + batchSize).map((line) => JSON.parse(line) as CloudEvent), warmContext);
 
-// Three rounds of each, alternating, each engine round with a fresh context (so its dedupe state
+// Five rounds of each, alternating, each engine round with a fresh context (so its dedupe state
 // sees the stream once); the medians are compared, which keeps one noisy round from deciding.
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+// Each measured segment starts on a collected heap (the script runs with --expose-gc), so one
+// round's garbage is not collected on the next one's time.
+const collect = () => (globalThis as { gc?: () => void }).gc?.();
 const parseRounds: number[] = [];
 const engineRounds: number[] = [];
 for (let round = 0; round < ROUNDS; round += 1) {
   let parsed: CloudEvent[] = [];
+  collect();
   parseRounds.push(
     seconds(() => {
       parsed = lines.map((line) => JSON.parse(line) as CloudEvent);
@@ -41,6 +45,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
   const plan = compileFlow(meteredApiBillingTemplate());
   const context = memoryContext(billingReference);
   let validated = 0;
+  collect();
   engineRounds.push(
     seconds(() => {
       for (let at = 0; at < parsed.length; at += batchSize) {

@@ -70,6 +70,35 @@ describe("Mask", () => {
   });
 });
 
+describe("Map", () => {
+  const mapWith = (fields: { target: string; expression: string }[]) =>
+    compileFlow(flowWith([{ id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields } }], [["validate", "valid", "map", "in"]]));
+
+  it("builds flat and nested targets with audit metadata, leaving out fields whose mapping yields nothing", () => {
+    const event = apiCall("a", "t-1", 3, at(1));
+    const flat = mapWith([
+      { target: "tenantId", expression: "data.tenantId" },
+      { target: "missing", expression: "data.nothing" },
+      { target: "quantity", expression: "$string(data.calls)" },
+    ]).run([event], memoryContext()).records[0]!.payload as Record<string, unknown>;
+    expect(Object.keys(flat)).toEqual(["tenantId", "quantity", "audit"]);
+    expect(flat).toMatchObject({ tenantId: "t-1", quantity: "3", audit: { nodeId: "map", eventTime: at(1), mappingRef: "UsageRecord@1" } });
+
+    const complete = mapWith([
+      { target: "tenantId", expression: "data.tenantId" },
+      { target: "quantity", expression: "$string(data.calls)" },
+    ]).run([event], memoryContext()).records[0]!.payload;
+    expect(Object.keys(complete as object)).toEqual(["tenantId", "quantity", "audit"]);
+
+    const nested = mapWith([
+      { target: "usage.quantity", expression: "data.calls" },
+      { target: "usage.unit", expression: '"call"' },
+      { target: "tenantId", expression: "data.tenantId" },
+    ]).run([event], memoryContext()).records[0]!.payload;
+    expect(nested).toMatchObject({ usage: { quantity: 3, unit: "call" }, tenantId: "t-1" });
+  });
+});
+
 describe("Aggregate measures", () => {
   const plan = compileFlow(
     flowWith(
