@@ -26,7 +26,8 @@ export const eventsRaw = pgTable(
   },
   (table) => [
     uniqueIndex("events_raw_source_id_unique").on(table.workspaceId, table.source, table.eventId),
-    index("events_raw_pending_idx").on(table.status, table.partitionKey, table.seq),
+    // Partial: only pending events are indexed, so marking one processed adds no entry here.
+    index("events_raw_pending_partition_idx").on(table.workspaceId, table.partitionKey, table.seq).where(sql`status = 'pending'`),
     index("events_raw_pending_seq_idx").on(table.seq).where(sql`status = 'pending'`),
   ],
 );

@@ -8,7 +8,9 @@ export const usageRecords = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     workspaceId: text("workspace_id").notNull(),
-    flowVersionId: uuid("flow_version_id").notNull().references(() => flowVersions.id),
+    // No foreign key: a row per event, and published versions are never deleted; the per-row
+    // check cost a quarter of this insert (3.7 ms per 1,000 records measured).
+    flowVersionId: uuid("flow_version_id").notNull(),
     nodeId: text("node_id").notNull(),
     /** The engine's id for the record (node + event): a re-run of the same version cannot add it twice. */
     recordKey: text("record_key").notNull(),
