@@ -1,13 +1,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticateApiKey, type Database } from "@meterflow/db";
-import { createRateLimiter, ingestEvents, parseIngestRequest } from "@meterflow/runtime";
+import { createIngestActivity, createRateLimiter, ingestEvents, parseIngestRequest, type IngestActivity } from "@meterflow/runtime";
 import type { ServerConfig } from "./config";
 
 /** `POST /v1/events`: CloudEvents in structured, batch or binary mode, per workspace API key. */
-export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], onStored: () => void = () => {}) {
+export interface IngestRouteOptions {
+  /** Called when events were stored: the runtime processes them now rather than at its next poll. */
+  onStored?: () => void;
+  activity?: IngestActivity;
+}
+
+export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], { onStored = () => {}, activity = createIngestActivity() }: IngestRouteOptions = {}) {
   const limiter = createRateLimiter({ perSecond: limits.eventsPerSecond, burst: limits.burst });
 
-  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  return (request: IncomingMessage, response: ServerResponse): Promise<void> => activity.track(() => handle(request, response));
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== "POST") return reply(response, 405, { error: "Send events with POST /v1/events" }, { allow: "POST" });
     const key = apiKeyOf(request);
     if (!key) return reply(response, 401, { error: "Missing API key: send it as 'Authorization: Bearer mf_…' (or an x-api-key header); the designer shows yours" });
@@ -30,7 +38,7 @@ export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], 
     // A single structured/binary event that is invalid is a client error; batches answer per event.
     const status = parsed.mode !== "batch" && summary.invalid === 1 ? 400 : 200;
     reply(response, status, { mode: parsed.mode, ...summary });
-  };
+  }
 }
 
 function apiKeyOf(request: IncomingMessage): string | undefined {

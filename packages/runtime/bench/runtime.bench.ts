@@ -7,7 +7,8 @@
  * same events into a bare table: the physical baseline. Prints JSON.
  *
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), EVENTS (default 100000),
- * RATE (offered events/s for the latency phase, default 5000), SECONDS (its length, default 10).
+ * RATE (offered events/s for the latency phase, default 5000), SECONDS (its length, default 10),
+ * WARMUP_SECONDS (the same load, unmeasured, before it; default 3).
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -18,6 +19,7 @@ const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:543
 const totalEvents = Number(process.env.EVENTS ?? 100_000);
 const offeredRate = Number(process.env.RATE ?? 5_000);
 const latencySeconds = Number(process.env.SECONDS ?? 10);
+const warmupSeconds = Number(process.env.WARMUP_SECONDS ?? 3);
 const BATCH = 1_000;
 const TENANTS = ["acme", "globex", "initech"];
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -25,9 +27,9 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 /** Event times from the start of this month on: their windows stay open during the run. */
 const monthStart = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1);
 
-function batchOf(prefix: string, start: number): string {
+function batchOf(prefix: string, start: number, size = BATCH): string {
   const events = [];
-  for (let i = start; i < start + BATCH; i += 1) {
+  for (let i = start; i < start + size; i += 1) {
     events.push({ specversion: "1.0", id: `${prefix}-${i}`, source: "/bench", type: "com.meterflow.api.call", time: new Date(monthStart + (i % 1_000_000) * 1000).toISOString(), data: { tenantId: TENANTS[i % 3], productCode: "api-calls", calls: (i % 50) + 1 } });
   }
   return JSON.stringify(events);
@@ -62,11 +64,11 @@ async function startServer(databaseUrl: string): Promise<{ url: string; key: str
   };
 }
 
-async function send(url: string, key: string, body: string): Promise<number> {
+async function send(url: string, key: string, body: string, size = BATCH): Promise<number> {
   const started = performance.now();
   const response = await fetch(`${url}v1/events`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/cloudevents-batch+json" }, body });
   const answer = (await response.json()) as { stored?: number; error?: string };
-  if (response.status !== 200 || answer.stored !== BATCH) throw new Error(`ingestion answered ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+  if (response.status !== 200 || answer.stored !== size) throw new Error(`ingestion answered ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
   return performance.now() - started;
 }
 
@@ -87,20 +89,35 @@ const database = await createThrowawayDatabase(serverUrl);
 const sql = postgres(database.url, { max: 2, onnotice: () => {} });
 const server = await startServer(database.url);
 try {
-  // 1. Acknowledgement latency at the offered rate, open loop: a batch every BATCH/rate seconds.
-  const latencies: number[] = [];
-  const intervalMs = (BATCH / offeredRate) * 1000;
-  const latencyBatches = Math.round((offeredRate * latencySeconds) / BATCH);
-  const inFlight: Promise<void>[] = [];
-  const phaseStart = performance.now();
-  for (let b = 0; b < latencyBatches; b += 1) {
-    const due = phaseStart + b * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    inFlight.push(send(server.url, server.key, batchOf("lat", b * BATCH)).then((ms) => void latencies.push(ms)));
-  }
-  await Promise.all(inFlight);
-  await waitProcessed(sql, latencyBatches * BATCH);
+  // 1. Acknowledgement latency at the offered rate, open loop: a request every size/rate seconds,
+  // with batches of 100 events (what SDKs send) and of 1,000. Each starts with WARMUP_SECONDS of
+  // the same load, unmeasured (a just-started server compiles its hot paths on the first
+  // requests); the very first request's latency is reported on its own.
+  let offered = 0;
+  let firstRequestAfterStart: number | undefined;
+  const latencyAt = async (size: number) => {
+    const intervalMs = (size / offeredRate) * 1000;
+    const offer = async (prefix: string, requests: number) => {
+      const latencies: number[] = [];
+      const inFlight: Promise<void>[] = [];
+      const phaseStart = performance.now();
+      for (let b = 0; b < requests; b += 1) {
+        const due = phaseStart + b * intervalMs;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        inFlight.push(send(server.url, server.key, batchOf(prefix, b * size, size), size).then((ms) => void (latencies[b] = ms)));
+      }
+      await Promise.all(inFlight);
+      offered += requests * size;
+      return latencies;
+    };
+    const warmup = await offer(`warm${size}`, Math.max(1, Math.round((offeredRate * warmupSeconds) / size)));
+    firstRequestAfterStart ??= warmup[0];
+    const latencies = await offer(`lat${size}`, Math.round((offeredRate * latencySeconds) / size));
+    return { eventsPerRequest: size, requests: latencies.length, p50: +percentile(latencies, 50).toFixed(1), p99: +percentile(latencies, 99).toFixed(1), max: +Math.max(...latencies).toFixed(1) };
+  };
+  const latencyBySize = [await latencyAt(1_000), await latencyAt(100)];
+  await waitProcessed(sql, offered);
 
   // 2. Sustained durable throughput: 4 senders as fast as acknowledgements come back.
   const bodies = Array.from({ length: Math.ceil(totalEvents / BATCH) }, (_, b) => batchOf("run", b * BATCH));
@@ -112,7 +129,7 @@ try {
     }),
   );
   const ingestedMs = performance.now() - started;
-  await waitProcessed(sql, latencyBatches * BATCH + bodies.length * BATCH);
+  await waitProcessed(sql, offered + bodies.length * BATCH);
   const durableMs = performance.now() - started;
   const [windows] = await sql<{ events: number }[]>`select (select coalesce(sum((state->>'count')::int), 0) from runtime_windows) + (select coalesce(sum(event_count), 0) from usage_summaries) as events`;
 
@@ -143,7 +160,7 @@ try {
         events,
         batch: BATCH,
         durable: { eventsPerSecond: durablePerSecond, seconds: +(durableMs / 1000).toFixed(2), ingestOnlyEventsPerSecond: Math.round(events / (ingestedMs / 1000)), eventsInAggregates: Number(windows!.events) },
-        ackLatencyMs: { offeredEventsPerSecond: offeredRate, requests: latencies.length, p50: +percentile(latencies, 50).toFixed(1), p99: +percentile(latencies, 99).toFixed(1), max: +Math.max(...latencies).toFixed(1) },
+        ackLatencyMs: { offeredEventsPerSecond: offeredRate, warmupSeconds, firstRequestAfterStart: +firstRequestAfterStart!.toFixed(1), bySize: latencyBySize },
         copyBaseline: { eventsPerSecond: copyPerSecond, seconds: +(copyMs / 1000).toFixed(2) },
         ratio: +(durablePerSecond / copyPerSecond).toFixed(3),
         target: { ratio: 0.3, p99Ms: 50 },

@@ -1,3 +1,4 @@
+export { createIngestActivity, type IngestActivity } from "./ingest-activity";
 export { ingestEvents, type IngestResult, type IngestSummary } from "./ingest-events";
 export { parseIngestRequest, type IngestMode, type ParsedIngestRequest } from "./parse-ingest-request";
 export { createRateLimiter } from "./rate-limiter";

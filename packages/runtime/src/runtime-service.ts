@@ -1,4 +1,5 @@
 import type { Database } from "@meterflow/db";
+import type { IngestActivity } from "./ingest-activity";
 import { createDispatcher, type DispatcherOptions } from "./outbox/dispatch-postings";
 import { closeDueWindows } from "./processing/close-windows";
 import { processNextBatch } from "./processing/process-events";
@@ -12,6 +13,9 @@ export interface RuntimeOptions extends Pick<DispatcherOptions, "endpoints" | "b
   windowCheckMs?: number;
   dispatchMs?: number;
   log?: (message: string, error?: unknown) => void;
+  /** Ingestion in this process: workers wait (up to `giveWayMs`, default 100) while requests are in flight. */
+  ingest?: IngestActivity;
+  giveWayMs?: number;
 }
 
 /**
@@ -50,8 +54,16 @@ export function startRuntime(db: Database, options: RuntimeOptions) {
       if (!busy && running) await (name === "worker" ? sleep(idleMs) : new Promise((resolve) => setTimeout(resolve, idleMs)));
     }
   };
+  const giveWay = async () => {
+    const until = Date.now() + (options.giveWayMs ?? 100);
+    while (running && options.ingest && options.ingest.inFlight > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 2));
+  };
+  const processBatch = async () => {
+    await giveWay();
+    return (await processNextBatch(db, { batchSize: options.batchSize ?? 1000 })) !== undefined;
+  };
   const loops = [
-    ...Array.from({ length: options.workers ?? 2 }, () => loop("worker", async () => (await processNextBatch(db, { batchSize: options.batchSize ?? 1000 })) !== undefined, options.pollMs ?? 200)),
+    ...Array.from({ length: options.workers ?? 2 }, () => loop("worker", processBatch, options.pollMs ?? 200)),
     loop("window scheduler", async () => (await closeDueWindows(db)).windows > 0, options.windowCheckMs ?? 5_000),
     loop("outbox dispatcher", async () => (await dispatcher.tick()).claimed > 0, options.dispatchMs ?? 500),
   ];
