@@ -95,6 +95,7 @@ export function NodeInspector(props: {
   );
 }
 
+/** A plain config field; string expressions get the JSONata editor instead, so `expression` only labels lists of them. */
 function ConfigField(props: { name: string; field: FieldSchema; required: boolean; expression: boolean; value: unknown; problems: string[]; onCommit: (value: unknown) => void }) {
   const { name, field, value, problems, onCommit } = props;
   const types = Array.isArray(field.type) ? field.type : [field.type];
@@ -117,7 +118,7 @@ function ConfigField(props: { name: string; field: FieldSchema; required: boolea
   } else if (types.includes("number") || types.includes("integer")) {
     return <CommitField label={label} value={value === undefined ? "" : String(value)} problems={problems} inputMode="decimal" onCommit={(text) => onCommit(text.trim() === "" ? undefined : Number(text))} />;
   } else if (types.includes("string")) {
-    return <CommitField label={label} value={typeof value === "string" ? value : ""} problems={problems} monospace={props.expression} onCommit={(text) => onCommit(text === "" && !props.required ? undefined : text)} />;
+    return <CommitField label={label} value={typeof value === "string" ? value : ""} problems={problems} onCommit={(text) => onCommit(text === "" && !props.required ? undefined : text)} />;
   } else {
     return <JsonField label={label} value={value} problems={problems} onCommit={onCommit} />;
   }
@@ -131,7 +132,7 @@ function ConfigField(props: { name: string; field: FieldSchema; required: boolea
 }
 
 /** A text field that writes (one undo step) when it loses focus or on Enter, not on every key. */
-function CommitField(props: { label: string; value: string; problems?: string[]; monospace?: boolean; inputMode?: "decimal"; onCommit: (value: string) => void }) {
+function CommitField(props: { label: string; value: string; problems?: string[]; inputMode?: "decimal"; onCommit: (value: string) => void }) {
   const [text, setText] = useState(props.value);
   useEffect(() => setText(props.value), [props.value]);
   const commit = () => {
@@ -142,7 +143,6 @@ function CommitField(props: { label: string; value: string; problems?: string[];
     <label className="field">
       <span className="field-label">{props.label}</span>
       <input
-        className={props.monospace ? "mono" : undefined}
         value={text}
         inputMode={props.inputMode}
         aria-describedby={id}
