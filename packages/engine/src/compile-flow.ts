@@ -97,9 +97,9 @@ export function compileFlow(input: unknown): FlowPlan {
         }
         for (const item of out) {
           if (item.exception) {
-            effects.exceptions.push({ kind: item.exception.kind, reason: item.exception.reason, nodeId: id, raisedBy: item.exception.raisedBy ?? id, itemId: item.id, events: item.events, payload: item.value });
+            effects.exceptions.push({ kind: item.exception.kind, reason: item.exception.reason, nodeId: id, raisedBy: item.exception.raisedBy ?? id, itemId: item.id, correlationId: item.correlationId, events: item.events, payload: item.value });
           } else if (node.type === "route") {
-            effects.exceptions.push({ kind: "routing", reason: `Route "${id}" sent it to output "${port}", which is not connected`, nodeId: id, raisedBy: id, itemId: item.id, events: item.events, payload: item.value });
+            effects.exceptions.push({ kind: "routing", reason: `Route "${id}" sent it to output "${port}", which is not connected`, nodeId: id, raisedBy: id, itemId: item.id, correlationId: item.correlationId, events: item.events, payload: item.value });
           } else {
             item.events.forEach((key) => accounted.add(key));
           }
@@ -126,7 +126,7 @@ export function compileFlow(input: unknown): FlowPlan {
         usedKeys.add(key);
         keys.push(key);
         if (problem) {
-          effects.exceptions.push({ kind: "invalid_event", reason: problem, nodeId: "ingestion", raisedBy: "ingestion", itemId: key, events: [key], payload: raw });
+          effects.exceptions.push({ kind: "invalid_event", reason: problem, nodeId: "ingestion", raisedBy: "ingestion", itemId: key, correlationId: key, events: [key], payload: raw });
           return;
         }
         const item: Item = { id: key, value: event, events: [key], correlationId: traceIdOf(event) ?? key };
@@ -138,7 +138,7 @@ export function compileFlow(input: unknown): FlowPlan {
           }
         }
         if (!accepted) {
-          effects.exceptions.push({ kind: "routing", reason: `No source node of this flow accepts type "${event.type}" from "${event.source}"`, nodeId: "ingestion", raisedBy: "ingestion", itemId: key, events: [key], payload: event });
+          effects.exceptions.push({ kind: "routing", reason: `No source node of this flow accepts type "${event.type}" from "${event.source}"`, nodeId: "ingestion", raisedBy: "ingestion", itemId: key, correlationId: item.correlationId, events: [key], payload: event });
         }
       });
       execute(seed, context, effects, options, accounted);

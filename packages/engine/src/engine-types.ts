@@ -44,6 +44,8 @@ export interface ExceptionEffect {
   /** The node that found the problem: a retry resumes there with the payload. */
   raisedBy: string;
   itemId: string;
+  /** The item's correlation id (the event's W3C trace id, else its key): follows it into operations. */
+  correlationId: string;
   events: string[];
   payload: unknown;
 }

@@ -244,7 +244,7 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
           partitionKey: target.partitionKey,
           eventSeq: seqOf(exception.events),
           eventKeys: exception.events,
-          correlationId: exception.itemId,
+          correlationId: exception.correlationId,
           payload: exception.payload ?? null,
           history: [{ at: raisedAt, actor: "runtime", action: "raised", comment: exception.reason }],
         })),
