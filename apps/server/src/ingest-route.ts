@@ -3,13 +3,13 @@ import { authenticateApiKey, type Database } from "@meterflow/db";
 import { createIngestActivity, createRateLimiter, ingestEvents, parseIngestRequest, type IngestActivity } from "@meterflow/runtime";
 import type { ServerConfig } from "./config";
 
-/** `POST /v1/events`: CloudEvents in structured, batch or binary mode, per workspace API key. */
 export interface IngestRouteOptions {
   /** Called when events were stored: the runtime processes them now rather than at its next poll. */
   onStored?: () => void;
   activity?: IngestActivity;
 }
 
+/** `POST /v1/events`: CloudEvents in structured, batch or binary mode, per workspace API key. */
 export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], { onStored = () => {}, activity = createIngestActivity() }: IngestRouteOptions = {}) {
   const limiter = createRateLimiter({ perSecond: limits.eventsPerSecond, burst: limits.burst });
 
