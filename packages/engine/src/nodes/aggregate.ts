@@ -19,8 +19,8 @@ interface OpenWindow {
 /**
  * Event-time tumbling windows keyed by expressions. Window state lives in the context, so a
  * stream gives the same windows however it is split into batches. An event whose window closed
- * (its end plus the grace period is behind the watermark) is late: a late_event exception, or an
- * adjustment to the window when the node says so.
+ * (its end plus the grace period is behind the watermark) is late: a late_event exception, or,
+ * when the node says so, an adjustment to its window as long as that window has not been closed.
  */
 export const aggregate: NodeImplementation<"aggregate"> = {
   prepare(node, env) {
@@ -62,8 +62,10 @@ export const aggregate: NodeImplementation<"aggregate"> = {
           continue;
         }
         const window = findWindow(atMs);
-        if (window.endMs + graceMs <= watermarkMs && node.config.lateEvents === "exception") {
-          late.push(exceptionItem(item, "late_event", `Event time ${new Date(atMs).toISOString()} is in window ${window.label}, closed since ${new Date(window.endMs + graceMs).toISOString()} (grace ${node.config.grace.amount} ${node.config.grace.unit})`));
+        const isLate = window.endMs + graceMs <= watermarkMs;
+        const lateReason = () => `Event time ${new Date(atMs).toISOString()} is in window ${window.label}, closed since ${new Date(window.endMs + graceMs).toISOString()} (grace ${node.config.grace.amount} ${node.config.grace.unit})`;
+        if (isLate && node.config.lateEvents === "exception") {
+          late.push(exceptionItem(item, "late_event", lateReason()));
           continue;
         }
         let target = recentWindow(recent, groupValues, window.start);
@@ -71,8 +73,16 @@ export const aggregate: NodeImplementation<"aggregate"> = {
           const key = windowKey(groupValues, window.start);
           target = open.get(key);
           if (!target) {
+            const stored = run.context.windows.get(node.id, key);
+            // An adjustment joins a window not closed yet. A closed one has been summarised (and
+            // perhaps invoiced): reopening it under its key would make a second summary the
+            // database and the ERP drop as a repeat, so the event is an exception, never lost.
+            if (!stored && isLate) {
+              late.push(exceptionItem(item, "late_event", `${lateReason()}; adjustments apply to windows not closed yet, and this one has been summarised`));
+              continue;
+            }
             const group = Object.fromEntries(groupBy.map((by, g) => [by.name, groupValues[g]]));
-            target = openWindow(run.context.windows.get(node.id, key), { key, group, start: window.start, end: window.end }, atMs);
+            target = openWindow(stored, { key, group, start: window.start, end: window.end }, atMs);
             open.set(key, target);
           }
           if (recent.length < 32) recent.push({ values: [...groupValues], start: window.start, window: target });

@@ -139,6 +139,12 @@ describe("Aggregate measures", () => {
     const dayOne = closed.summaries.find((summary) => summary.window.start.startsWith("2026-11-02"))!.window;
     expect(dayOne.measures).toEqual({ calls: "24", events: "4", peak: "11", least: "2", regions: { values: ['"apac"', '"eu"', '"us"'], count: 3 }, last: { at: at(9), value: "/y" } });
     expect(dayOne.count).toBe(4);
+
+    // Day one is summarised now: a later event for it must not reopen it under the same key.
+    const afterClose = plan.run([call("f", 9, 2, "eu", "/after")], context);
+    expect(afterClose.outcomes).toEqual([{ event: "/gateway#f", outcome: "exception" }]);
+    expect(afterClose.exceptions).toEqual([expect.objectContaining({ kind: "late_event", nodeId: "agg", reason: expect.stringContaining("adjustments apply to windows not closed yet") })]);
+    expect(afterClose.windowUpdates).toEqual([]);
   });
 });
 
