@@ -1,4 +1,5 @@
 import Decimal from "decimal.js";
+import type { Duration } from "@meterflow/flow-spec";
 import { isDecimalLike } from "../decimal-values";
 import { eventIdentity, type Item, type WindowState } from "../engine-types";
 import { exceptionItem, type NodeImplementation } from "../node-implementation";
@@ -63,9 +64,8 @@ export const aggregate: NodeImplementation<"aggregate"> = {
         }
         const window = findWindow(atMs);
         const isLate = window.endMs + graceMs <= watermarkMs;
-        const lateReason = () => `Event time ${new Date(atMs).toISOString()} is in window ${window.label}, closed since ${new Date(window.endMs + graceMs).toISOString()} (grace ${node.config.grace.amount} ${node.config.grace.unit})`;
         if (isLate && node.config.lateEvents === "exception") {
-          late.push(exceptionItem(item, "late_event", lateReason()));
+          late.push(exceptionItem(item, "late_event", lateReason(atMs, window, node.config.grace)));
           continue;
         }
         let target = recentWindow(recent, groupValues, window.start);
@@ -78,7 +78,7 @@ export const aggregate: NodeImplementation<"aggregate"> = {
             // perhaps invoiced): reopening it under its key would make a second summary the
             // database and the ERP drop as a repeat, so the event is an exception, never lost.
             if (!stored && isLate) {
-              late.push(exceptionItem(item, "late_event", `${lateReason()}; adjustments apply to windows not closed yet, and this one has been summarised`));
+              late.push(exceptionItem(item, "late_event", `${lateReason(atMs, window, node.config.grace)}; adjustments apply to windows not closed yet, and this one has been summarised`));
               continue;
             }
             const group = Object.fromEntries(groupBy.map((by, g) => [by.name, groupValues[g]]));
@@ -114,6 +114,13 @@ export const aggregate: NodeImplementation<"aggregate"> = {
     };
   },
 };
+
+// A function of its own, not a closure in the loop: a closure there would move the loop's
+// variables into a heap context on every event.
+function lateReason(atMs: number, window: { label: string; endMs: number }, grace: Duration): string {
+  const graceMs = durationMs(grace);
+  return `Event time ${new Date(atMs).toISOString()} is in window ${window.label}, closed since ${new Date(window.endMs + graceMs).toISOString()} (grace ${grace.amount} ${grace.unit})`;
+}
 
 /** A window's key: its group values (strings tagged so "1" and 1 group apart) and start, with a separator PostgreSQL text can store. */
 function windowKey(groupValues: readonly unknown[], start: string): string {
