@@ -78,7 +78,7 @@ export const aggregate: NodeImplementation<"aggregate"> = {
             // perhaps invoiced): reopening it under its key would make a second summary the
             // database and the ERP drop as a repeat, so the event is an exception, never lost.
             if (!stored && isLate) {
-              late.push(exceptionItem(item, "late_event", `${lateReason(atMs, window, node.config.grace)}; adjustments apply to windows not closed yet, and this one has been summarised`));
+              late.push(exceptionItem(item, "late_event", `${lateReason(atMs, window, node.config.grace)}; adjustments join a window only while it is open, and this one is closed`));
               continue;
             }
             const group = Object.fromEntries(groupBy.map((by, g) => [by.name, groupValues[g]]));

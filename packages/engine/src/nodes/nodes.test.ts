@@ -143,7 +143,7 @@ describe("Aggregate measures", () => {
     // Day one is summarised now: a later event for it must not reopen it under the same key.
     const afterClose = plan.run([call("f", 9, 2, "eu", "/after")], context);
     expect(afterClose.outcomes).toEqual([{ event: "/gateway#f", outcome: "exception" }]);
-    expect(afterClose.exceptions).toEqual([expect.objectContaining({ kind: "late_event", nodeId: "agg", reason: expect.stringContaining("adjustments apply to windows not closed yet") })]);
+    expect(afterClose.exceptions).toEqual([expect.objectContaining({ kind: "late_event", nodeId: "agg", reason: expect.stringContaining("adjustments join a window only while it is open, and this one is closed") })]);
     expect(afterClose.windowUpdates).toEqual([]);
   });
 });
