@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { appRouter, DEFAULT_WORKSPACE, LOCAL_USER, type Context, type TemplateCatalog } from "@meterflow/api";
 import { pingDatabase, type DatabaseHandle } from "@meterflow/db";
-import type { IngestActivity } from "@meterflow/runtime";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { ServerConfig } from "./config";
 import { createIngestRoute } from "./ingest-route";
@@ -14,15 +13,13 @@ export interface HttpServerDeps {
   ingest: ServerConfig["ingest"];
   /** The runtime in this process (absent in tests that only ingest). */
   runtime?: Context["runtime"];
-  /** Ingestion requests in flight, which the runtime's workers give way to. */
-  ingestActivity?: IngestActivity;
   /** The ERP sandbox, mounted at /erp. */
   erpSandbox?: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 }
 
 /** One HTTP server: /trpc, /v1/events, /healthz, the ERP sandbox at /erp and the built designer. */
-export function createHttpServer({ database, templates, webDist, ingest, runtime, ingestActivity, erpSandbox }: HttpServerDeps): Server {
-  const ingestRoute = createIngestRoute(database.db, ingest, { onStored: () => runtime?.wake(), ...(ingestActivity ? { activity: ingestActivity } : {}) });
+export function createHttpServer({ database, templates, webDist, ingest, runtime, erpSandbox }: HttpServerDeps): Server {
+  const ingestRoute = createIngestRoute(database.db, ingest, { onStored: () => runtime?.wake(), ...(runtime?.ingestActivity ? { activity: runtime.ingestActivity } : {}) });
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",

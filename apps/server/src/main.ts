@@ -18,13 +18,14 @@ async function main() {
   const erpSandbox = config.erpUrl ? undefined : createSandboxHandler(new SandboxStore({ dataFile: join(config.dataDir, "erp-sandbox.json") }), { prefix: "/erp" });
   let erpUrl = config.erpUrl;
   let runtime: ReturnType<typeof startRuntime> | undefined;
+  const ingestActivity = createIngestActivity();
   const runtimeContext = {
     wake: () => runtime?.notify(),
+    ingestActivity,
     erp: (key: string) => erpSandboxLookup(erpUrl!)(key),
     erpPageUrl: config.erpUrl ?? "/erp/",
   };
-  const ingestActivity = createIngestActivity();
-  const server = createHttpServer({ database, templates, webDist: config.webDist, ingest: config.ingest, runtime: runtimeContext, ingestActivity, ...(erpSandbox ? { erpSandbox } : {}) });
+  const server = createHttpServer({ database, templates, webDist: config.webDist, ingest: config.ingest, runtime: runtimeContext, ...(erpSandbox ? { erpSandbox } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);

@@ -1,5 +1,5 @@
 import { ensureLocalApiKey, type DatabaseHandle } from "@meterflow/db";
-import { processNextBatch } from "@meterflow/runtime";
+import { createIngestActivity, processNextBatch } from "@meterflow/runtime";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_WORKSPACE } from "../seed-workspace";
@@ -25,6 +25,21 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
     const event = { specversion: "1.0", id: "t-1", source: "/gw", type: "com.meterflow.api.call", data: { tenantId: "acme" } };
     expect(await api.caller.runtime.ingest({ events: [event, event, { id: 1 }] })).toMatchObject({ stored: 1, duplicates: 1, invalid: 1 });
     expect(await api.caller.runtime.stats()).toMatchObject({ rawEvents: 1, pendingEvents: 1, usageRecords: 0, openExceptions: 0 });
+  });
+
+  it("counts an ingest over tRPC as ingestion in flight, which the runtime's workers give way to, and wakes them after", async () => {
+    const activity = createIngestActivity();
+    const inFlightDuringIngest: number[] = [];
+    const woken: number[] = [];
+    const runtime = {
+      wake: () => void woken.push(activity.inFlight),
+      ingestActivity: { track: <T>(work: () => Promise<T>) => activity.track(() => (inFlightDuringIngest.push(activity.inFlight), work())), inFlight: 0 },
+    };
+    const tracked = await testCaller(handle, { runtime });
+    const event = { specversion: "1.0", id: "t-activity", source: "/gw", type: "com.meterflow.api.call", data: { tenantId: "acme" } };
+    expect(await tracked.caller.runtime.ingest({ events: [event] })).toMatchObject({ stored: 1 });
+    expect(inFlightDuringIngest).toEqual([1]);
+    expect(woken).toEqual([0]);
   });
 
   it("deploys a published version, processes events into records and exceptions, and lets an operator act on them", async () => {

@@ -37,7 +37,8 @@ export const runtimeRouter = router({
   ingest: workspaceProcedure
     .input(z.object({ events: z.array(z.unknown()).min(1, "Send at least one event").max(1000, "At most 1,000 events per call") }))
     .mutation(async ({ ctx, input }) => {
-      const summary = await ingestEvents(ctx.db, ctx.workspaceId, input.events);
+      const ingest = () => ingestEvents(ctx.db, ctx.workspaceId, input.events);
+      const summary = await (ctx.runtime?.ingestActivity ? ctx.runtime.ingestActivity.track(ingest) : ingest());
       ctx.runtime?.wake();
       return summary;
     }),
