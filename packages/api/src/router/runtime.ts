@@ -1,5 +1,5 @@
 import { and, count, desc, eq } from "drizzle-orm";
-import { approvalStatuses, countRawEvents, eventsRaw, exceptionStatuses, lineage, listApiKeys, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
+import { approvalStatuses, eventsRaw, exceptionStatuses, lineage, listApiKeys, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
 import { exceptionKinds } from "@meterflow/flow-spec";
 import {
   closeDueWindows,
@@ -52,7 +52,7 @@ export const runtimeRouter = router({
       exceptionCounts(ctx.db, ctx.workspaceId),
     ]);
     return {
-      rawEvents: await countRawEvents(ctx.db, ctx.workspaceId),
+      rawEvents: events.reduce((total, row) => total + row.count, 0),
       pendingEvents: events.find((row) => row.status === "pending")?.count ?? 0,
       usageRecords: records[0]?.count ?? 0,
       postings: Object.fromEntries(postingRows.map((row) => [row.status, row.count])),
