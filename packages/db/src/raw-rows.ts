@@ -1,4 +1,4 @@
-import type { SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "./open-database";
 
 /**
@@ -9,4 +9,13 @@ import type { Database } from "./open-database";
 export async function rowsOf<T>(db: Database, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown;
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/**
+ * A subquery of a list's elements from one JSON parameter, for `column in ${jsonList(values)}`:
+ * one bound value however long the list (as text, or cast to bigint for numeric keys).
+ */
+export function jsonList(values: readonly (string | number)[], cast?: "bigint"): SQL {
+  const elements = sql`jsonb_array_elements_text(${JSON.stringify(values)}::jsonb)`;
+  return cast ? sql`(select ${elements}::bigint)` : sql`(select ${elements})`;
 }

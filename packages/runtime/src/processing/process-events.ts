@@ -1,5 +1,5 @@
 import { and, asc, eq, notInArray, sql } from "drizzle-orm";
-import { eventsRaw, exceptions, type Database } from "@meterflow/db";
+import { eventsRaw, exceptions, jsonList, type Database } from "@meterflow/db";
 import { eventKey, type CloudEvent, type EventOutcome } from "@meterflow/engine";
 import { activeDeployments, planFor } from "./deployments";
 import { commitRun, runOnPartition } from "./partition-run";
@@ -81,7 +81,7 @@ export async function processNextBatch(db: Database, options: ProcessOptions = {
       outcomes[outcome] = seqs.length;
       if (seqs.length > 0) {
         await tx.execute(sql`update events_raw set status = 'processed', outcome = ${outcome}, processed_at = ${now.toISOString()}::timestamptz
-          where seq in (select jsonb_array_elements_text(${JSON.stringify(seqs)}::jsonb)::bigint)`);
+          where seq in ${jsonList(seqs, "bigint")}`);
       }
     }
     return { workspaceId, partitionKey, events: rows.length, outcomes };

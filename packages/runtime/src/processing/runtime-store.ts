@@ -8,6 +8,7 @@ import {
   runtimeWatermarks,
   runtimeWindows,
   usageSummaries,
+  jsonList,
   rowsOf,
   type Database,
 } from "@meterflow/db";
@@ -58,7 +59,7 @@ export async function findSeenKeys(tx: Database, deploymentId: string, asked: St
       tx,
       sql`select key, expires_at_ms from dedupe_keys
           where deployment_id = ${deploymentId}::uuid and node_id = ${nodeId} and expires_at_ms > ${nowMs}
-            and key in (select jsonb_array_elements_text(${JSON.stringify([...keys])}::jsonb))`,
+            and key in ${jsonList([...keys])}`,
     );
     if (rows.length > 0) seen.set(nodeId, new Map(rows.map((row) => [row.key, Number(row.expires_at_ms)])));
   }
