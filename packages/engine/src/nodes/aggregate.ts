@@ -65,7 +65,7 @@ export const aggregate: NodeImplementation<"aggregate"> = {
         const window = findWindow(atMs);
         const isLate = window.endMs + graceMs <= watermarkMs;
         if (isLate && node.config.lateEvents === "exception") {
-          late.push(exceptionItem(item, "late_event", lateReason(atMs, window, node.config.grace)));
+          late.push(exceptionItem(item, "late_event", lateReason(atMs, window, graceMs, node.config.grace)));
           continue;
         }
         let target = recentWindow(recent, groupValues, window.start);
@@ -78,7 +78,7 @@ export const aggregate: NodeImplementation<"aggregate"> = {
             // perhaps invoiced): reopening it under its key would make a second summary the
             // database and the ERP drop as a repeat, so the event is an exception, never lost.
             if (!stored && isLate) {
-              late.push(exceptionItem(item, "late_event", `${lateReason(atMs, window, node.config.grace)}; adjustments join a window only while it is open, and this one is closed`));
+              late.push(exceptionItem(item, "late_event", `${lateReason(atMs, window, graceMs, node.config.grace)}; adjustments join a window only while it is open, and this one is closed`));
               continue;
             }
             const group = Object.fromEntries(groupBy.map((by, g) => [by.name, groupValues[g]]));
@@ -117,8 +117,7 @@ export const aggregate: NodeImplementation<"aggregate"> = {
 
 // A function of its own, not a closure in the loop: a closure there would move the loop's
 // variables into a heap context on every event.
-function lateReason(atMs: number, window: { label: string; endMs: number }, grace: Duration): string {
-  const graceMs = durationMs(grace);
+function lateReason(atMs: number, window: { label: string; endMs: number }, graceMs: number, grace: Duration): string {
   return `Event time ${new Date(atMs).toISOString()} is in window ${window.label}, closed since ${new Date(window.endMs + graceMs).toISOString()} (grace ${grace.amount} ${grace.unit})`;
 }
 
