@@ -1,5 +1,5 @@
-import { count, eq } from "drizzle-orm";
-import { eventsRaw, openDatabase, type DatabaseHandle } from "@meterflow/db";
+import { count, not } from "drizzle-orm";
+import { eventProcessed, eventsRaw, openDatabase, type DatabaseHandle } from "@meterflow/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIngestActivity } from "./ingest-activity";
 import { ingestEvents } from "./ingest-events";
@@ -14,7 +14,7 @@ describe("the runtime's workers", () => {
   });
   afterAll(() => handle?.close());
 
-  const pending = async () => (await handle.db.select({ n: count() }).from(eventsRaw).where(eq(eventsRaw.status, "pending")))[0]!.n;
+  const pending = async () => (await handle.db.select({ n: count() }).from(eventsRaw).where(not(eventProcessed)))[0]!.n;
 
   it("give way to ingestion requests in flight, then process what they stored", async () => {
     const activity = createIngestActivity();

@@ -1,5 +1,5 @@
-import { and, count, desc, eq } from "drizzle-orm";
-import { approvalStatuses, eventsRaw, exceptionStatuses, lineage, listApiKeys, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
+import { and, count, desc, eq, sql } from "drizzle-orm";
+import { approvalStatuses, eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
 import { exceptionKinds } from "@meterflow/flow-spec";
 import {
   closeDueWindows,
@@ -46,14 +46,14 @@ export const runtimeRouter = router({
   /** Counts for the operations view: events by status, records, open exceptions, postings by status. */
   stats: workspaceProcedure.query(async ({ ctx }) => {
     const [events, records, postingRows, exceptionRows] = await Promise.all([
-      ctx.db.select({ status: eventsRaw.status, count: count() }).from(eventsRaw).where(eq(eventsRaw.workspaceId, ctx.workspaceId)).groupBy(eventsRaw.status),
+      ctx.db.select({ total: count(), pending: sql<number>`count(*) filter (where not ${eventProcessed})::int` }).from(eventsRaw).where(eq(eventsRaw.workspaceId, ctx.workspaceId)),
       ctx.db.select({ count: count() }).from(usageRecords).where(eq(usageRecords.workspaceId, ctx.workspaceId)),
       ctx.db.select({ status: postings.status, count: count() }).from(postings).where(eq(postings.workspaceId, ctx.workspaceId)).groupBy(postings.status),
       exceptionCounts(ctx.db, ctx.workspaceId),
     ]);
     return {
-      rawEvents: events.reduce((total, row) => total + row.count, 0),
-      pendingEvents: events.find((row) => row.status === "pending")?.count ?? 0,
+      rawEvents: events[0]?.total ?? 0,
+      pendingEvents: events[0]?.pending ?? 0,
       usageRecords: records[0]?.count ?? 0,
       postings: Object.fromEntries(postingRows.map((row) => [row.status, row.count])),
       openExceptions: exceptionRows.filter((row) => row.status === "open").reduce((total, row) => total + row.count, 0),
@@ -76,7 +76,7 @@ export const runtimeRouter = router({
   /** Recent events with their outcome, and the usage records made from them. */
   events: workspaceProcedure.input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 })).query(async ({ ctx, input }) =>
     ctx.db
-      .select({ seq: eventsRaw.seq, id: eventsRaw.eventId, source: eventsRaw.source, type: eventsRaw.type, time: eventsRaw.time, partitionKey: eventsRaw.partitionKey, status: eventsRaw.status, outcome: eventsRaw.outcome, receivedAt: eventsRaw.receivedAt })
+      .select({ seq: eventsRaw.seq, id: eventsRaw.eventId, source: eventsRaw.source, type: eventsRaw.type, time: eventsRaw.time, partitionKey: eventsRaw.partitionKey, status: eventStatus, outcome: eventOutcome, receivedAt: eventsRaw.receivedAt })
       .from(eventsRaw)
       .where(eq(eventsRaw.workspaceId, ctx.workspaceId))
       .orderBy(desc(eventsRaw.seq))

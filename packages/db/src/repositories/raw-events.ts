@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../open-database";
 import { rowsOf } from "../raw-rows";
-import { eventsRaw } from "../schema";
+import { eventsRaw, type EventOutcome, type EventStatus } from "../schema";
 
-export type NewRawEvent = Omit<typeof eventsRaw.$inferInsert, "seq" | "status" | "receivedAt">;
+export type NewRawEvent = Omit<typeof eventsRaw.$inferInsert, "seq" | "outcome" | "receivedAt" | "xid">;
 export type RawEventOutcome = { status: "stored"; seq: number } | { status: "duplicate" };
 
 /**
@@ -24,15 +24,23 @@ export async function storeRawEvents(db: Database, events: NewRawEvent[]): Promi
     correlation_id: event.correlationId,
     envelope: event.envelope,
   }));
-  // Ordered by seq, so a repeat inside one request keeps its first occurrence.
+  // Ordered by seq, so a repeat inside one request keeps its first occurrence. A new partition
+  // gets its cursor row in the same statement, so workers find it.
   const inserted = await rowsOf<{ seq: string | number; source: string; event_id: string }>(
     db,
-    sql`insert into events_raw (workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope)
-        select workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(n int, workspace_id text, source text, event_id text, type text, subject text, time timestamptz, partition_key text, correlation_id text, envelope jsonb)
-        order by n
-        on conflict (workspace_id, source, event_id) do nothing
-        returning seq, source, event_id`,
+    sql`with stored as (
+          insert into events_raw (workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope)
+          select workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(n int, workspace_id text, source text, event_id text, type text, subject text, time timestamptz, partition_key text, correlation_id text, envelope jsonb)
+          order by n
+          on conflict (workspace_id, source, event_id) do nothing
+          returning seq, source, event_id, workspace_id, partition_key
+        ), partitions as (
+          insert into runtime_partitions (workspace_id, partition_key)
+          select distinct workspace_id, partition_key from stored
+          on conflict do nothing
+        )
+        select seq, source, event_id from stored`,
   );
   const stored = new Map(inserted.map((row) => [`${row.source}\u0000${row.event_id}`, Number(row.seq)]));
   return events.map((event) => {
@@ -43,6 +51,14 @@ export async function storeRawEvents(db: Database, events: NewRawEvent[]): Promi
     return { status: "stored", seq };
   });
 }
+
+/** Whether a raw event's partition cursor has passed it (in a query over events_raw). */
+export const eventProcessed = sql<boolean>`exists (select 1 from runtime_partitions p
+  where p.workspace_id = ${eventsRaw.workspaceId} and p.partition_key = ${eventsRaw.partitionKey}
+    and (${eventsRaw.xid}, ${eventsRaw.seq}) <= (p.cursor_xid, p.cursor_seq))`;
+export const eventStatus = sql<EventStatus>`(case when ${eventProcessed} then 'processed' else 'pending' end)`;
+/** The outcome of a processed event: the one recorded, else validated; null while pending. */
+export const eventOutcome = sql<EventOutcome | null>`(case when ${eventProcessed} then coalesce(${eventsRaw.outcome}, 'validated') end)`;
 
 export async function countRawEvents(db: Database, workspaceId: string): Promise<number> {
   const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(eventsRaw).where(sql`${eventsRaw.workspaceId} = ${workspaceId}`);

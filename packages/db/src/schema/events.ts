@@ -1,10 +1,18 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, customType, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const eventStatuses = ["pending", "processed"] as const;
 export type EventStatus = (typeof eventStatuses)[number];
+export type EventOutcome = "validated" | "duplicate" | "exception";
 
-/** Raw CloudEvents exactly as received: immutable, deduplicated on (source, id) per workspace. */
+/** A 64-bit transaction id (never wraps), as text: drivers have no JavaScript type for it. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
+
+/**
+ * Raw CloudEvents exactly as received: immutable, deduplicated on (source, id) per workspace.
+ * Processing never writes to them: a partition's cursor (runtime_partitions) says how far it has
+ * got, in (xid, seq) order; only an outcome other than validated is written back.
+ */
 export const eventsRaw = pgTable(
   "events_raw",
   {
@@ -18,16 +26,35 @@ export const eventsRaw = pgTable(
     partitionKey: text("partition_key").notNull(),
     correlationId: text("correlation_id").notNull(),
     envelope: jsonb("envelope").$type<Record<string, unknown>>().notNull(),
-    status: text("status").$type<EventStatus>().notNull().default("pending"),
-    /** How processing ended: validated, duplicate or exception (worst across deployments). */
-    outcome: text("outcome").$type<"validated" | "duplicate" | "exception">(),
-    processedAt: timestamp("processed_at", { withTimezone: true }),
+    /**
+     * How processing ended when not validated: duplicate or exception (worst across deployments).
+     * Null once processed means validated, so the common case writes nothing back.
+     */
+    outcome: text("outcome").$type<EventOutcome>(),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * The storing transaction. A worker reads only events of transactions older than every one
+     * still running, so one that commits late can never land behind a partition's cursor.
+     */
+    xid: xid8("xid").notNull().default(sql`pg_current_xact_id()`),
   },
   (table) => [
     uniqueIndex("events_raw_source_id_unique").on(table.workspaceId, table.source, table.eventId),
-    // Partial: only pending events are indexed, so marking one processed adds no entry here.
-    index("events_raw_pending_partition_idx").on(table.workspaceId, table.partitionKey, table.seq).where(sql`status = 'pending'`),
-    index("events_raw_pending_seq_idx").on(table.seq).where(sql`status = 'pending'`),
+    index("events_raw_partition_order_idx").on(table.workspaceId, table.partitionKey, table.xid, table.seq),
   ],
+);
+
+/** How far processing has got in each partition (tenant) of a workspace. */
+export const runtimePartitions = pgTable(
+  "runtime_partitions",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    partitionKey: text("partition_key").notNull(),
+    /** The last processed event, in (xid, seq) order: the ones after it are pending. */
+    cursorXid: xid8("cursor_xid").notNull().default(sql`'0'::xid8`),
+    cursorSeq: bigint("cursor_seq", { mode: "number" }).notNull().default(0),
+    /** Workers take the partition processed longest ago first, so a busy tenant starves none. */
+    processedAt: timestamp("processed_at", { withTimezone: true }),
+  },
+  (table) => [primaryKey({ columns: [table.workspaceId, table.partitionKey] })],
 );

@@ -1,7 +1,8 @@
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { appendAudit, approvals, deployments, eventsRaw, exceptions, NotFoundError, postings, type Database, type ExceptionKind, type ExceptionStatus } from "@meterflow/db";
-import type { Item } from "@meterflow/engine";
+import type { CloudEvent, Item } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
+import { processEvents } from "../processing/process-events";
 import { commitRun, runOnPartition } from "../processing/partition-run";
 import { historyAppend } from "../exception-history";
 import { tryLockPartition } from "../processing/runtime-store";
@@ -25,7 +26,7 @@ export interface RetryResult {
 
 /**
  * Retries open exceptions, each in its own transaction: an ERP failure re-queues its posting;
- * an unrouted event goes back to the queue; a rejected approval goes back to review; anything
+ * an unrouted event is processed again; a rejected approval goes back to review; anything
  * else runs again from the node that raised it, with today's reference data and the flow's
  * currently deployed version. Success resolves the exception; a new failure keeps it open with
  * the new reason in its history. Never a second exception for the same item.
@@ -61,9 +62,7 @@ async function retryOne(tx: Database, workspaceId: string, id: string, actor: st
   }
   if (!exception.raisedBy || !exception.deploymentId || !exception.partitionKey) {
     if (exception.eventSeq === null) throw new RetryRefusedError(`Exception ${id} has neither a node to resume at nor a stored event; resolve it with a comment instead`);
-    await tx.update(eventsRaw).set({ status: "pending", outcome: null, processedAt: null }).where(eq(eventsRaw.seq, exception.eventSeq));
-    await finish("resolved", "retried", "event queued for processing again");
-    return { id, outcome: "queued" };
+    return reprocessEvent(tx, id, exception.eventSeq, now, finish);
   }
 
   const deployment = await currentDeployment(tx, exception.deploymentId);
@@ -83,8 +82,30 @@ async function retryOne(tx: Database, workspaceId: string, id: string, actor: st
     await finish("open", "retried", `still failing: ${reason}`, reason);
     return { id, outcome: "still_failing", reason };
   }
-  if (exception.eventSeq !== null) await tx.update(eventsRaw).set({ outcome: "validated", processedAt: now }).where(eq(eventsRaw.seq, exception.eventSeq));
+  if (exception.eventSeq !== null) await tx.update(eventsRaw).set({ outcome: null }).where(eq(eventsRaw.seq, exception.eventSeq));
   await finish("resolved", "retried", `succeeded with flow version ${deployment.flowVersionId}`);
+  return { id, outcome: "resolved" };
+}
+
+/**
+ * Runs a stored event through the deployed flows again, now, under its partition's lock (an
+ * event no flow accepted, say, after a flow for it was deployed). A new problem is a new
+ * exception, as when it was first processed.
+ */
+async function reprocessEvent(tx: Database, id: string, seq: number, now: Date, finish: (status: ExceptionStatus, action: string, comment?: string) => Promise<void>): Promise<RetryResult> {
+  const [event] = await tx
+    .select({ seq: eventsRaw.seq, workspaceId: eventsRaw.workspaceId, partitionKey: eventsRaw.partitionKey, source: eventsRaw.source, eventId: eventsRaw.eventId, type: eventsRaw.type, envelope: eventsRaw.envelope })
+    .from(eventsRaw)
+    .where(eq(eventsRaw.seq, seq));
+  if (!event) throw new RetryRefusedError(`The stored event ${seq} of this exception no longer exists; resolve it with a comment instead`);
+  if (!(await tryLockPartition(tx, event.workspaceId, event.partitionKey))) throw new RetryRefusedError(`Partition ${event.partitionKey} is being processed; retry in a moment`);
+  const outcome = (await processEvents(tx, event.workspaceId, event.partitionKey, [{ ...event, envelope: event.envelope as unknown as CloudEvent }], now)).get(seq);
+  if (outcome === "validated") await tx.update(eventsRaw).set({ outcome: null }).where(eq(eventsRaw.seq, seq));
+  if (outcome === "exception") {
+    await finish("resolved", "retried", "event processed again and raised a new exception");
+    return { id, outcome: "still_failing", reason: "the event raised a new exception" };
+  }
+  await finish("resolved", "retried", `event processed again: ${outcome}`);
   return { id, outcome: "resolved" };
 }
 

@@ -1,6 +1,6 @@
 import Decimal from "decimal.js";
 import { and, eq, gte, lt, sql } from "drizzle-orm";
-import { deployments, eventsRaw, postings, runtimeWindows, usageRecords, usageSummaries, type Database } from "@meterflow/db";
+import { deployments, eventOutcome, eventsRaw, postings, runtimeWindows, usageRecords, usageSummaries, type Database } from "@meterflow/db";
 
 /** How the ERP reports a posted document, looked up by the idempotency key it was posted with. */
 export type ErpLookup = (idempotencyKey: string) => Promise<{ id: string; lines: { quantity: string; amount: string }[] } | undefined>;
@@ -36,7 +36,7 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
   const { workspaceId, from, to } = input;
   const periodOf = sql<string>`to_char(${eventsRaw.time} at time zone 'UTC', 'YYYY-MM')`;
   const raw = await db
-    .select({ tenant: eventsRaw.partitionKey, period: periodOf, total: sql<number>`count(*)::int`, validated: sql<number>`count(*) filter (where ${eventsRaw.outcome} = 'validated')::int` })
+    .select({ tenant: eventsRaw.partitionKey, period: periodOf, total: sql<number>`count(*)::int`, validated: sql<number>`count(*) filter (where ${eventOutcome} = 'validated')::int` })
     .from(eventsRaw)
     .where(and(eq(eventsRaw.workspaceId, workspaceId), gte(eventsRaw.time, from), lt(eventsRaw.time, to), input.tenant ? eq(eventsRaw.partitionKey, input.tenant) : undefined))
     .groupBy(eventsRaw.partitionKey, periodOf);

@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, inArray, lt } from "drizzle-orm";
-import { appendAudit, eventsRaw, exceptions, postings, usageRecords, usageSummaries, type Database } from "@meterflow/db";
+import { appendAudit, eventOutcome, eventsRaw, exceptions, postings, usageRecords, usageSummaries, type Database } from "@meterflow/db";
 import { canonicalJson } from "@meterflow/flow-spec";
 import { eventKey, memoryContext, type CloudEvent, type Effects } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
@@ -37,7 +37,7 @@ export async function replayEvents(db: Database, input: ReplayInput) {
   const now = input.now ?? new Date();
   const plan = await planFor(db, input.flowVersionId);
   const rows = await db
-    .select({ seq: eventsRaw.seq, source: eventsRaw.source, eventId: eventsRaw.eventId, partitionKey: eventsRaw.partitionKey, envelope: eventsRaw.envelope, outcome: eventsRaw.outcome })
+    .select({ seq: eventsRaw.seq, source: eventsRaw.source, eventId: eventsRaw.eventId, partitionKey: eventsRaw.partitionKey, envelope: eventsRaw.envelope, outcome: eventOutcome })
     .from(eventsRaw)
     .where(and(eq(eventsRaw.workspaceId, input.workspaceId), gte(eventsRaw.time, input.from), lt(eventsRaw.time, input.to), input.tenant ? eq(eventsRaw.partitionKey, input.tenant) : undefined))
     .orderBy(asc(eventsRaw.seq))

@@ -1,5 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { eventsRaw, flowVersions, lineage, NotFoundError, postings, usageSummaries, type Database } from "@meterflow/db";
+import { eventOutcome, eventsRaw, flowVersions, lineage, NotFoundError, postings, usageSummaries, type Database } from "@meterflow/db";
 import { planFor } from "../processing/deployments";
 import { aggregateNodeIds, windowBehind } from "../processing/runtime-store";
 
@@ -29,7 +29,7 @@ export async function tracePosting(db: Database, input: { workspaceId: string; i
       const shown = eventKeys.slice(0, input.eventLimit ?? 20);
       const events = shown.length
         ? await db
-            .select({ seq: eventsRaw.seq, source: eventsRaw.source, id: eventsRaw.eventId, time: eventsRaw.time, outcome: eventsRaw.outcome })
+            .select({ seq: eventsRaw.seq, source: eventsRaw.source, id: eventsRaw.eventId, time: eventsRaw.time, outcome: eventOutcome })
             .from(eventsRaw)
             .where(and(eq(eventsRaw.workspaceId, input.workspaceId), inArray(eventsRaw.eventId, shown.map((key) => key.slice(key.indexOf("#") + 1)))))
         : [];

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { count, eq, sql } from "drizzle-orm";
-import { eventsRaw, openDatabase, usageRecords, type DatabaseHandle } from "@meterflow/db";
+import { count, sql } from "drizzle-orm";
+import { eventOutcome, eventProcessed, eventsRaw, eventStatus, openDatabase, usageRecords, type DatabaseHandle } from "@meterflow/db";
 import { createThrowawayDatabase } from "@meterflow/db/testing";
 import { describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -72,7 +72,7 @@ describe("a runtime process killed with SIGKILL in the middle of a batch", async
       const crashed = await runWorker(where.env, 3);
       expect(crashed.killed).toBe(true);
       handle = await where.open();
-      const [{ processed } = { processed: 0 }] = await handle.db.select({ processed: count() }).from(eventsRaw).where(eq(eventsRaw.status, "processed"));
+      const [{ processed } = { processed: 0 }] = await handle.db.select({ processed: count() }).from(eventsRaw).where(eventProcessed);
       expect(processed).toBeGreaterThanOrEqual(3 * 25);
       expect(processed).toBeLessThan(600);
       await handle.close();
@@ -83,7 +83,7 @@ describe("a runtime process killed with SIGKILL in the middle of a batch", async
       handle = await where.open();
       const sandbox = await startSandbox();
       try {
-        const outcomes = await handle.db.select({ status: eventsRaw.status, outcome: eventsRaw.outcome, count: count() }).from(eventsRaw).groupBy(eventsRaw.status, eventsRaw.outcome);
+        const outcomes = await handle.db.select({ status: eventStatus, outcome: eventOutcome, count: count() }).from(eventsRaw).groupBy(eventStatus, eventOutcome);
         expect(outcomes).toEqual([{ status: "processed", outcome: "validated", count: 600 }]);
         const records = await handle.db.select({ tenant: usageRecords.tenantId, count: count(), quantity: sql<string>`sum(${usageRecords.quantity})::text` }).from(usageRecords).groupBy(usageRecords.tenantId).orderBy(usageRecords.tenantId);
         expect(records).toEqual([...expected].sort().map(([tenant, quantity]) => ({ tenant, count: 200, quantity: String(quantity) })));

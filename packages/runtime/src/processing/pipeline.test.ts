@@ -1,5 +1,5 @@
-import { eq } from "drizzle-orm";
-import { eventsRaw, exceptions, postings, runtimeWindows, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { eq, not } from "drizzle-orm";
+import { eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptions, postings, runtimeWindows, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -41,7 +41,7 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     expect(ingested).toMatchObject({ stored: 5, duplicates: 1 });
     expect(await drain(new Date("2026-10-31T00:00:00Z"))).toBeGreaterThanOrEqual(3);
 
-    const raw = await handle.db.select({ id: eventsRaw.eventId, status: eventsRaw.status, outcome: eventsRaw.outcome }).from(eventsRaw).orderBy(eventsRaw.eventId);
+    const raw = await handle.db.select({ id: eventsRaw.eventId, status: eventStatus, outcome: eventOutcome }).from(eventsRaw).orderBy(eventsRaw.eventId);
     expect(raw.map((row) => `${row.id}:${row.status}:${row.outcome}`)).toEqual(["a1:processed:validated", "a2:processed:validated", "a3:processed:validated", "g1:processed:validated", "x1:processed:exception"]);
     const records = await handle.db.select().from(usageRecords).orderBy(usageRecords.eventSeq);
     expect(records.map((record) => `${record.tenantId} ${record.quantity} ${record.ratingPeriod}`).sort()).toEqual(["acme 400000 2026-10", "acme 50000 2026-10", "acme 600000 2026-10", "globex 50000 2026-10"]);
@@ -96,7 +96,7 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     expect(records).toHaveLength(900);
     const expected = events.reduce((total, event) => total + event.data.calls, 0);
     expect(records.reduce((total, record) => total + Number(record.quantity), 0)).toBe(expected);
-    const pending = await handle.db.select().from(eventsRaw).where(eq(eventsRaw.status, "pending"));
+    const pending = await handle.db.select().from(eventsRaw).where(not(eventProcessed));
     expect(pending).toEqual([]);
     const windows = await handle.db.select({ state: runtimeWindows.state }).from(runtimeWindows);
     const december = windows.map((row) => row.state as { start: string; count: number }).filter((window) => window.start.startsWith("2026-12"));

@@ -1,5 +1,5 @@
-import { and, asc, eq, notInArray, sql } from "drizzle-orm";
-import { eventsRaw, exceptions, jsonList, type Database } from "@meterflow/db";
+import { sql } from "drizzle-orm";
+import { exceptions, jsonList, rowsOf, type Database } from "@meterflow/db";
 import { eventKey, type CloudEvent, type EventOutcome } from "@meterflow/engine";
 import { activeDeployments, planFor } from "./deployments";
 import { commitRun, runOnPartition } from "./partition-run";
@@ -21,10 +21,11 @@ export interface BatchReport {
 const severity: Record<EventOutcome, number> = { validated: 0, duplicate: 1, exception: 2 };
 
 /**
- * Claims the oldest pending events of one partition (tenant) that no other runtime process holds,
- * runs every active deployment's plan over them and commits records, window state, dedupe keys,
- * exceptions, approvals, the outbox, lineage and the events' outcomes in one transaction. Returns
- * undefined when there is nothing to claim.
+ * Claims the partition (tenant) with pending events that was processed longest ago and that no
+ * other runtime process holds, takes its next events in (xid, seq) order, runs every active
+ * deployment's plan over them and commits records, window state, dedupe keys, exceptions,
+ * approvals, the outbox, lineage, outcomes and the partition's new cursor in one transaction.
+ * Returns undefined when there is nothing to claim.
  */
 export async function processNextBatch(db: Database, options: ProcessOptions = {}): Promise<BatchReport | undefined> {
   const batchSize = options.batchSize ?? 1000;
@@ -33,90 +34,120 @@ export async function processNextBatch(db: Database, options: ProcessOptions = {
     const claimed = await claimPartition(tx, batchSize);
     if (!claimed) return undefined;
     const { workspaceId, partitionKey, rows } = claimed;
-    const deployed = await activeDeployments(tx, workspaceId);
-    const seqByKey = new Map(rows.map((row) => [eventKey({ source: row.source, id: row.eventId }), row.seq]));
-    const outcomeOf = new Map<number, EventOutcome>();
-    const accepted = new Set<number>();
-
-    for (const deployment of deployed) {
-      const plan = await planFor(tx, deployment.flowVersionId);
-      const batch = rows.filter((row) => plan.accepts({ type: row.type, source: row.source }));
-      if (batch.length === 0) continue;
-      batch.forEach((row) => accepted.add(row.seq));
-      const target: RunTarget = { workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey, plan, now };
-      const { effects, changes } = await runOnPartition(tx, target, (context) =>
-        plan.run(
-          batch.map((row) => row.envelope),
-          context,
-        ),
-      );
-      await commitRun(tx, target, changes, effects, seqByKey);
-      for (const { event, outcome } of effects.outcomes) {
-        const seq = seqByKey.get(event);
-        if (seq === undefined) continue;
-        const previous = outcomeOf.get(seq);
-        if (previous === undefined || severity[outcome] > severity[previous]) outcomeOf.set(seq, outcome);
-      }
-    }
-
-    const unrouted = rows.filter((row) => !accepted.has(row.seq));
-    if (unrouted.length > 0) {
-      await tx.insert(exceptions).values(
-        unrouted.map((row) => ({
-          workspaceId,
-          kind: "routing" as const,
-          reason: `No deployed flow accepts events of type "${row.type}" from "${row.source}"`,
-          eventSeq: row.seq,
-          eventKeys: [eventKey({ source: row.source, id: row.eventId })],
-          payload: row.envelope,
-          history: [{ at: now.toISOString(), actor: "runtime", action: "raised" }],
-        })),
-      );
-      unrouted.forEach((row) => outcomeOf.set(row.seq, "exception"));
-    }
-
+    const outcomeOf = await processEvents(tx, workspaceId, partitionKey, rows, now);
+    const last = rows[rows.length - 1]!;
+    await tx.execute(sql`update runtime_partitions set cursor_xid = ${last.xid}::xid8, cursor_seq = ${last.seq}, processed_at = now()
+      where workspace_id = ${workspaceId} and partition_key = ${partitionKey}`);
     const outcomes: Record<EventOutcome, number> = { validated: 0, duplicate: 0, exception: 0 };
-    for (const outcome of Object.keys(outcomes) as EventOutcome[]) {
-      const seqs = rows.filter((row) => outcomeOf.get(row.seq) === outcome).map((row) => row.seq);
-      outcomes[outcome] = seqs.length;
-      if (seqs.length > 0) {
-        await tx.execute(sql`update events_raw set status = 'processed', outcome = ${outcome}, processed_at = ${now.toISOString()}::timestamptz
-          where seq in ${jsonList(seqs, "bigint")}`);
-      }
-    }
+    for (const outcome of outcomeOf.values()) outcomes[outcome] += 1;
     return { workspaceId, partitionKey, events: rows.length, outcomes };
   });
 }
 
+export interface ClaimedEvent {
+  seq: number;
+  source: string;
+  eventId: string;
+  type: string;
+  envelope: CloudEvent;
+}
+
+/**
+ * Runs every active deployment's plan over events of one partition, which the caller holds, and
+ * commits what they produced; writes back the outcomes other than validated (an event no
+ * deployment accepts becomes a routing exception). Returns each event's outcome by seq.
+ */
+export async function processEvents(tx: Database, workspaceId: string, partitionKey: string, rows: readonly ClaimedEvent[], now: Date): Promise<Map<number, EventOutcome>> {
+  const deployed = await activeDeployments(tx, workspaceId);
+  const seqByKey = new Map(rows.map((row) => [eventKey({ source: row.source, id: row.eventId }), row.seq]));
+  const outcomeOf = new Map<number, EventOutcome>();
+  const accepted = new Set<number>();
+
+  for (const deployment of deployed) {
+    const plan = await planFor(tx, deployment.flowVersionId);
+    const batch = rows.filter((row) => plan.accepts({ type: row.type, source: row.source }));
+    if (batch.length === 0) continue;
+    batch.forEach((row) => accepted.add(row.seq));
+    const target: RunTarget = { workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey, plan, now };
+    const { effects, changes } = await runOnPartition(tx, target, (context) =>
+      plan.run(
+        batch.map((row) => row.envelope),
+        context,
+      ),
+    );
+    await commitRun(tx, target, changes, effects, seqByKey);
+    for (const { event, outcome } of effects.outcomes) {
+      const seq = seqByKey.get(event);
+      if (seq === undefined) continue;
+      const previous = outcomeOf.get(seq);
+      if (previous === undefined || severity[outcome] > severity[previous]) outcomeOf.set(seq, outcome);
+    }
+  }
+
+  const unrouted = rows.filter((row) => !accepted.has(row.seq));
+  if (unrouted.length > 0) {
+    await tx.insert(exceptions).values(
+      unrouted.map((row) => ({
+        workspaceId,
+        kind: "routing" as const,
+        reason: `No deployed flow accepts events of type "${row.type}" from "${row.source}"`,
+        eventSeq: row.seq,
+        eventKeys: [eventKey({ source: row.source, id: row.eventId })],
+        payload: row.envelope,
+        history: [{ at: now.toISOString(), actor: "runtime", action: "raised" }],
+      })),
+    );
+    unrouted.forEach((row) => outcomeOf.set(row.seq, "exception"));
+  }
+
+  for (const outcome of ["duplicate", "exception"] as const) {
+    const seqs = rows.filter((row) => outcomeOf.get(row.seq) === outcome).map((row) => row.seq);
+    if (seqs.length > 0) await tx.execute(sql`update events_raw set outcome = ${outcome} where seq in ${jsonList(seqs, "bigint")}`);
+  }
+  for (const row of rows) if (!outcomeOf.has(row.seq)) outcomeOf.set(row.seq, "validated");
+  return outcomeOf;
+}
+
+/**
+ * Only events of transactions older than every running one are taken: an ingestion that commits
+ * after a later one would otherwise land behind the cursor and never be processed.
+ */
+const settled = sql`pg_snapshot_xmin(pg_current_snapshot())`;
+
 async function claimPartition(tx: Database, batchSize: number) {
   const busy: string[] = [];
   for (let attempt = 0; attempt < 8; attempt += 1) {
-    const [candidate] = await tx
-      .select({ workspaceId: eventsRaw.workspaceId, partitionKey: eventsRaw.partitionKey })
-      .from(eventsRaw)
-      .where(
-        and(
-          eq(eventsRaw.status, "pending"),
-          busy.length > 0 ? notInArray(sql`${eventsRaw.workspaceId} || '/' || ${eventsRaw.partitionKey}`, busy) : undefined,
-          sql`exists (select 1 from deployments d where d.workspace_id = ${eventsRaw.workspaceId} and d.status = 'active')`,
-        ),
-      )
-      .orderBy(asc(eventsRaw.seq))
-      .limit(1)
-      .for("update", { skipLocked: true });
+    const [candidate] = await rowsOf<{ workspace_id: string; partition_key: string; cursor_xid: string; cursor_seq: string | number }>(
+      tx,
+      sql`select p.workspace_id, p.partition_key, p.cursor_xid::text as cursor_xid, p.cursor_seq from runtime_partitions p
+          where exists (select 1 from deployments d where d.workspace_id = p.workspace_id and d.status = 'active')
+            and exists (select 1 from events_raw e where e.workspace_id = p.workspace_id and e.partition_key = p.partition_key
+                          and (e.xid, e.seq) > (p.cursor_xid, p.cursor_seq) and e.xid < ${settled})
+            ${busy.length > 0 ? sql`and not (p.workspace_id || '/' || p.partition_key) in ${jsonList(busy)}` : sql``}
+          order by p.processed_at nulls first
+          limit 1
+          for update of p skip locked`,
+    );
     if (!candidate) return undefined;
-    if (!(await tryLockPartition(tx, candidate.workspaceId, candidate.partitionKey))) {
-      busy.push(`${candidate.workspaceId}/${candidate.partitionKey}`);
+    const { workspace_id: workspaceId, partition_key: partitionKey } = candidate;
+    if (!(await tryLockPartition(tx, workspaceId, partitionKey))) {
+      busy.push(`${workspaceId}/${partitionKey}`);
       continue;
     }
-    const rows = await tx
-      .select({ seq: eventsRaw.seq, source: eventsRaw.source, eventId: eventsRaw.eventId, type: eventsRaw.type, envelope: eventsRaw.envelope })
-      .from(eventsRaw)
-      .where(and(eq(eventsRaw.workspaceId, candidate.workspaceId), eq(eventsRaw.partitionKey, candidate.partitionKey), eq(eventsRaw.status, "pending")))
-      .orderBy(asc(eventsRaw.seq))
-      .limit(batchSize)
-      .for("update", { skipLocked: true });
-    return { ...candidate, rows: rows as (Omit<(typeof rows)[number], "envelope"> & { envelope: CloudEvent })[] };
+    const rows = await rowsOf<{ seq: string | number; xid: string; source: string; event_id: string; type: string; envelope: CloudEvent }>(
+      tx,
+      sql`select seq, xid::text as xid, source, event_id, type, envelope from events_raw
+          where workspace_id = ${workspaceId} and partition_key = ${partitionKey}
+            and (xid, seq) > (${candidate.cursor_xid}::xid8, ${candidate.cursor_seq}::bigint) and xid < ${settled}
+          order by events_raw.xid, events_raw.seq
+          limit ${batchSize}`,
+    );
+    if (rows.length === 0) return undefined;
+    return {
+      workspaceId,
+      partitionKey,
+      rows: rows.map((row) => ({ seq: Number(row.seq), xid: row.xid, source: row.source, eventId: row.event_id, type: row.type, envelope: row.envelope })),
+    };
   }
   return undefined;
 }

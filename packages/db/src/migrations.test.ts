@@ -1,0 +1,50 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle } from "drizzle-orm/pglite";
+import { migrate } from "drizzle-orm/pglite/migrator";
+import { describe, expect, it } from "vitest";
+
+const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
+
+/** The committed migrations up to (not including) the one tagged `before`. */
+function migrationsBefore(before: string): string {
+  const folder = mkdtempSync(join(tmpdir(), "meterflow-migrations-"));
+  cpSync(migrationsFolder, folder, { recursive: true });
+  const journalFile = join(folder, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: { tag: string }[] };
+  journal.entries = journal.entries.slice(0, journal.entries.findIndex((entry) => entry.tag === before));
+  writeFileSync(journalFile, JSON.stringify(journal));
+  return folder;
+}
+
+describe("migration 0005 (event cursors)", () => {
+  it("keeps processed events processed and pending events pending, with their outcomes", async () => {
+    const client = new PGlite();
+    const db = drizzle({ client });
+    const older = migrationsBefore("0005_event-cursors");
+    try {
+      await migrate(db, { migrationsFolder: older });
+      await client.exec(`insert into events_raw (workspace_id, source, event_id, type, partition_key, correlation_id, envelope, status, outcome) values
+        ('w', '/s', 'a', 't', 'acme', 'c', '{}', 'processed', 'validated'),
+        ('w', '/s', 'b', 't', 'acme', 'c', '{}', 'processed', 'exception'),
+        ('w', '/s', 'c', 't', 'acme', 'c', '{}', 'pending', null),
+        ('w', '/s', 'd', 't', 'globex', 'c', '{}', 'pending', null)`);
+      await migrate(db, { migrationsFolder });
+      const { rows } = await client.query<{ event_id: string; processed: boolean; outcome: string | null }>(`
+        select event_id, (xid, seq) <= (p.cursor_xid, p.cursor_seq) as processed, outcome
+        from events_raw join runtime_partitions p using (workspace_id, partition_key) order by event_id`);
+      expect(rows).toEqual([
+        { event_id: "a", processed: true, outcome: null },
+        { event_id: "b", processed: true, outcome: "exception" },
+        { event_id: "c", processed: false, outcome: null },
+        { event_id: "d", processed: false, outcome: null },
+      ]);
+    } finally {
+      await client.close();
+      rmSync(older, { recursive: true, force: true });
+    }
+  });
+});
