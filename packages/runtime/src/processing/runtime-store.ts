@@ -125,26 +125,14 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
   const usage = effects.records.filter((record) => record.type.startsWith("UsageRecord@"));
   const others = effects.records.filter((record) => !record.type.startsWith("UsageRecord@"));
   if (usage.length > 0) {
-    const rows = usage.map((record) => {
-      const payload = record.payload as Record<string, unknown>;
-      const text = (name: string) => (typeof payload[name] === "string" ? (payload[name] as string) : null);
-      return {
-        node_id: record.nodeId,
-        record_key: record.id,
-        event_seq: seqOf(record.events),
-        tenant_id: text("tenantId") ?? target.partitionKey,
-        contract_id: text("contractId"),
-        product_code: text("productCode"),
-        metric: text("metric") ?? "unknown",
-        quantity: String(payload.quantity ?? "0"),
-        rating_period: text("ratingPeriod") ?? "",
-        correlation_id: record.correlationId,
-        payload,
-      };
-    });
+    // The columns are read from the payload in SQL: sending them beside it would double what
+    // PostgreSQL parses.
+    const rows = usage.map((record) => ({ node_id: record.nodeId, record_key: record.id, event_seq: seqOf(record.events), correlation_id: record.correlationId, payload: record.payload }));
+    const text = (name: string) => sql.raw(`case when jsonb_typeof(payload->'${name}') = 'string' then payload->>'${name}' end`);
     await tx.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload)
-      select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(node_id text, record_key text, event_seq bigint, tenant_id text, contract_id text, product_code text, metric text, quantity numeric, rating_period text, correlation_id text, payload jsonb)
+      select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, coalesce(${text("tenantId")}, ${target.partitionKey}), ${text("contractId")}, ${text("productCode")},
+        coalesce(${text("metric")}, 'unknown'), coalesce(payload->>'quantity', '0')::numeric, coalesce(${text("ratingPeriod")}, ''), correlation_id, payload
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(node_id text, record_key text, event_seq bigint, correlation_id text, payload jsonb)
       on conflict (flow_version_id, record_key) do nothing`);
   }
   if (others.length > 0) {

@@ -70,7 +70,7 @@ export function OperationsPage() {
 
         <OpsTable title="Usage records" empty="No usage records yet." headers={["Tenant", "Metric", "Quantity", "Period"]}>
           {records.data?.map((record) => (
-            <tr key={record.id}>
+            <tr key={`${record.flowVersionId}/${record.recordKey}`}>
               <td>{record.tenantId}</td>
               <td>{record.metric}</td>
               <td className="num">{record.quantity}</td>
