@@ -17,6 +17,13 @@ export function eventKey(event: Pick<CloudEvent, "source" | "id">): string {
   return `${event.source}#${event.id}`;
 }
 
+/** The ids an event key may hold: a source may itself contain "#", so every split is a candidate. */
+export function eventIdsIn(key: string): string[] {
+  const ids: string[] = [];
+  for (let at = key.indexOf("#"); at >= 0; at = key.indexOf("#", at + 1)) ids.push(key.slice(at + 1));
+  return ids;
+}
+
 /** The raw event identity of an item's event token (a repeat inside one batch is `key~index`). */
 export function eventIdentity(token: string): string {
   const at = token.lastIndexOf("~");

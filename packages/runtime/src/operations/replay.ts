@@ -1,5 +1,5 @@
-import { and, asc, eq, gte, inArray, lt } from "drizzle-orm";
-import { appendAudit, eventOutcome, eventsRaw, exceptions, postings, usageRecords, usageSummaries, type Database } from "@meterflow/db";
+import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
+import { appendAudit, eventOutcome, eventsRaw, exceptions, jsonList, postings, usageRecords, usageSummaries, type Database } from "@meterflow/db";
 import { canonicalJson } from "@meterflow/flow-spec";
 import { eventKey, memoryContext, type CloudEvent, type Effects } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
@@ -132,7 +132,7 @@ async function compareWithProduced(
     }
   }
   const seqs = rows.map((row) => row.seq);
-  const storedRecords = seqs.length > 0 ? await db.select({ eventSeq: usageRecords.eventSeq, quantity: usageRecords.quantity }).from(usageRecords).where(inArray(usageRecords.eventSeq, seqs)) : [];
+  const storedRecords = seqs.length > 0 ? await db.select({ eventSeq: usageRecords.eventSeq, quantity: usageRecords.quantity }).from(usageRecords).where(sql`${usageRecords.eventSeq} in ${jsonList(seqs, "bigint")}`) : [];
   const recordBySeq = new Map(storedRecords.map((record) => [record.eventSeq, record]));
   for (const { run } of runs) {
     for (const record of run.records) {

@@ -1,5 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { eventOutcome, eventsRaw, flowVersions, lineage, NotFoundError, postings, usageSummaries, type Database } from "@meterflow/db";
+import { eventIdsIn } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
 import { aggregateNodeIds, windowBehind } from "../processing/runtime-store";
 
@@ -31,7 +32,7 @@ export async function tracePosting(db: Database, input: { workspaceId: string; i
         ? await db
             .select({ seq: eventsRaw.seq, source: eventsRaw.source, id: eventsRaw.eventId, time: eventsRaw.time, outcome: eventOutcome })
             .from(eventsRaw)
-            .where(and(eq(eventsRaw.workspaceId, input.workspaceId), inArray(eventsRaw.eventId, shown.map((key) => key.slice(key.indexOf("#") + 1)))))
+            .where(and(eq(eventsRaw.workspaceId, input.workspaceId), inArray(eventsRaw.eventId, shown.flatMap(eventIdsIn))))
         : [];
       items.push({
         itemId,
