@@ -3,7 +3,7 @@ import { deployVersion } from "@meterflow/runtime";
 import type { TemplateCatalog } from "./templates/template-catalog";
 
 export const DEFAULT_WORKSPACE = { id: "default", name: "Default workspace" };
-export const LOCAL_USER = { id: "local-engineer", name: "Local engineer", email: "engineer@localhost", roles: ["engineer", "reviewer", "publisher", "operator", "admin"] as const };
+export const LOCAL_USER = { id: "local-engineer", name: "Local engineer", email: "engineer@localhost", roles: ["engineer", "reviewer", "publisher", "operator", "finance", "admin"] as const };
 
 /**
  * First start: the default workspace, its local user, demo reference data (customers, contracts,

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from "@meterflow/db";
-import { RetryRefusedError } from "@meterflow/runtime";
+import { ApprovalForbiddenError, RetryRefusedError } from "@meterflow/runtime";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
@@ -36,6 +36,7 @@ const domainErrors = t.middleware(async ({ next }) => {
   if (cause instanceof ConflictError) throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
   if (cause instanceof InvalidFlowError) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
   if (cause instanceof RetryRefusedError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
+  if (cause instanceof ApprovalForbiddenError) throw new TRPCError({ code: "FORBIDDEN", message: cause.message, cause });
   return result;
 });
 

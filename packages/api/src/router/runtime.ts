@@ -131,7 +131,7 @@ export const runtimeRouter = router({
     .query(({ ctx, input }) => listApprovals(ctx.db, ctx.workspaceId, input.status)),
   decide: workspaceProcedure
     .input(z.object({ approvalId: z.uuid(), decision: z.enum(["approve", "reject"]), comment: z.string().trim().min(3, "Say why (at least 3 characters)").max(2000) }))
-    .mutation(({ ctx, input }) => decideApproval(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor.id, ...input })),
+    .mutation(({ ctx, input }) => decideApproval(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor.id, actorRoles: ctx.actor.roles, ...input })),
 
   replay: procedureFor("operator")
     .input(z.object({ flowVersionId: z.uuid(), mode: z.enum(["dry_run", "backfill"]) }).and(timeRange))

@@ -1,6 +1,6 @@
 import { pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
-export const roles = ["engineer", "reviewer", "publisher", "operator", "admin"] as const;
+export const roles = ["engineer", "reviewer", "publisher", "operator", "finance", "admin"] as const;
 export type Role = (typeof roles)[number];
 
 export const workspaces = pgTable("workspaces", {

@@ -14,20 +14,27 @@ export async function listApprovals(db: Database, workspaceId: string, status?: 
     .limit(200);
 }
 
+/** A decision by someone without the role the Approval node asks for. */
+export class ApprovalForbiddenError extends Error {
+  readonly code = "FORBIDDEN";
+}
+
 /**
- * A finance decision on a held item, recorded with who, when and why. Approval sends the item
+ * A decision on a held item by someone with the role its Approval node asks for (finance, say),
+ * recorded with who, when and why. Approval sends the item
  * out of the gate's `approved` port (to Post: the posting enters the outbox in this same
  * transaction); rejection sends it out of `rejected` as an approval_rejected exception.
  */
 export async function decideApproval(
   db: Database,
-  input: { workspaceId: string; approvalId: string; decision: "approve" | "reject"; actor: string; comment: string; now?: Date },
+  input: { workspaceId: string; approvalId: string; decision: "approve" | "reject"; actor: string; actorRoles: readonly string[]; comment: string; now?: Date },
 ) {
   const now = input.now ?? new Date();
   return db.transaction(async (tx) => {
     const [approval] = await tx.select().from(approvals).where(and(eq(approvals.workspaceId, input.workspaceId), eq(approvals.id, input.approvalId))).for("update");
     if (!approval) throw new NotFoundError("Approval", input.approvalId);
     if (approval.status !== "pending") throw new RetryRefusedError(`Approval ${approval.id} was already ${approval.status} by ${approval.decidedBy ?? "someone"}`);
+    if (!input.actorRoles.includes(approval.approverRole)) throw new ApprovalForbiddenError(`Approval ${approval.id} needs the ${approval.approverRole} role; ${input.actor} does not have it`);
     const plan = await planFor(tx, approval.flowVersionId);
     const item: Item = {
       id: approval.itemId,

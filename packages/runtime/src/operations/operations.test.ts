@@ -83,9 +83,12 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
     expect(held.map((approval) => (approval.payload as { tenantId: string }).tenantId).sort()).toEqual(["globex", "initech"]);
     const globex = held.find((approval) => approval.partitionKey === "globex")!;
     const initech = held.find((approval) => approval.partitionKey === "initech")!;
-    expect(await decideApproval(handle.db, { workspaceId: WORKSPACE, approvalId: globex.id, decision: "approve", actor: "finance-1", comment: "expected, big launch" })).toMatchObject({ postings: 1 });
-    await expect(decideApproval(handle.db, { workspaceId: WORKSPACE, approvalId: globex.id, decision: "reject", actor: "finance-2", comment: "late" })).rejects.toThrow(/already approved by finance-1/);
-    expect(await decideApproval(handle.db, { workspaceId: WORKSPACE, approvalId: initech.id, decision: "reject", actor: "finance-1", comment: "meter bug" })).toMatchObject({ exceptions: 1 });
+    await expect(decideApproval(handle.db, { workspaceId: WORKSPACE, approvalId: globex.id, decision: "approve", actor: OPERATOR, actorRoles: ["operator"], comment: "looks fine" })).rejects.toThrow(
+      `needs the finance role; ${OPERATOR} does not have it`,
+    );
+    expect(await decideApproval(handle.db, { workspaceId: WORKSPACE, approvalId: globex.id, decision: "approve", actor: "finance-1", actorRoles: ["finance"], comment: "expected, big launch" })).toMatchObject({ postings: 1 });
+    await expect(decideApproval(handle.db, { workspaceId: WORKSPACE, approvalId: globex.id, decision: "reject", actor: "finance-2", actorRoles: ["finance"], comment: "late" })).rejects.toThrow(/already approved by finance-1/);
+    expect(await decideApproval(handle.db, { workspaceId: WORKSPACE, approvalId: initech.id, decision: "reject", actor: "finance-1", actorRoles: ["finance"], comment: "meter bug" })).toMatchObject({ exceptions: 1 });
     const [rejected] = await listExceptions(handle.db, WORKSPACE, { kind: "approval_rejected" });
     expect(rejected).toMatchObject({ reason: "Rejected by finance-1: meter bug", raisedBy: "approval" });
 
