@@ -50,7 +50,9 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
 
     const call = (id: string, tenantId: string) => ({ specversion: "1.0", id, source: "/gw", type: "com.meterflow.api.call", time: "2026-10-03T10:00:00Z", data: { tenantId, productCode: "api-calls", calls: 10 } });
     await api.caller.runtime.ingest({ events: [call("r-1", "acme"), call("r-2", "nobody")] });
+    expect((await api.caller.runtime.stats()).pendingEvents).toBeGreaterThanOrEqual(2);
     while (await processNextBatch(handle.db));
+    expect(await api.caller.runtime.stats()).toMatchObject({ pendingEvents: 0, usageRecords: 1 });
     expect((await api.caller.runtime.usageRecords()).map((record) => record.tenantId)).toEqual(["acme"]);
     expect((await api.caller.runtime.recentEnvelopes({ limit: 2 })).map((envelope) => envelope.id)).toEqual(["r-2", "r-1"]);
     const events = await api.caller.runtime.events();

@@ -1,5 +1,5 @@
-import { and, count, desc, eq, sql } from "drizzle-orm";
-import { approvalStatuses, eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
+import { and, count, desc, eq } from "drizzle-orm";
+import { approvalStatuses, countPendingEvents, countRawEvents, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
 import { exceptionKinds } from "@meterflow/flow-spec";
 import {
   closeDueWindows,
@@ -45,15 +45,16 @@ export const runtimeRouter = router({
 
   /** Counts for the operations view: events by status, records, open exceptions, postings by status. */
   stats: workspaceProcedure.query(async ({ ctx }) => {
-    const [events, records, postingRows, exceptionRows] = await Promise.all([
-      ctx.db.select({ total: count(), pending: sql<number>`count(*) filter (where not ${eventProcessed})::int` }).from(eventsRaw).where(eq(eventsRaw.workspaceId, ctx.workspaceId)),
+    const [rawEvents, pendingEvents, records, postingRows, exceptionRows] = await Promise.all([
+      countRawEvents(ctx.db, ctx.workspaceId),
+      countPendingEvents(ctx.db, ctx.workspaceId),
       ctx.db.select({ count: count() }).from(usageRecords).where(eq(usageRecords.workspaceId, ctx.workspaceId)),
       ctx.db.select({ status: postings.status, count: count() }).from(postings).where(eq(postings.workspaceId, ctx.workspaceId)).groupBy(postings.status),
       exceptionCounts(ctx.db, ctx.workspaceId),
     ]);
     return {
-      rawEvents: events[0]?.total ?? 0,
-      pendingEvents: events[0]?.pending ?? 0,
+      rawEvents,
+      pendingEvents,
       usageRecords: records[0]?.count ?? 0,
       postings: Object.fromEntries(postingRows.map((row) => [row.status, row.count])),
       openExceptions: exceptionRows.filter((row) => row.status === "open").reduce((total, row) => total + row.count, 0),

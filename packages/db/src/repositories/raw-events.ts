@@ -60,6 +60,17 @@ export const eventStatus = sql<EventStatus>`(case when ${eventProcessed} then 'p
 /** The outcome of a processed event: the one recorded, else validated; null while pending. */
 export const eventOutcome = sql<EventOutcome | null>`(case when ${eventProcessed} then coalesce(${eventsRaw.outcome}, 'validated') end)`;
 
+/** Events not processed yet: each partition's events after its cursor, read from the index. */
+export async function countPendingEvents(db: Database, workspaceId: string): Promise<number> {
+  const [row] = await rowsOf<{ pending: number }>(
+    db,
+    sql`select count(*)::int as pending from runtime_partitions p
+        join events_raw e on e.workspace_id = p.workspace_id and e.partition_key = p.partition_key and (e.xid, e.seq) > (p.cursor_xid, p.cursor_seq)
+        where p.workspace_id = ${workspaceId}`,
+  );
+  return row?.pending ?? 0;
+}
+
 export async function countRawEvents(db: Database, workspaceId: string): Promise<number> {
   const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(eventsRaw).where(sql`${eventsRaw.workspaceId} = ${workspaceId}`);
   return row?.count ?? 0;
