@@ -20,7 +20,7 @@ function migrationsBefore(before: string): string {
   return folder;
 }
 
-describe("migration 0005 (event cursors)", () => {
+describe("migrations 0005 and 0007 (event cursors, partition heads)", () => {
   it("keeps processed events processed and pending events pending, with their outcomes", async () => {
     const client = new PGlite();
     const db = drizzle({ client });
@@ -31,7 +31,8 @@ describe("migration 0005 (event cursors)", () => {
         ('w', '/s', 'a', 't', 'acme', 'c', '{}', 'processed', 'validated'),
         ('w', '/s', 'b', 't', 'acme', 'c', '{}', 'processed', 'exception'),
         ('w', '/s', 'c', 't', 'acme', 'c', '{}', 'pending', null),
-        ('w', '/s', 'd', 't', 'globex', 'c', '{}', 'pending', null)`);
+        ('w', '/s', 'd', 't', 'globex', 'c', '{}', 'pending', null),
+        ('w', '/s', 'e', 't', 'initech', 'c', '{}', 'processed', 'validated')`);
       await migrate(db, { migrationsFolder });
       const { rows } = await client.query<{ event_id: string; processed: boolean; outcome: string | null }>(`
         select event_id, (xid, seq) <= (p.cursor_xid, p.cursor_seq) as processed, outcome
@@ -41,6 +42,15 @@ describe("migration 0005 (event cursors)", () => {
         { event_id: "b", processed: true, outcome: "exception" },
         { event_id: "c", processed: false, outcome: null },
         { event_id: "d", processed: false, outcome: null },
+        { event_id: "e", processed: true, outcome: null },
+      ]);
+      const heads = await client.query<{ partition_key: string; has_work: boolean }>(
+        "select partition_key, (head_xid, head_seq) > (cursor_xid, cursor_seq) as has_work from runtime_partitions order by partition_key",
+      );
+      expect(heads.rows).toEqual([
+        { partition_key: "acme", has_work: true },
+        { partition_key: "globex", has_work: true },
+        { partition_key: "initech", has_work: false },
       ]);
     } finally {
       await client.close();

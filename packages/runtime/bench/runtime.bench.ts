@@ -77,11 +77,10 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Every acknowledged event is processed once no partition has an event beyond its cursor. */
+/** Every acknowledged event is processed once no partition's head is beyond its cursor. */
 async function waitProcessed(sql: postgres.Sql): Promise<void> {
   for (;;) {
-    const [row] = await sql<{ pending: boolean }[]>`select exists (select 1 from runtime_partitions p where exists (
-      select 1 from events_raw e where e.workspace_id = p.workspace_id and e.partition_key = p.partition_key and (e.xid, e.seq) > (p.cursor_xid, p.cursor_seq))) as pending`;
+    const [row] = await sql<{ pending: boolean }[]>`select exists (select 1 from runtime_partitions where (head_xid, head_seq) > (cursor_xid, cursor_seq)) as pending`;
     if (!row!.pending) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -24,8 +24,9 @@ export async function storeRawEvents(db: Database, events: NewRawEvent[]): Promi
     correlation_id: event.correlationId,
     envelope: event.envelope,
   }));
-  // Ordered by seq, so a repeat inside one request keeps its first occurrence. A new partition
-  // gets its cursor row in the same statement, so workers find it.
+  // Ordered by seq, so a repeat inside one request keeps its first occurrence. Each partition's
+  // head moves to this transaction's last event in the same statement, so workers find the work;
+  // its row stays locked only from here to the commit, and in key order, so requests never deadlock.
   const inserted = await rowsOf<{ seq: string | number; source: string; event_id: string }>(
     db,
     sql`with stored as (
@@ -35,10 +36,12 @@ export async function storeRawEvents(db: Database, events: NewRawEvent[]): Promi
           order by n
           on conflict (workspace_id, source, event_id) do nothing
           returning seq, source, event_id, workspace_id, partition_key
-        ), partitions as (
-          insert into runtime_partitions (workspace_id, partition_key)
-          select distinct workspace_id, partition_key from stored
-          on conflict do nothing
+        ), heads as (
+          insert into runtime_partitions (workspace_id, partition_key, head_xid, head_seq)
+          select workspace_id, partition_key, pg_current_xact_id(), max(seq) from stored
+          group by workspace_id, partition_key order by workspace_id, partition_key
+          on conflict (workspace_id, partition_key) do update set head_xid = excluded.head_xid, head_seq = excluded.head_seq
+            where (excluded.head_xid, excluded.head_seq) > (runtime_partitions.head_xid, runtime_partitions.head_seq)
         )
         select seq, source, event_id from stored`,
   );

@@ -53,6 +53,12 @@ export const runtimePartitions = pgTable(
     /** The last processed event, in (xid, seq) order: the ones after it are pending. */
     cursorXid: xid8("cursor_xid").notNull().default(sql`'0'::xid8`),
     cursorSeq: bigint("cursor_seq", { mode: "number" }).notNull().default(0),
+    /**
+     * The last stored event, in the same order: ingestion moves it in the statement that stores
+     * events, so finding partitions with work reads this table only.
+     */
+    headXid: xid8("head_xid").notNull().default(sql`'0'::xid8`),
+    headSeq: bigint("head_seq", { mode: "number" }).notNull().default(0),
     /** Workers take the partition processed longest ago first, so a busy tenant starves none. */
     processedAt: timestamp("processed_at", { withTimezone: true }),
   },

@@ -21,8 +21,8 @@ export interface BatchReport {
 const severity: Record<EventOutcome, number> = { validated: 0, duplicate: 1, exception: 2 };
 
 /**
- * Claims the partition (tenant) with pending events that was processed longest ago and that no
- * other runtime process holds, takes its next events in (xid, seq) order, runs every active
+ * Claims the partition (tenant) with pending events (its head after its cursor) that was processed
+ * longest ago and that no other runtime process holds, takes its next events in (xid, seq) order, runs every active
  * deployment's plan over them and commits records, window state, dedupe keys, exceptions,
  * approvals, the outbox, lineage, outcomes and the partition's new cursor in one transaction.
  * Returns undefined when there is nothing to claim.
@@ -117,16 +117,16 @@ const settled = sql`pg_snapshot_xmin(pg_current_snapshot())`;
 async function claimPartition(tx: Database, batchSize: number) {
   const busy: string[] = [];
   for (let attempt = 0; attempt < 8; attempt += 1) {
-    const [candidate] = await rowsOf<{ workspace_id: string; partition_key: string; cursor_xid: string; cursor_seq: string | number }>(
+    // No row lock: ingestion moves heads on these rows and must not wait for a batch. The
+    // advisory lock below is what makes a partition this worker's.
+    const [candidate] = await rowsOf<{ workspace_id: string; partition_key: string }>(
       tx,
-      sql`select p.workspace_id, p.partition_key, p.cursor_xid::text as cursor_xid, p.cursor_seq from runtime_partitions p
-          where exists (select 1 from deployments d where d.workspace_id = p.workspace_id and d.status = 'active')
-            and exists (select 1 from events_raw e where e.workspace_id = p.workspace_id and e.partition_key = p.partition_key
-                          and (e.xid, e.seq) > (p.cursor_xid, p.cursor_seq) and e.xid < ${settled})
+      sql`select p.workspace_id, p.partition_key from runtime_partitions p
+          where (p.head_xid, p.head_seq) > (p.cursor_xid, p.cursor_seq) and p.head_xid < ${settled}
+            and exists (select 1 from deployments d where d.workspace_id = p.workspace_id and d.status = 'active')
             ${busy.length > 0 ? sql`and not (p.workspace_id || '/' || p.partition_key) in ${jsonList(busy)}` : sql``}
           order by p.processed_at nulls first
-          limit 1
-          for update of p skip locked`,
+          limit 1`,
     );
     if (!candidate) return undefined;
     const { workspace_id: workspaceId, partition_key: partitionKey } = candidate;
@@ -134,15 +134,20 @@ async function claimPartition(tx: Database, batchSize: number) {
       busy.push(`${workspaceId}/${partitionKey}`);
       continue;
     }
+    // The cursor is read under the lock: a worker that just let the partition go has moved it.
     const rows = await rowsOf<{ seq: string | number; xid: string; source: string; event_id: string; type: string; envelope: CloudEvent }>(
       tx,
       sql`select seq, xid::text as xid, source, event_id, type, envelope from events_raw
           where workspace_id = ${workspaceId} and partition_key = ${partitionKey}
-            and (xid, seq) > (${candidate.cursor_xid}::xid8, ${candidate.cursor_seq}::bigint) and xid < ${settled}
+            and (xid, seq) > (select cursor_xid, cursor_seq from runtime_partitions where workspace_id = ${workspaceId} and partition_key = ${partitionKey})
+            and xid < ${settled}
           order by events_raw.xid, events_raw.seq
           limit ${batchSize}`,
     );
-    if (rows.length === 0) return undefined;
+    if (rows.length === 0) {
+      busy.push(`${workspaceId}/${partitionKey}`); // another worker took its events meanwhile
+      continue;
+    }
     return {
       workspaceId,
       partitionKey,
