@@ -32,7 +32,7 @@ export async function storeRawEvents(db: Database, events: NewRawEvent[]): Promi
     sql`with stored as (
           insert into events_raw (workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope)
           select workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope
-          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(n int, workspace_id text, source text, event_id text, type text, subject text, time timestamptz, partition_key text, correlation_id text, envelope jsonb)
+          from json_to_recordset(${JSON.stringify(rows)}::json) as r(n int, workspace_id text, source text, event_id text, type text, subject text, time timestamptz, partition_key text, correlation_id text, envelope json)
           order by n
           on conflict (workspace_id, source, event_id) do nothing
           returning seq, source, event_id, workspace_id, partition_key
