@@ -21,11 +21,11 @@ export interface BatchReport {
 const severity: Record<EventOutcome, number> = { validated: 0, duplicate: 1, exception: 2 };
 
 /**
- * Claims the partition (tenant) with pending events (its head after its cursor) that was processed
- * longest ago and that no other runtime process holds, takes its next events in (xid, seq) order, runs every active
- * deployment's plan over them and commits records, window state, dedupe keys, exceptions,
- * approvals, the outbox, lineage, outcomes and the partition's new cursor in one transaction.
- * Returns undefined when there is nothing to claim.
+ * Claims the partition (tenant) with pending events (its head past its cursor) that was processed
+ * longest ago and that no other runtime process holds, takes its next events in (xid, seq) order,
+ * runs every active deployment's plan over them and commits records, window state, dedupe keys,
+ * exceptions, approvals, the outbox, lineage, outcomes and the partition's new cursor in one
+ * transaction. Returns undefined when there is nothing to claim.
  */
 export async function processNextBatch(db: Database, options: ProcessOptions = {}): Promise<BatchReport | undefined> {
   const batchSize = options.batchSize ?? 1000;
