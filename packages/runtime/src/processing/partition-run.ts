@@ -39,8 +39,9 @@ export async function commitRun(tx: Database, target: RunTarget, changes: StateC
 const referenceCache = new WeakMap<object, Map<string, { at: number; data: ReferenceData }>>();
 
 export async function referenceDataOf(db: Database, workspaceId: string, fresh = false): Promise<ReferenceData> {
-  // A transaction's session belongs to its database: cache by the underlying client.
-  const owner = (db as unknown as { session?: { client?: object } }).session?.client ?? db;
+  // A database and its transactions share one dialect object (and every transaction has its own
+  // client), so the dialect identifies the database.
+  const owner = (db as unknown as { dialect?: object }).dialect ?? db;
   let byWorkspace = referenceCache.get(owner);
   if (!byWorkspace) referenceCache.set(owner, (byWorkspace = new Map()));
   const cached = byWorkspace.get(workspaceId);
