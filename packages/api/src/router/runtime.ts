@@ -1,5 +1,5 @@
 import { and, count, desc, eq } from "drizzle-orm";
-import { approvalStatuses, countPendingEvents, countRawEvents, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
+import { approvalStatuses, countPendingEvents, countRawEvents, eventOutcome, oldestOpenTransaction, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
 import { exceptionKinds } from "@meterflow/flow-spec";
 import {
   closeDueWindows,
@@ -52,9 +52,12 @@ export const runtimeRouter = router({
       ctx.db.select({ status: postings.status, count: count() }).from(postings).where(eq(postings.workspaceId, ctx.workspaceId)).groupBy(postings.status),
       exceptionCounts(ctx.db, ctx.workspaceId),
     ]);
+    // Why events wait, when a transaction elsewhere holds processing back (see the runtime README).
+    const processingHeldBy = pendingEvents > 0 ? await oldestOpenTransaction(ctx.db, 5) : null;
     return {
       rawEvents,
       pendingEvents,
+      processingHeldBy,
       usageRecords: records[0]?.count ?? 0,
       postings: Object.fromEntries(postingRows.map((row) => [row.status, row.count])),
       openExceptions: exceptionRows.filter((row) => row.status === "open").reduce((total, row) => total + row.count, 0),

@@ -74,6 +74,28 @@ export async function countPendingEvents(db: Database, workspaceId: string): Pro
   return row?.pending ?? 0;
 }
 
+export interface OpenTransaction {
+  seconds: number;
+  /** The session's application name and state (e.g. "psql", "idle in transaction"), when visible. */
+  application: string | null;
+  state: string | null;
+}
+
+/**
+ * The oldest transaction anywhere on the server, other than this session, open for at least
+ * `minSeconds`: workers read only events stored after every running transaction began, so such
+ * a transaction holds back processing (nothing is lost; it resumes once the transaction ends).
+ */
+export async function oldestOpenTransaction(db: Database, minSeconds: number): Promise<OpenTransaction | null> {
+  const [row] = await rowsOf<{ seconds: number | string; application: string | null; state: string | null }>(
+    db,
+    sql`select extract(epoch from now() - xact_start)::float8 as seconds, nullif(application_name, '') as application, state from pg_stat_activity
+        where pid <> pg_backend_pid() and (backend_xid is not null or backend_xmin is not null) and xact_start <= now() - make_interval(secs => ${minSeconds})
+        order by xact_start limit 1`,
+  );
+  return row ? { seconds: Math.floor(Number(row.seconds)), application: row.application, state: row.state } : null;
+}
+
 export async function countRawEvents(db: Database, workspaceId: string): Promise<number> {
   const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(eventsRaw).where(sql`${eventsRaw.workspaceId} = ${workspaceId}`);
   return row?.count ?? 0;

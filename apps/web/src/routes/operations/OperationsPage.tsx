@@ -47,6 +47,13 @@ export function OperationsPage() {
             )}
           </p>
         )}
+        {stats.data?.processingHeldBy && (
+          <p className="ops-warning" role="alert">
+            Processing waits for a database transaction open for {stats.data.processingHeldBy.seconds} s
+            {stats.data.processingHeldBy.application ? ` (${stats.data.processingHeldBy.application}, ${stats.data.processingHeldBy.state ?? "running"})` : ""}: events stored
+            since it began are processed once it ends.
+          </p>
+        )}
       </div>
       {actionError && (
         <div className="banner banner-error" role="alert">
