@@ -1,5 +1,5 @@
 import { and, count, desc, eq } from "drizzle-orm";
-import { approvalStatuses, countPendingEvents, countRawEvents, eventOutcome, oldestOpenTransaction, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
+import { approvalStatuses, countPendingEvents, countRawEvents, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, oldestOpenTransaction, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
 import { exceptionKinds } from "@meterflow/flow-spec";
 import {
   closeDueWindows,
