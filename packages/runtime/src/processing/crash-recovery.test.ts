@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { count, sql } from "drizzle-orm";
 import { eventOutcome, eventProcessed, eventsRaw, eventStatus, openDatabase, usageRecords, type DatabaseHandle } from "@meterflow/db";
 import { createThrowawayDatabase } from "@meterflow/db/testing";
@@ -13,7 +14,9 @@ import { apiCall, deployedBillingFlow, startSandbox, WORKSPACE } from "../testin
 import { closeDueWindows } from "./close-windows";
 
 const workerScript = fileURLToPath(new URL("../testing/worker-process.ts", import.meta.url));
-const tsx = fileURLToPath(new URL("../../../../node_modules/.bin/tsx", import.meta.url));
+// tsx's loader inside the worker's own node process: the tsx command would run the worker as a
+// child of its own, and a SIGKILL sent to the command would leave that child working on.
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const NOW = "2026-11-01T03:00:00.000Z";
 const TENANTS = { acme: "ERP-1001", globex: "ERP-1002", initech: "ERP-1003" } as const;
 
@@ -35,24 +38,41 @@ async function locations(): Promise<Where[]> {
 }
 
 /** Runs the worker process; with `killAfterBatches` it is SIGKILLed while working on the next batch. */
-function runWorker(env: Record<string, string>, killAfterBatches?: number): Promise<{ batches: number; killed: boolean }> {
+function runWorker(env: Record<string, string>, killAfterBatches?: number): Promise<{ batches: number; killed: boolean; pid: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [workerScript], { env: { ...process.env, ...env, MF_NOW: NOW }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", tsxLoader, workerScript], { env: { ...process.env, ...env, MF_NOW: NOW }, stdio: ["ignore", "pipe", "pipe"] });
     let batches = 0;
+    let output = "";
     let errors = "";
+    const deadline = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`worker still running after 60 s; it printed: ${output.slice(-500)} ${errors.slice(-500)}`));
+    }, 60_000);
     child.stderr.on("data", (chunk: Buffer) => (errors += chunk.toString()));
     child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
       batches += (chunk.toString().match(/^batch /gm) ?? []).length;
       // Batches commit back to back, so a kill now lands inside the next one's transaction.
       if (killAfterBatches !== undefined && batches >= killAfterBatches) child.kill("SIGKILL");
     });
     child.on("error", reject);
     child.on("exit", (code, signal) => {
-      if (signal === "SIGKILL") resolve({ batches, killed: true });
-      else if (code === 0) resolve({ batches, killed: false });
+      clearTimeout(deadline);
+      const pid = Number(/^pid (\d+)$/m.exec(output)?.[1]);
+      if (signal === "SIGKILL") resolve({ batches, killed: true, pid });
+      else if (code === 0) resolve({ batches, killed: false, pid });
       else reject(new Error(`worker exited with ${code}: ${errors}`));
     });
   });
+}
+
+function isRunning(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe("a runtime process killed with SIGKILL in the middle of a batch", async () => {
@@ -71,6 +91,8 @@ describe("a runtime process killed with SIGKILL in the middle of a batch", async
 
       const crashed = await runWorker(where.env, 3);
       expect(crashed.killed).toBe(true);
+      expect(crashed.pid).toBeGreaterThan(0);
+      expect(isRunning(crashed.pid)).toBe(false); // the process that worked, not a wrapper, was killed
       handle = await where.open();
       const [{ processed } = { processed: 0 }] = await handle.db.select({ processed: count() }).from(eventsRaw).where(eventProcessed);
       expect(processed).toBeGreaterThanOrEqual(3 * 25);
