@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -16,6 +17,22 @@ describe("openDatabase", () => {
     const rows = await second.db.execute<{ name: string }>("select name from workspaces");
     expect(JSON.stringify(rows)).toContain("kept");
     await second.close();
+  });
+
+  it("refuses a data folder another instance has open, and takes over one whose process is gone", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "meterflow-locked-"));
+    const first = await openDatabase({ dataDir });
+    const failure = await openDatabase({ dataDir }).then(() => undefined, (error: unknown) => error);
+    expect(failure).toBeInstanceOf(DatabaseStartupError);
+    expect((failure as Error).message).toBe(`The data folder ${dataDir} is in use by another Meterflow process (pid ${process.pid}, this one); stop it, or set METERFLOW_DATA_DIR to another folder`);
+    await first.close();
+
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    writeFileSync(join(dataDir, "meterflow.pid"), gone.stdout);
+    const second = await openDatabase({ dataDir });
+    expect(readFileSync(join(dataDir, "meterflow.pid"), "utf8")).toBe(String(process.pid));
+    await second.close();
+    expect(existsSync(join(dataDir, "meterflow.pid"))).toBe(false);
   });
 
   it("refuses a corrupt data folder with a one-line explanation", async () => {

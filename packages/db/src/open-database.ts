@@ -8,6 +8,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { lockDataDir } from "./data-dir-lock";
 import { DatabaseStartupError } from "./errors";
 import * as schema from "./schema";
 
@@ -39,12 +40,20 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
   let client: PGlite;
+  if (dataDir) {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (error) {
+      throw new DatabaseStartupError(`Cannot create the data folder ${dataDir} (${oneLine(error)}); set METERFLOW_DATA_DIR to a folder this user can write`);
+    }
+  }
+  const lock = dataDir ? lockDataDir(dataDir) : undefined;
   try {
-    if (dataDir) mkdirSync(dataDir, { recursive: true });
     client = dataDir ? new PGlite(dataDir) : new PGlite();
     await client.waitReady;
     await client.query("select 1");
   } catch (error) {
+    lock?.release();
     throw new DatabaseStartupError(
       `The data folder ${dataDir} is not a readable Meterflow database (${oneLine(error)}); move it away or set METERFLOW_DATA_DIR to another folder`,
     );
@@ -54,9 +63,14 @@ async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
     await migratePglite(db as never, { migrationsFolder });
   } catch (error) {
     await client.close().catch(() => {});
+    lock?.release();
     throw new DatabaseStartupError(`Could not apply migrations to ${dataDir ?? "the in-memory database"}: ${oneLine(error)}`);
   }
-  return { db, driver: "pglite", location: dataDir ? `PGlite in ${dataDir}` : "PGlite in memory", close: () => client.close() };
+  const close = async () => {
+    await client.close();
+    lock?.release();
+  };
+  return { db, driver: "pglite", location: dataDir ? `PGlite in ${dataDir}` : "PGlite in memory", close };
 }
 
 async function openPostgres(databaseUrl: string): Promise<DatabaseHandle> {
