@@ -41,4 +41,11 @@ describe("the runtime's workers", () => {
       await runtime.stop();
     }
   });
+
+  it("stop without waiting out the scheduler's and the dispatcher's pauses", async () => {
+    const runtime = startRuntime(handle.db, { endpoints: {}, pollMs: 3_600_000, windowCheckMs: 3_600_000, dispatchMs: 3_600_000, workers: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // each loop's first pass is done: all pause
+    // With an hour's pause to wait out, a stop that waited would outlast the test's timeout.
+    await runtime.stop();
+  });
 });

@@ -28,12 +28,12 @@ export function startRuntime(db: Database, options: RuntimeOptions) {
   const log = options.log ?? ((message, error) => console.error(message, error ?? ""));
   const dispatcher = createDispatcher(db, { endpoints: options.endpoints, ...(options.breaker ? { breaker: options.breaker } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
   let running = true;
-  const sleepers = new Set<() => void>();
-  const wake = () => {
-    for (const resolve of sleepers) resolve();
-    sleepers.clear();
+  // Workers' pauses end when events arrive (notify); every pause ends at stop.
+  const sleepers = new Map<() => void, "worker" | "other">();
+  const wake = (which: "worker" | "all") => {
+    for (const [resolve, kind] of sleepers) if (which === "all" || kind === which) resolve();
   };
-  const sleep = (ms: number) =>
+  const sleep = (ms: number, kind: "worker" | "other") =>
     new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -41,18 +41,19 @@ export function startRuntime(db: Database, options: RuntimeOptions) {
         resolve();
       };
       const timer = setTimeout(done, ms);
-      sleepers.add(done);
+      sleepers.set(done, kind);
     });
   const loop = async (name: string, work: () => Promise<boolean>, idleMs: number) => {
+    const kind = name === "worker" ? "worker" : "other";
     while (running) {
       let busy = false;
       try {
         busy = await work();
       } catch (error) {
         log(`runtime ${name} failed; retrying shortly:`, error);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        if (running) await sleep(1000, kind);
       }
-      if (!busy && running) await (name === "worker" ? sleep(idleMs) : new Promise((resolve) => setTimeout(resolve, idleMs)));
+      if (!busy && running) await sleep(idleMs, kind);
     }
   };
   const giveWay = async () => {
@@ -71,10 +72,10 @@ export function startRuntime(db: Database, options: RuntimeOptions) {
   return {
     dispatcher,
     /** New events were stored: process them now rather than at the next poll. */
-    notify: wake,
+    notify: () => wake("worker"),
     async stop() {
       running = false;
-      wake();
+      wake("all");
       await Promise.all(loops);
     },
   };
