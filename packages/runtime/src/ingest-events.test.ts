@@ -27,4 +27,22 @@ describe.each(databaseCases())("ingestEvents on $name", ({ open }) => {
     expect(again.results.map((result) => result.status)).toEqual(["duplicate", "stored"]);
     expect(await countRawEvents(handle.db, "w")).toBe(3);
   });
+
+  it("answers events with text PostgreSQL cannot hold as invalid, naming where, and stores the others of the request", async () => {
+    const summary = await ingestEvents(handle.db, "w", [
+      call("nul", { data: { tenantId: "acme", region: "eu\u0000west" } }),
+      call("ok"),
+      call("surrogate", { data: { ["half\ud800"]: 1 } }),
+      call("ok"),
+    ]);
+    const reason = "contains a character PostgreSQL text cannot hold (U+0000, or half of a surrogate pair)";
+    expect(summary.results).toEqual([
+      { index: 0, id: "nul", source: "/gw", status: "invalid", error: `$.data.region ${reason}` },
+      { index: 1, id: "ok", source: "/gw", status: "stored" },
+      { index: 2, id: "surrogate", source: "/gw", status: "invalid", error: `$.data.half\ud800 ${reason}` },
+      { index: 3, id: "ok", source: "/gw", status: "duplicate" },
+    ]);
+    expect(summary).toMatchObject({ stored: 1, duplicates: 1, invalid: 2 });
+    expect(await ingestEvents(handle.db, "w", [call("pair", { data: { tenantId: "acme", note: "\ud83d\ude00" } })])).toMatchObject({ stored: 1 });
+  });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { storeRawEvents, type Database, type NewRawEvent } from "@meterflow/db";
+import { storeRawEvents, type Database, type NewRawEvent, type RawEventOutcome } from "@meterflow/db";
 import { envelopeProblem, traceIdOf } from "@meterflow/engine";
 
 export type IngestResult = { index: number; id?: string; source?: string; status: "stored" | "duplicate" } | { index: number; id?: string; source?: string; status: "invalid"; error: string };
@@ -18,8 +18,8 @@ export interface IngestSummary {
  */
 export async function ingestEvents(db: Database, workspaceId: string, events: readonly unknown[]): Promise<IngestSummary> {
   const results: IngestResult[] = new Array(events.length);
-  const rows: NewRawEvent[] = [];
-  const rowIndex: number[] = [];
+  let rows: NewRawEvent[] = [];
+  let rowIndex: number[] = [];
   events.forEach((raw, index) => {
     const problem = envelopeProblem(raw);
     const event = raw as Record<string, unknown>;
@@ -41,7 +41,23 @@ export async function ingestEvents(db: Database, workspaceId: string, events: re
     });
     rowIndex.push(index);
   });
-  const outcomes = await storeRawEvents(db, rows);
+  let outcomes: RawEventOutcome[];
+  try {
+    outcomes = await storeRawEvents(db, rows);
+  } catch (error) {
+    if (!refusesText(error)) throw error;
+    // One string PostgreSQL cannot hold fails the whole insert: such events are answered invalid
+    // and the others stored. They are searched for only after a refusal, not in every request.
+    const kept: number[] = [];
+    rows.forEach((row, i) => {
+      const path = unstorableTextAt(row.envelope);
+      if (path === undefined) kept.push(i);
+      else results[rowIndex[i]!] = { index: rowIndex[i]!, id: row.eventId, source: row.source, status: "invalid", error: `${path} contains ${unstorableText}` };
+    });
+    rows = kept.map((i) => rows[i]!);
+    rowIndex = kept.map((i) => rowIndex[i]!);
+    outcomes = await storeRawEvents(db, rows);
+  }
   outcomes.forEach((outcome, i) => {
     const index = rowIndex[i]!;
     results[index] = { index, id: rows[i]!.eventId, source: rows[i]!.source, status: outcome.status };
@@ -61,4 +77,28 @@ function identityOf(raw: unknown): { id?: string; source?: string } {
   if (raw === null || typeof raw !== "object") return {};
   const { id, source } = raw as { id?: unknown; source?: unknown };
   return { ...(typeof id === "string" ? { id } : {}), ...(typeof source === "string" ? { source } : {}) };
+}
+
+const unstorableText = "a character PostgreSQL text cannot hold (U+0000, or half of a surrogate pair)";
+
+/** untranslatable_character (\u0000) or invalid_text_representation (a lone surrogate's escape). */
+function refusesText(error: unknown): boolean {
+  const code = ((error as { cause?: { code?: unknown } }).cause ?? (error as { code?: unknown })).code;
+  return code === "22P05" || code === "22P02";
+}
+
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what is searched for
+const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The path of the first key or string in `value` that PostgreSQL text cannot hold. */
+function unstorableTextAt(value: unknown, path = "$"): string | undefined {
+  if (typeof value === "string") return unstorable.test(value) ? path : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+    if (unstorable.test(key)) return at;
+    const found = unstorableTextAt(item, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
