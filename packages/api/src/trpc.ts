@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from "@meterflow/db";
+import { ConflictError, NotFoundError, refusedText, UNSTORABLE_TEXT } from "@meterflow/db";
 import { ApprovalForbiddenError, RetryRefusedError } from "@meterflow/runtime";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
@@ -37,6 +37,7 @@ const domainErrors = t.middleware(async ({ next }) => {
   if (cause instanceof InvalidFlowError) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
   if (cause instanceof RetryRefusedError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
   if (cause instanceof ApprovalForbiddenError) throw new TRPCError({ code: "FORBIDDEN", message: cause.message, cause });
+  if (refusedText(cause)) throw new TRPCError({ code: "BAD_REQUEST", message: `The input contains ${UNSTORABLE_TEXT}`, cause });
   return result;
 });
 

@@ -17,3 +17,18 @@ export class ConflictError extends Error {
 export class DatabaseStartupError extends Error {
   readonly code = "DATABASE_STARTUP";
 }
+
+/** What PostgreSQL text cannot hold, for messages. */
+export const UNSTORABLE_TEXT = "a character PostgreSQL text cannot hold (U+0000, or half of a surrogate pair)";
+
+/**
+ * The database refused text (untranslatable_character: \u0000; invalid_text_representation: a
+ * lone surrogate's escape) as the driver reports it, directly or as a drizzle query's cause.
+ */
+export function refusedText(error: unknown): boolean {
+  for (let at: unknown = error; at instanceof Error; at = at.cause) {
+    const code = (at as { code?: unknown }).code;
+    if (code === "22P05" || (code === "22P02" && /Unicode|surrogate|json/i.test(`${at.message} ${(at as { detail?: unknown }).detail ?? ""}`))) return true;
+  }
+  return false;
+}

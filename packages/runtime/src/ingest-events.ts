@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { storeRawEvents, type Database, type NewRawEvent, type RawEventOutcome } from "@meterflow/db";
+import { refusedText, storeRawEvents, UNSTORABLE_TEXT, type Database, type NewRawEvent, type RawEventOutcome } from "@meterflow/db";
 import { envelopeProblem, traceIdOf } from "@meterflow/engine";
 
 export type IngestResult = { index: number; id?: string; source?: string; status: "stored" | "duplicate" } | { index: number; id?: string; source?: string; status: "invalid"; error: string };
@@ -45,14 +45,14 @@ export async function ingestEvents(db: Database, workspaceId: string, events: re
   try {
     outcomes = await storeRawEvents(db, rows);
   } catch (error) {
-    if (!refusesText(error)) throw error;
+    if (!refusedText(error)) throw error;
     // One string PostgreSQL cannot hold fails the whole insert: such events are answered invalid
     // and the others stored. They are searched for only after a refusal, not in every request.
     const kept: number[] = [];
     rows.forEach((row, i) => {
       const path = unstorableTextAt(row.envelope);
       if (path === undefined) kept.push(i);
-      else results[rowIndex[i]!] = { index: rowIndex[i]!, id: row.eventId, source: row.source, status: "invalid", error: `${path} contains ${unstorableText}` };
+      else results[rowIndex[i]!] = { index: rowIndex[i]!, id: row.eventId, source: row.source, status: "invalid", error: `${path} contains ${UNSTORABLE_TEXT}` };
     });
     rows = kept.map((i) => rows[i]!);
     rowIndex = kept.map((i) => rowIndex[i]!);
@@ -77,14 +77,6 @@ function identityOf(raw: unknown): { id?: string; source?: string } {
   if (raw === null || typeof raw !== "object") return {};
   const { id, source } = raw as { id?: unknown; source?: unknown };
   return { ...(typeof id === "string" ? { id } : {}), ...(typeof source === "string" ? { source } : {}) };
-}
-
-const unstorableText = "a character PostgreSQL text cannot hold (U+0000, or half of a surrogate pair)";
-
-/** untranslatable_character (\u0000) or invalid_text_representation (a lone surrogate's escape). */
-function refusesText(error: unknown): boolean {
-  const code = ((error as { cause?: { code?: unknown } }).cause ?? (error as { code?: unknown })).code;
-  return code === "22P05" || code === "22P02";
 }
 
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what is searched for

@@ -63,6 +63,16 @@ describe.each(databaseCases())("flows, versions and templates API on $name", ({ 
     ]);
   });
 
+  it("refuses text the database cannot hold with a BAD_REQUEST that says so, and saves nothing", async () => {
+    const before = await api.caller.flows.list();
+    const doc = exampleFlow();
+    doc.nodes[0]!.name = "Events\u0000";
+    const error = await failure(api.caller.flows.create({ document: doc as unknown as Record<string, unknown> }));
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.message).toBe("The input contains a character PostgreSQL text cannot hold (U+0000, or half of a surrogate pair)");
+    expect(await api.caller.flows.list()).toEqual(before);
+  });
+
   it("saves drafts and answers a stale save with CONFLICT", async () => {
     const flow = await api.caller.flows.create({ document: exampleFlow() as unknown as Record<string, unknown> });
     const moved = structuredClone(flow.draft);
