@@ -66,11 +66,16 @@ export async function ingestEvents(db: Database, workspaceId: string, events: re
   return { results, stored: outcomes.length - duplicates, duplicates, invalid: events.length - outcomes.length };
 }
 
-/** Processing is partitioned by tenant: the subject, else data.tenantId, else the source. */
+/**
+ * Processing is partitioned by tenant: data.tenantId, else the subject, else the source. The
+ * tenant comes first because a tenant's windows must stay in one partition (their state is
+ * loaded and locked with it): a subject naming something else (a user, a resource) would split
+ * them.
+ */
 function partitionKeyOf(event: Record<string, unknown>): string {
-  if (typeof event.subject === "string" && event.subject) return event.subject;
   const tenant = (event.data as { tenantId?: unknown } | undefined)?.tenantId;
-  return typeof tenant === "string" && tenant ? tenant : (event.source as string);
+  if (typeof tenant === "string" && tenant) return tenant;
+  return typeof event.subject === "string" && event.subject ? event.subject : (event.source as string);
 }
 
 function identityOf(raw: unknown): { id?: string; source?: string } {

@@ -30,10 +30,11 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
 
   it("takes shuffled events and repeats to usage records, closes October and posts one invoice per customer to the cent", async () => {
     const events = [
-      apiCall("a3", "acme", 50_000, "2026-10-30T08:00:00Z"),
+      // A subject naming a user of the tenant: still the tenant's partition and window.
+      { ...apiCall("a3", "acme", 50_000, "2026-10-30T08:00:00Z"), subject: "user-7" },
       apiCall("a1", "acme", 400_000, "2026-10-02T10:00:00Z"),
       apiCall("g1", "globex", 50_000, "2026-10-12T10:00:00Z"),
-      apiCall("a2", "acme", 600_000, "2026-10-20T10:00:00Z"),
+      { ...apiCall("a2", "acme", 600_000, "2026-10-20T10:00:00Z"), subject: "user-9" },
       apiCall("a1", "acme", 400_000, "2026-10-02T10:00:00Z"),
       apiCall("x1", "umbrella", 7, "2026-10-05T10:00:00Z"),
     ];
