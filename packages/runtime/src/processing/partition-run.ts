@@ -1,6 +1,6 @@
 import { loadReferenceData, type Database } from "@meterflow/db";
 import type { EngineContext, Effects, ReferenceData } from "@meterflow/engine";
-import { emptyState, runtimeContext, type StateChanges } from "./runtime-context";
+import { emptyState, runtimeContext, type LoadedState, type StateChanges } from "./runtime-context";
 import { findSeenKeys, loadState, persistEffects, persistState, type RunTarget } from "./runtime-store";
 
 /**
@@ -14,7 +14,7 @@ export async function runOnPartition(
   target: RunTarget,
   run: (context: EngineContext) => Effects,
   options: { freshReference?: boolean; ignoreStoredDedupe?: boolean } = {},
-): Promise<{ effects: Effects; changes: StateChanges }> {
+): Promise<{ effects: Effects; changes: StateChanges; loaded: LoadedState }> {
   const reference = await referenceDataOf(tx, target.workspaceId, options.freshReference);
   const state = target.deploymentId ? await loadState(tx, target.deploymentId, target.partitionKey) : emptyState();
   let context = runtimeContext(reference, state, options);
@@ -26,7 +26,7 @@ export async function runOnPartition(
       effects = run(context);
     }
   }
-  return { effects, changes: context.changes };
+  return { effects, changes: context.changes, loaded: state };
 }
 
 /** Commits what a run changed and produced, in the caller's transaction. */

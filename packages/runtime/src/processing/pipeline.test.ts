@@ -1,5 +1,5 @@
 import { eq, not } from "drizzle-orm";
-import { eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptions, postings, runtimeWindows, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptions, postings, runtimeWindows, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -102,5 +102,37 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     const windows = await handle.db.select({ state: runtimeWindows.state }).from(runtimeWindows);
     const december = windows.map((row) => row.state as { start: string; count: number }).filter((window) => window.start.startsWith("2026-12"));
     expect(december.reduce((total, window) => total + window.count, 0)).toBe(900);
+  });
+
+  it("never lets two partitions write one window: the second's events become exceptions that say why, and none is lost", async () => {
+    // Stored under a partition key of their own (as an older ingestion keyed by subject did).
+    const underUser = (id: string, time: string, partitionKey: string) => {
+      const event = apiCall(id, "acme", 100, time);
+      return { workspaceId: WORKSPACE, source: event.source, eventId: event.id, type: event.type, subject: partitionKey, time: new Date(time), partitionKey, correlationId: id, envelope: event };
+    };
+    const now = new Date("2027-02-10T00:00:00Z");
+    await ingestEvents(handle.db, WORKSPACE, [apiCall("f1", "acme", 10, "2027-02-03T10:00:00Z"), apiCall("f2", "acme", 20, "2027-02-04T10:00:00Z")]);
+    await drain(now);
+    await storeRawEvents(handle.db, [underUser("f3", "2027-02-05T10:00:00Z", "user-7")]);
+    await drain(now);
+
+    const february = (await handle.db.select().from(runtimeWindows)).filter((row) => (row.state as { start: string }).start.startsWith("2027-02"));
+    expect(february.map((row) => [row.partitionKey, (row.state as { count: number }).count])).toEqual([["acme", 2]]);
+    const [refused] = await handle.db.select().from(exceptions).where(eq(exceptions.eventKeys, ["/gateway#f3"]));
+    expect(refused).toMatchObject({ kind: "invalid_event", status: "open" });
+    expect(refused!.reason).toMatch(/window from 2027-02-01T00:00:00.000Z .* is kept by partition "acme", and this event is in partition "user-7"/);
+    const [f3] = await handle.db.select({ seq: eventsRaw.seq, outcome: eventOutcome }).from(eventsRaw).where(eq(eventsRaw.eventId, "f3"));
+    expect(f3!.outcome).toBe("exception");
+    expect(await handle.db.select().from(usageRecords).where(eq(usageRecords.eventSeq, f3!.seq))).toEqual([]);
+
+    // Once the window is closed and summarised, another partition's event for it is late, not a second summary.
+    await closeDueWindows(handle.db, { now: new Date("2027-03-01T02:00:00Z") });
+    await storeRawEvents(handle.db, [underUser("f4", "2027-02-06T10:00:00Z", "user-9")]);
+    await drain(new Date("2027-03-01T03:00:00Z"));
+    const [late] = await handle.db.select().from(exceptions).where(eq(exceptions.eventKeys, ["/gateway#f4"]));
+    expect(late).toMatchObject({ kind: "late_event" });
+    expect(late!.reason).toMatch(/was closed and summarised already \(in partition "acme"\)/);
+    const summaries = await handle.db.select({ count: usageSummaries.eventCount }).from(usageSummaries).where(eq(usageSummaries.ratingPeriod, "2027-02"));
+    expect(summaries).toEqual([{ count: 2 }]);
   });
 });

@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
-import { exceptions, jsonList, rowsOf, type Database } from "@meterflow/db";
-import { eventKey, type CloudEvent, type EventOutcome } from "@meterflow/engine";
+import { exceptions, jsonList, rowsOf, type Database, type ExceptionKind } from "@meterflow/db";
+import { eventIdentity, eventKey, type CloudEvent, type Effects, type EventOutcome } from "@meterflow/engine";
 import { activeDeployments, planFor } from "./deployments";
 import { commitRun, runOnPartition } from "./partition-run";
-import { tryLockPartition, type RunTarget } from "./runtime-store";
+import type { LoadedState } from "./runtime-context";
+import { tryLockPartition, windowsTakenElsewhere, type RunTarget } from "./runtime-store";
 
 export interface ProcessOptions {
   /** Events per micro-batch. */
@@ -55,26 +56,33 @@ export interface ClaimedEvent {
 /**
  * Runs every active deployment's plan over events of one partition, which the caller holds, and
  * commits what they produced; writes back the outcomes other than validated (an event no
- * deployment accepts becomes a routing exception). Returns each event's outcome by seq.
+ * deployment accepts becomes a routing exception, one that went into a window this partition may
+ * not write an invalid or late event). Returns each event's outcome by seq.
  */
 export async function processEvents(tx: Database, workspaceId: string, partitionKey: string, rows: readonly ClaimedEvent[], now: Date): Promise<Map<number, EventOutcome>> {
   const deployed = await activeDeployments(tx, workspaceId);
   const seqByKey = new Map(rows.map((row) => [eventKey({ source: row.source, id: row.eventId }), row.seq]));
   const outcomeOf = new Map<number, EventOutcome>();
   const accepted = new Set<number>();
+  /** Events raised as exceptions by the runtime itself, not by a flow's nodes. */
+  const refusals: { row: ClaimedEvent; kind: ExceptionKind; reason: string }[] = [];
 
   for (const deployment of deployed) {
     const plan = await planFor(tx, deployment.flowVersionId);
     const batch = rows.filter((row) => plan.accepts({ type: row.type, source: row.source }));
     if (batch.length === 0) continue;
     batch.forEach((row) => accepted.add(row.seq));
-    const target: RunTarget = { workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey, plan, now };
-    const { effects, changes } = await runOnPartition(tx, target, (context) =>
-      plan.run(
-        batch.map((row) => row.envelope),
-        context,
-      ),
-    );
+    const target = { workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey, plan, now };
+    const runOn = (events: readonly ClaimedEvent[]) => runOnPartition(tx, target, (context) => plan.run(events.map((row) => row.envelope), context));
+    let run = await runOn(batch);
+    const refused = await eventsOfWindowsTakenElsewhere(tx, target, run, seqByKey);
+    if (refused.size > 0) {
+      refusals.push(...batch.flatMap((row) => (refused.has(row.seq) ? [{ row, ...refused.get(row.seq)! }] : [])));
+      const kept = batch.filter((row) => !refused.has(row.seq));
+      if (kept.length === 0) continue;
+      run = await runOn(kept);
+    }
+    const { effects, changes } = run;
     await commitRun(tx, target, changes, effects, seqByKey);
     for (const { event, outcome } of effects.outcomes) {
       const seq = seqByKey.get(event);
@@ -84,20 +92,22 @@ export async function processEvents(tx: Database, workspaceId: string, partition
     }
   }
 
-  const unrouted = rows.filter((row) => !accepted.has(row.seq));
-  if (unrouted.length > 0) {
+  for (const row of rows) {
+    if (!accepted.has(row.seq)) refusals.push({ row, kind: "routing", reason: `No deployed flow accepts events of type "${row.type}" from "${row.source}"` });
+  }
+  if (refusals.length > 0) {
     await tx.insert(exceptions).values(
-      unrouted.map((row) => ({
+      refusals.map(({ row, kind, reason }) => ({
         workspaceId,
-        kind: "routing" as const,
-        reason: `No deployed flow accepts events of type "${row.type}" from "${row.source}"`,
+        kind,
+        reason,
         eventSeq: row.seq,
         eventKeys: [eventKey({ source: row.source, id: row.eventId })],
         payload: row.envelope,
-        history: [{ at: now.toISOString(), actor: "runtime", action: "raised" }],
+        history: [{ at: now.toISOString(), actor: "runtime", action: "raised", comment: reason }],
       })),
     );
-    unrouted.forEach((row) => outcomeOf.set(row.seq, "exception"));
+    refusals.forEach(({ row }) => outcomeOf.set(row.seq, "exception"));
   }
 
   for (const outcome of ["duplicate", "exception"] as const) {
@@ -106,6 +116,37 @@ export async function processEvents(tx: Database, workspaceId: string, partition
   }
   for (const row of rows) if (!outcomeOf.has(row.seq)) outcomeOf.set(row.seq, "validated");
   return outcomeOf;
+}
+
+/**
+ * Events that went into windows this partition may not write: a window another partition keeps
+ * open (a tenant's events under two partition keys, e.g. a flow grouping by something other than
+ * the tenant), whose state this run could not see and would overwrite; or a window already
+ * closed and summarised, which a second summary cannot join. By seq, with the exception to raise.
+ * Looked up only for windows the run opened, which a partition's own open windows never are.
+ */
+async function eventsOfWindowsTakenElsewhere(tx: Database, target: RunTarget & { deploymentId: string }, run: { effects: Effects; loaded: LoadedState }, seqByKey: ReadonlyMap<string, number>) {
+  const opened = run.effects.windowUpdates.filter((update) => !run.loaded.windows.get(update.nodeId)?.has(update.key));
+  const refused = new Map<number, { kind: ExceptionKind; reason: string }>();
+  if (opened.length === 0) return refused;
+  const taken = await windowsTakenElsewhere(tx, target, opened);
+  if (taken.length === 0) return refused;
+  for (const update of opened) {
+    const holder = taken.find((row) => row.node_id === update.nodeId && row.window_key === update.key);
+    if (!holder) continue;
+    const window = `the ${update.nodeId} window from ${update.start} for ${JSON.stringify(update.group)}`;
+    const problem = holder.closed
+      ? { kind: "late_event" as const, reason: `${window} was closed and summarised already${holder.partition_key && holder.partition_key !== target.partitionKey ? ` (in partition "${holder.partition_key}")` : ""}` }
+      : {
+          kind: "invalid_event" as const,
+          reason: `${window} is kept by partition "${holder.partition_key}", and this event is in partition "${target.partitionKey}": a window's events must share a partition (data.tenantId, else the subject, else the source)`,
+        };
+    for (const token of update.added) {
+      const seq = seqByKey.get(eventIdentity(token));
+      if (seq !== undefined) refused.set(seq, problem);
+    }
+  }
+  return refused;
 }
 
 /**

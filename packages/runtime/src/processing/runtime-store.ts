@@ -50,6 +50,23 @@ export async function loadState(tx: Database, deploymentId: string, partitionKey
   return state;
 }
 
+/**
+ * Of windows a run opened, those another partition keeps open or that were closed and summarised
+ * already: their state is not this partition's to load or write, so the run must not touch them.
+ */
+export async function windowsTakenElsewhere(tx: Database, target: RunTarget & { deploymentId: string }, opened: readonly { nodeId: string; key: string }[]) {
+  const keys = JSON.stringify(opened.map(({ nodeId, key }) => ({ node_id: nodeId, window_key: key })));
+  return rowsOf<{ node_id: string; window_key: string; partition_key: string | null; closed: boolean }>(
+    tx,
+    sql`with opened as (select * from jsonb_to_recordset(${keys}::jsonb) as r(node_id text, window_key text))
+        select w.node_id, w.window_key, w.partition_key, false as closed from runtime_windows w join opened using (node_id, window_key)
+          where w.deployment_id = ${target.deploymentId}::uuid and w.partition_key <> ${target.partitionKey}
+        union all
+        select s.node_id, s.window_key, s.partition_key, true from usage_summaries s join opened using (node_id, window_key)
+          where s.flow_version_id = ${target.flowVersionId}::uuid`,
+  );
+}
+
 /** The asked dedupe keys that a Dedupe node let through before and that have not expired. */
 export async function findSeenKeys(tx: Database, deploymentId: string, asked: StateChanges["asked"], nowMs: number): Promise<LoadedState["seen"]> {
   const seen: LoadedState["seen"] = new Map();
