@@ -99,7 +99,7 @@ async function reprocessEvent(tx: Database, id: string, seq: number, now: Date, 
     .where(eq(eventsRaw.seq, seq));
   if (!event) throw new RetryRefusedError(`The stored event ${seq} of this exception no longer exists; resolve it with a comment instead`);
   if (!(await tryLockPartition(tx, event.workspaceId, event.partitionKey))) throw new RetryRefusedError(`Partition ${event.partitionKey} is being processed; retry in a moment`);
-  const outcome = (await processEvents(tx, event.workspaceId, event.partitionKey, [{ ...event, envelope: event.envelope as unknown as CloudEvent }], now)).get(seq);
+  const outcome = (await processEvents(tx, event.workspaceId, [{ partitionKey: event.partitionKey, rows: [{ ...event, envelope: event.envelope as unknown as CloudEvent }] }], now)).get(seq);
   if (outcome === "validated") await tx.update(eventsRaw).set({ outcome: null }).where(eq(eventsRaw.seq, seq));
   if (outcome === "exception") {
     await finish("resolved", "retried", "event processed again and raised a new exception");

@@ -99,7 +99,7 @@ export async function replayEvents(db: Database, input: ReplayInput) {
     for (const { partitionKey, run, closed } of runs) {
       const target = { workspaceId: input.workspaceId, flowVersionId: input.flowVersionId, deploymentId: null, partitionKey, plan, now };
       for (const effects of [run, closed]) {
-        await persistEffects(tx, target, { ...effects, exceptions: effects.exceptions.filter((exception) => !known.has(exception.itemId)) }, seqs);
+        await persistEffects(tx, [{ target, effects: { ...effects, exceptions: effects.exceptions.filter((exception) => !known.has(exception.itemId)) } }], seqs);
       }
       stored.records += run.records.length;
       stored.summaries += closed.summaries.length;

@@ -1,38 +1,74 @@
 import { loadReferenceData, type Database } from "@meterflow/db";
 import type { EngineContext, Effects, ReferenceData } from "@meterflow/engine";
 import { emptyState, runtimeContext, type LoadedState, type StateChanges } from "./runtime-context";
-import { findSeenKeys, loadState, persistEffects, persistState, type RunTarget } from "./runtime-store";
+import { findSeenKeys, loadStates, persistEffects, persistState, type RunTarget } from "./runtime-store";
+
+export interface PartitionRun {
+  target: RunTarget;
+  effects: Effects;
+  changes: StateChanges;
+  /** The partition's state the run started from. */
+  loaded: LoadedState;
+}
 
 /**
- * Runs a plan on a partition's state: reference data (cached for a second unless `freshReference`),
- * the deployment's open windows and watermarks (none for a backfill), and dedupe keys looked up
- * lazily: the first pass records the keys it asked about; only when some were seen before (a
- * repeat that got past ingestion's (source, id) check) does a second pass run with them known.
+ * Runs a plan on partitions of one deployment, each on its own state: reference data (cached
+ * for a second unless `freshReference`), the deployment's open windows and watermarks of every
+ * partition loaded in one pass (none for a backfill), and dedupe keys looked up lazily: the first
+ * pass records the keys each run asked about; only the runs that asked about keys seen before (a
+ * repeat that got past ingestion's (source, id) check) run again with them known.
  */
+export async function runOnPartitions(
+  tx: Database,
+  targets: readonly RunTarget[],
+  run: (target: RunTarget, context: EngineContext) => Effects,
+  options: { freshReference?: boolean; ignoreStoredDedupe?: boolean } = {},
+): Promise<PartitionRun[]> {
+  const first = targets[0];
+  if (!first) return [];
+  const reference = await referenceDataOf(tx, first.workspaceId, options.freshReference);
+  const deploymentId = first.deploymentId;
+  const states = deploymentId ? await loadStates(tx, deploymentId, targets.map((target) => target.partitionKey)) : new Map<string, LoadedState>();
+  const runs = targets.map((target) => {
+    const loaded = states.get(target.partitionKey) ?? emptyState();
+    const context = runtimeContext(reference, loaded, options);
+    return { target, loaded, context, effects: run(target, context) };
+  });
+  if (!deploymentId) return runs.map(({ context, ...done }) => ({ ...done, changes: context.changes }));
+
+  const asked: StateChanges["asked"] = new Map();
+  for (const { context } of runs) {
+    for (const [nodeId, keys] of context.changes.asked) asked.set(nodeId, new Set([...(asked.get(nodeId) ?? []), ...keys]));
+  }
+  const seen = await findSeenKeys(tx, deploymentId, asked, (first.now ?? new Date()).getTime());
+  return runs.map(({ target, loaded, context, effects }) => {
+    const askedSeen = [...context.changes.asked].some(([nodeId, keys]) => [...keys].some((key) => seen.get(nodeId)?.has(key)));
+    if (!askedSeen) return { target, loaded, effects, changes: context.changes };
+    const again = runtimeContext(reference, { ...loaded, seen }, options);
+    return { target, loaded, effects: run(target, again), changes: again.changes };
+  });
+}
+
+/** `runOnPartitions` for one partition. */
 export async function runOnPartition(
   tx: Database,
   target: RunTarget,
   run: (context: EngineContext) => Effects,
   options: { freshReference?: boolean; ignoreStoredDedupe?: boolean } = {},
-): Promise<{ effects: Effects; changes: StateChanges; loaded: LoadedState }> {
-  const reference = await referenceDataOf(tx, target.workspaceId, options.freshReference);
-  const state = target.deploymentId ? await loadState(tx, target.deploymentId, target.partitionKey) : emptyState();
-  let context = runtimeContext(reference, state, options);
-  let effects = run(context);
-  if (target.deploymentId) {
-    const seen = await findSeenKeys(tx, target.deploymentId, context.changes.asked, (target.now ?? new Date()).getTime());
-    if (seen.size > 0) {
-      context = runtimeContext(reference, { ...state, seen }, options);
-      effects = run(context);
-    }
-  }
-  return { effects, changes: context.changes, loaded: state };
+): Promise<PartitionRun> {
+  const [done] = await runOnPartitions(tx, [target], (_, context) => run(context), options);
+  return done!;
 }
 
-/** Commits what a run changed and produced, in the caller's transaction. */
+/** Commits what runs of one deployment changed and produced, in the caller's transaction. */
+export async function commitRuns(tx: Database, runs: readonly Pick<PartitionRun, "target" | "changes" | "effects">[], eventSeqs: ReadonlyMap<string, number> = new Map()): Promise<void> {
+  await persistState(tx, runs);
+  await persistEffects(tx, runs, eventSeqs);
+}
+
+/** `commitRuns` for one run. */
 export async function commitRun(tx: Database, target: RunTarget, changes: StateChanges, effects: Effects, eventSeqs: ReadonlyMap<string, number> = new Map()): Promise<void> {
-  await persistState(tx, target, changes);
-  await persistEffects(tx, target, effects, eventSeqs);
+  await commitRuns(tx, [{ target, changes, effects }], eventSeqs);
 }
 
 /** Reference data changes rarely; a second's cache per database spares four queries per batch. */

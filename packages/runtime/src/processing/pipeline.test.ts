@@ -40,7 +40,7 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     ];
     const ingested = await ingestEvents(handle.db, WORKSPACE, events);
     expect(ingested).toMatchObject({ stored: 5, duplicates: 1 });
-    expect(await drain(new Date("2026-10-31T00:00:00Z"))).toBeGreaterThanOrEqual(3);
+    expect(await drain(new Date("2026-10-31T00:00:00Z"))).toBe(2); // 5 events, 3 to a batch
 
     const raw = await handle.db.select({ id: eventsRaw.eventId, status: eventStatus, outcome: eventOutcome }).from(eventsRaw).orderBy(eventsRaw.eventId);
     expect(raw.map((row) => `${row.id}:${row.status}:${row.outcome}`)).toEqual(["a1:processed:validated", "a2:processed:validated", "a3:processed:validated", "g1:processed:validated", "x1:processed:exception"]);
@@ -134,5 +134,31 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     expect(late!.reason).toMatch(/was closed and summarised already \(in partition "acme"\)/);
     const summaries = await handle.db.select({ count: usageSummaries.eventCount }).from(usageSummaries).where(eq(usageSummaries.ratingPeriod, "2027-02"));
     expect(summaries).toEqual([{ count: 2 }]);
+
+    // Two partitions of one micro-batch opening the same window: the first keeps it.
+    await storeRawEvents(handle.db, [underUser("f5", "2027-04-05T10:00:00Z", "user-a"), underUser("f6", "2027-04-06T10:00:00Z", "user-b")]);
+    const batch = await processNextBatch(handle.db, { now: () => new Date("2027-04-10T00:00:00Z") });
+    expect(batch).toMatchObject({ partitions: 2, events: 2, outcomes: { validated: 1, exception: 1 } });
+    const april = (await handle.db.select().from(runtimeWindows)).filter((row) => (row.state as { start: string }).start.startsWith("2027-04"));
+    expect(april.map((row) => (row.state as { count: number }).count)).toEqual([1]);
+    const split = (await handle.db.select().from(exceptions).where(eq(exceptions.kind, "invalid_event"))).filter((row) => row.reason.includes("2027-04"));
+    expect(split).toHaveLength(1);
+    expect(split[0]!.reason).toContain(`is kept by partition "${april[0]!.partitionKey}", and this event is in partition "${april[0]!.partitionKey === "user-a" ? "user-b" : "user-a"}"`);
+  });
+
+  it("takes many tenants' few events in one micro-batch, each tenant on its own state", async () => {
+    const tenants = ["acme", "globex", "initech"];
+    await ingestEvents(handle.db, WORKSPACE, tenants.flatMap((tenant, t) => [apiCall(`m-${t}-1`, tenant, 1, "2027-06-02T10:00:00Z"), apiCall(`m-${t}-2`, tenant, 2, "2027-06-03T10:00:00Z")]));
+    const now = () => new Date("2027-06-10T00:00:00Z");
+    // A batch of 5 takes every partition, the last one cut short; the next takes what is left of it.
+    expect(await processNextBatch(handle.db, { batchSize: 5, now })).toMatchObject({ partitions: 3, events: 5 });
+    expect(await processNextBatch(handle.db, { batchSize: 5, now })).toMatchObject({ partitions: 1, events: 1 });
+    expect(await processNextBatch(handle.db, { batchSize: 5, now })).toBeUndefined();
+    const june = (await handle.db.select().from(runtimeWindows)).filter((row) => (row.state as { start: string }).start.startsWith("2027-06"));
+    expect(june.map((row) => [row.partitionKey, (row.state as { count: number; measures: { quantity: string } }).count, (row.state as { measures: { quantity: string } }).measures.quantity]).sort()).toEqual([
+      ["acme", 2, "3"],
+      ["globex", 2, "3"],
+      ["initech", 2, "3"],
+    ]);
   });
 });

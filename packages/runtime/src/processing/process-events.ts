@@ -1,20 +1,20 @@
 import { sql } from "drizzle-orm";
 import { exceptions, jsonList, rowsOf, type Database, type ExceptionKind } from "@meterflow/db";
-import { eventIdentity, eventKey, type CloudEvent, type Effects, type EventOutcome } from "@meterflow/engine";
+import { eventIdentity, eventKey, type CloudEvent, type EventOutcome } from "@meterflow/engine";
 import { activeDeployments, planFor } from "./deployments";
-import { commitRun, runOnPartition } from "./partition-run";
-import type { LoadedState } from "./runtime-context";
-import { tryLockPartition, windowsTakenElsewhere, type RunTarget } from "./runtime-store";
+import { commitRuns, runOnPartitions, type PartitionRun } from "./partition-run";
+import { tryPartitionLock, windowsTakenElsewhere, type RunTarget } from "./runtime-store";
 
 export interface ProcessOptions {
-  /** Events per micro-batch. */
+  /** Events per micro-batch, over all its partitions. */
   batchSize?: number;
+  /** Partitions one micro-batch may take (many tenants with a few events each share one). */
+  partitions?: number;
   now?: () => Date;
 }
 
 export interface BatchReport {
-  workspaceId: string;
-  partitionKey: string;
+  partitions: number;
   events: number;
   outcomes: Record<EventOutcome, number>;
 }
@@ -22,26 +22,27 @@ export interface BatchReport {
 const severity: Record<EventOutcome, number> = { validated: 0, duplicate: 1, exception: 2 };
 
 /**
- * Claims the partition (tenant) with pending events (its head past its cursor) that was processed
- * longest ago and that no other runtime process holds, takes its next events in (xid, seq) order,
- * runs every active deployment's plan over them and commits records, window state, dedupe keys,
- * exceptions, approvals, the outbox, lineage, outcomes and the partition's new cursor in one
- * transaction. Returns undefined when there is nothing to claim.
+ * Claims the partitions (tenants) with pending events (their head past their cursor) that were
+ * processed longest ago and that no other runtime process holds, takes their next events in
+ * (xid, seq) order, up to `batchSize` in all, runs every active deployment's plan over each
+ * partition's events and commits records, window state, dedupe keys, exceptions, approvals, the
+ * outbox, lineage, outcomes and the partitions' new cursors in one transaction. Returns undefined
+ * when there is nothing to claim.
  */
 export async function processNextBatch(db: Database, options: ProcessOptions = {}): Promise<BatchReport | undefined> {
   const batchSize = options.batchSize ?? 1000;
   const now = options.now?.() ?? new Date();
   return db.transaction(async (tx) => {
-    const claimed = await claimPartition(tx, batchSize);
-    if (!claimed) return undefined;
-    const { workspaceId, partitionKey, rows } = claimed;
-    const outcomeOf = await processEvents(tx, workspaceId, partitionKey, rows, now);
-    const last = rows[rows.length - 1]!;
-    await tx.execute(sql`update runtime_partitions set cursor_xid = ${last.xid}::xid8, cursor_seq = ${last.seq}, processed_at = now()
-      where workspace_id = ${workspaceId} and partition_key = ${partitionKey}`);
+    const claimed = await claimPartitions(tx, batchSize, options.partitions ?? 100);
+    if (claimed.length === 0) return undefined;
     const outcomes: Record<EventOutcome, number> = { validated: 0, duplicate: 0, exception: 0 };
-    for (const outcome of outcomeOf.values()) outcomes[outcome] += 1;
-    return { workspaceId, partitionKey, events: rows.length, outcomes };
+    const byWorkspace = new Map<string, ClaimedPartition[]>();
+    for (const partition of claimed) byWorkspace.set(partition.workspaceId, [...(byWorkspace.get(partition.workspaceId) ?? []), partition]);
+    for (const [workspaceId, partitions] of byWorkspace) {
+      for (const outcome of (await processEvents(tx, workspaceId, partitions, now)).values()) outcomes[outcome] += 1;
+    }
+    await moveCursors(tx, claimed);
+    return { partitions: claimed.length, events: claimed.reduce((total, partition) => total + partition.rows.length, 0), outcomes };
   });
 }
 
@@ -53,42 +54,68 @@ export interface ClaimedEvent {
   envelope: CloudEvent;
 }
 
+interface ClaimedPartition {
+  workspaceId: string;
+  partitionKey: string;
+  /** In (xid, seq) order: the partition's next pending events. */
+  rows: (ClaimedEvent & { xid: string })[];
+}
+
+/** Events raised as exceptions by the runtime itself, not by a flow's nodes. */
+type Refusal = { row: ClaimedEvent; kind: ExceptionKind; reason: string };
+
 /**
- * Runs every active deployment's plan over events of one partition, which the caller holds, and
- * commits what they produced; writes back the outcomes other than validated (an event no
- * deployment accepts becomes a routing exception, one that went into a window this partition may
- * not write an invalid or late event). Returns each event's outcome by seq.
+ * Runs every active deployment's plan over the events of partitions of one workspace, which the
+ * caller holds, and commits what they produced; writes back the outcomes other than validated (an
+ * event no deployment accepts becomes a routing exception, one that went into a window its
+ * partition may not write an invalid or late event). Returns each event's outcome by seq.
  */
-export async function processEvents(tx: Database, workspaceId: string, partitionKey: string, rows: readonly ClaimedEvent[], now: Date): Promise<Map<number, EventOutcome>> {
+export async function processEvents(tx: Database, workspaceId: string, partitions: readonly { partitionKey: string; rows: readonly ClaimedEvent[] }[], now: Date): Promise<Map<number, EventOutcome>> {
   const deployed = await activeDeployments(tx, workspaceId);
+  const rows = partitions.flatMap((partition) => partition.rows);
   const seqByKey = new Map(rows.map((row) => [eventKey({ source: row.source, id: row.eventId }), row.seq]));
   const outcomeOf = new Map<number, EventOutcome>();
   const accepted = new Set<number>();
-  /** Events raised as exceptions by the runtime itself, not by a flow's nodes. */
-  const refusals: { row: ClaimedEvent; kind: ExceptionKind; reason: string }[] = [];
+  const refusals: Refusal[] = [];
 
   for (const deployment of deployed) {
     const plan = await planFor(tx, deployment.flowVersionId);
-    const batch = rows.filter((row) => plan.accepts({ type: row.type, source: row.source }));
-    if (batch.length === 0) continue;
-    batch.forEach((row) => accepted.add(row.seq));
-    const target = { workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey, plan, now };
-    const runOn = (events: readonly ClaimedEvent[]) => runOnPartition(tx, target, (context) => plan.run(events.map((row) => row.envelope), context));
-    let run = await runOn(batch);
-    const refused = await eventsOfWindowsTakenElsewhere(tx, target, run, seqByKey);
-    if (refused.size > 0) {
-      refusals.push(...batch.flatMap((row) => (refused.has(row.seq) ? [{ row, ...refused.get(row.seq)! }] : [])));
-      const kept = batch.filter((row) => !refused.has(row.seq));
-      if (kept.length === 0) continue;
-      run = await runOn(kept);
+    const batches = new Map<string, readonly ClaimedEvent[]>();
+    for (const { partitionKey, rows: events } of partitions) {
+      const batch = events.filter((row) => plan.accepts({ type: row.type, source: row.source }));
+      if (batch.length > 0) batches.set(partitionKey, batch);
     }
-    const { effects, changes } = run;
-    await commitRun(tx, target, changes, effects, seqByKey);
-    for (const { event, outcome } of effects.outcomes) {
-      const seq = seqByKey.get(event);
-      if (seq === undefined) continue;
-      const previous = outcomeOf.get(seq);
-      if (previous === undefined || severity[outcome] > severity[previous]) outcomeOf.set(seq, outcome);
+    if (batches.size === 0) continue;
+    for (const batch of batches.values()) batch.forEach((row) => accepted.add(row.seq));
+    const runOn = (keys: Iterable<string>) =>
+      runOnPartitions(
+        tx,
+        [...keys].map((partitionKey): RunTarget => ({ workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey, plan, now })),
+        (target, context) => plan.run(batches.get(target.partitionKey)!.map((row) => row.envelope), context),
+      );
+    let runs = await runOn(batches.keys());
+    const refused = await eventsOfWindowsTakenElsewhere(tx, { deploymentId: deployment.id, flowVersionId: deployment.flowVersionId }, runs, seqByKey);
+    if (refused.size > 0) {
+      // The partitions that lose events run again without them; the others' runs stand.
+      const rerun = new Set<string>();
+      for (const [partitionKey, batch] of batches) {
+        const kept = batch.filter((row) => !refused.has(row.seq));
+        if (kept.length === batch.length) continue;
+        for (const row of batch) if (refused.has(row.seq)) refusals.push({ row, ...refused.get(row.seq)! });
+        rerun.add(partitionKey);
+        if (kept.length > 0) batches.set(partitionKey, kept);
+        else batches.delete(partitionKey);
+      }
+      runs = [...runs.filter((run) => !rerun.has(run.target.partitionKey)), ...(await runOn([...rerun].filter((key) => batches.has(key))))];
+    }
+    await commitRuns(tx, runs, seqByKey);
+    for (const { effects } of runs) {
+      for (const { event, outcome } of effects.outcomes) {
+        const seq = seqByKey.get(event);
+        if (seq === undefined) continue;
+        const previous = outcomeOf.get(seq);
+        if (previous === undefined || severity[outcome] > severity[previous]) outcomeOf.set(seq, outcome);
+      }
     }
   }
 
@@ -119,27 +146,35 @@ export async function processEvents(tx: Database, workspaceId: string, partition
 }
 
 /**
- * Events that went into windows this partition may not write: a window another partition keeps
+ * Events that went into windows their partition may not write: a window another partition keeps
  * open (a tenant's events under two partition keys, e.g. a flow grouping by something other than
- * the tenant), whose state this run could not see and would overwrite; or a window already
- * closed and summarised, which a second summary cannot join. By seq, with the exception to raise.
- * Looked up only for windows the run opened, which a partition's own open windows never are.
+ * the tenant), whose state the run could not see and would overwrite; or a window already closed
+ * and summarised, which a second summary cannot join. Two partitions of this batch opening the
+ * same window count too: the first keeps it. By seq, with the exception to raise. Looked up only
+ * for windows a run opened, which a partition's own open windows never are.
  */
-async function eventsOfWindowsTakenElsewhere(tx: Database, target: RunTarget & { deploymentId: string }, run: { effects: Effects; loaded: LoadedState }, seqByKey: ReadonlyMap<string, number>) {
-  const opened = run.effects.windowUpdates.filter((update) => !run.loaded.windows.get(update.nodeId)?.has(update.key));
+async function eventsOfWindowsTakenElsewhere(tx: Database, deployment: { deploymentId: string; flowVersionId: string }, runs: readonly PartitionRun[], seqByKey: ReadonlyMap<string, number>) {
+  const opened = runs.flatMap(({ target, effects, loaded }) =>
+    effects.windowUpdates.filter((update) => !loaded.windows.get(update.nodeId)?.has(update.key)).map((update) => ({ ...update, partitionKey: target.partitionKey })),
+  );
   const refused = new Map<number, { kind: ExceptionKind; reason: string }>();
   if (opened.length === 0) return refused;
-  const taken = await windowsTakenElsewhere(tx, target, opened);
-  if (taken.length === 0) return refused;
+  const holders = new Map<string, { partitionKey: string | null; closed: boolean }>();
+  for (const row of await windowsTakenElsewhere(tx, deployment, opened)) holders.set(`${row.node_id}\u0000${row.window_key}`, { partitionKey: row.partition_key, closed: row.closed });
   for (const update of opened) {
-    const holder = taken.find((row) => row.node_id === update.nodeId && row.window_key === update.key);
-    if (!holder) continue;
+    const id = `${update.nodeId}\u0000${update.key}`;
+    const holder = holders.get(id);
+    if (!holder) {
+      holders.set(id, { partitionKey: update.partitionKey, closed: false });
+      continue;
+    }
+    if (!holder.closed && holder.partitionKey === update.partitionKey) continue;
     const window = `the ${update.nodeId} window from ${update.start} for ${JSON.stringify(update.group)}`;
     const problem = holder.closed
-      ? { kind: "late_event" as const, reason: `${window} was closed and summarised already${holder.partition_key && holder.partition_key !== target.partitionKey ? ` (in partition "${holder.partition_key}")` : ""}` }
+      ? { kind: "late_event" as const, reason: `${window} was closed and summarised already${holder.partitionKey && holder.partitionKey !== update.partitionKey ? ` (in partition "${holder.partitionKey}")` : ""}` }
       : {
           kind: "invalid_event" as const,
-          reason: `${window} is kept by partition "${holder.partition_key}", and this event is in partition "${target.partitionKey}": a window's events must share a partition (data.tenantId, else the subject, else the source)`,
+          reason: `${window} is kept by partition "${holder.partitionKey}", and this event is in partition "${update.partitionKey}": a window's events must share a partition (data.tenantId, else the subject, else the source)`,
         };
     for (const token of update.added) {
       const seq = seqByKey.get(eventIdentity(token));
@@ -155,45 +190,72 @@ async function eventsOfWindowsTakenElsewhere(tx: Database, target: RunTarget & {
  */
 const settled = sql`pg_snapshot_xmin(pg_current_snapshot())`;
 
-async function claimPartition(tx: Database, batchSize: number) {
-  const busy: string[] = [];
-  for (let attempt = 0; attempt < 8; attempt += 1) {
-    // No row lock: ingestion moves heads on these rows and must not wait for a batch. The
-    // advisory lock below is what makes a partition this worker's.
-    const [candidate] = await rowsOf<{ workspace_id: string; partition_key: string }>(
-      tx,
-      sql`select p.workspace_id, p.partition_key from runtime_partitions p
-          where (p.head_xid, p.head_seq) > (p.cursor_xid, p.cursor_seq) and p.head_xid < ${settled}
-            and exists (select 1 from deployments d where d.workspace_id = p.workspace_id and d.status = 'active')
-            ${busy.length > 0 ? sql`and not (p.workspace_id || '/' || p.partition_key) in ${jsonList(busy)}` : sql``}
-          order by p.processed_at nulls first
-          limit 1`,
-    );
-    if (!candidate) return undefined;
-    const { workspace_id: workspaceId, partition_key: partitionKey } = candidate;
-    if (!(await tryLockPartition(tx, workspaceId, partitionKey))) {
-      busy.push(`${workspaceId}/${partitionKey}`);
-      continue;
-    }
-    // The cursor is read under the lock: a worker that just let the partition go has moved it.
-    const rows = await rowsOf<{ seq: string | number; xid: string; source: string; event_id: string; type: string; envelope: CloudEvent }>(
-      tx,
-      sql`select seq, xid::text as xid, source, event_id, type, envelope from events_raw
-          where workspace_id = ${workspaceId} and partition_key = ${partitionKey}
-            and (xid, seq) > (select cursor_xid, cursor_seq from runtime_partitions where workspace_id = ${workspaceId} and partition_key = ${partitionKey})
-            and xid < ${settled}
-          order by events_raw.xid, events_raw.seq
-          limit ${batchSize}`,
-    );
-    if (rows.length === 0) {
-      busy.push(`${workspaceId}/${partitionKey}`); // another worker took its events meanwhile
-      continue;
-    }
-    return {
-      workspaceId,
-      partitionKey,
-      rows: rows.map((row) => ({ seq: Number(row.seq), xid: row.xid, source: row.source, eventId: row.event_id, type: row.type, envelope: row.envelope })),
-    };
+/**
+ * Takes up to `limit` partitions with pending events, oldest processed first, that no other
+ * worker holds, and reads their next events, `batchSize` in all: a partition's events are always
+ * the first ones after its cursor, and each partition read comes whole before the next begins,
+ * so a partition cut short by the batch size is only shorter. Three statements, however many
+ * partitions.
+ */
+async function claimPartitions(tx: Database, batchSize: number, limit: number): Promise<ClaimedPartition[]> {
+  // No row lock: ingestion moves heads on these rows and must not wait for a batch. The
+  // advisory locks below are what make partitions this worker's.
+  const candidates = await rowsOf<{ w: string; p: string }>(
+    tx,
+    sql`select p.workspace_id as w, p.partition_key as p from runtime_partitions p
+        where (p.head_xid, p.head_seq) > (p.cursor_xid, p.cursor_seq) and p.head_xid < ${settled}
+          and exists (select 1 from deployments d where d.workspace_id = p.workspace_id and d.status = 'active')
+        order by p.processed_at nulls first
+        limit ${limit}`,
+  );
+  if (candidates.length === 0) return [];
+  // Tried once for each candidate.
+  const locked = await rowsOf<{ w: string; p: string }>(
+    tx,
+    sql`select w, p from jsonb_to_recordset(${JSON.stringify(candidates)}::jsonb) as c(w text, p text)
+        where ${tryPartitionLock(sql`w`, sql`p`)}`,
+  );
+  if (locked.length === 0) return [];
+  // Cursors are read under the locks: a worker that just let a partition go has moved its cursor.
+  const rows = await rowsOf<{ workspace_id: string; partition_key: string; seq: string | number; xid: string; source: string; event_id: string; type: string; envelope: CloudEvent }>(
+    tx,
+    sql`select p.workspace_id, p.partition_key, e.seq, e.xid::text as xid, e.source, e.event_id, e.type, e.envelope
+        from jsonb_to_recordset(${JSON.stringify(locked)}::jsonb) as c(w text, p text)
+        join runtime_partitions p on p.workspace_id = c.w and p.partition_key = c.p
+        cross join lateral (
+          select seq, xid, source, event_id, type, envelope from events_raw
+          where workspace_id = p.workspace_id and partition_key = p.partition_key
+            and (xid, seq) > (p.cursor_xid, p.cursor_seq) and xid < ${settled}
+          order by xid, seq
+          limit ${batchSize}
+        ) e
+        limit ${batchSize}`,
+  );
+  const partitions = new Map<string, ClaimedPartition>();
+  for (const row of rows) {
+    const key = `${row.workspace_id}/${row.partition_key}`;
+    let partition = partitions.get(key);
+    if (!partition) partitions.set(key, (partition = { workspaceId: row.workspace_id, partitionKey: row.partition_key, rows: [] }));
+    partition.rows.push({ seq: Number(row.seq), xid: row.xid, source: row.source, eventId: row.event_id, type: row.type, envelope: row.envelope });
   }
-  return undefined;
+  return [...partitions.values()];
+}
+
+/**
+ * Moves each partition's cursor to its last processed event. Rows are locked in key order, as
+ * ingestion locks heads, so the two never deadlock.
+ */
+async function moveCursors(tx: Database, partitions: readonly ClaimedPartition[]): Promise<void> {
+  const cursors = partitions.map((partition) => {
+    const last = partition.rows[partition.rows.length - 1]!;
+    return { w: partition.workspaceId, p: partition.partitionKey, xid: last.xid, seq: last.seq };
+  });
+  await tx.execute(sql`with cursor as (select * from jsonb_to_recordset(${JSON.stringify(cursors)}::jsonb) as c(w text, p text, xid text, seq bigint)),
+      locked as (
+        select p.workspace_id, p.partition_key from runtime_partitions p join cursor c on c.w = p.workspace_id and c.p = p.partition_key
+        order by p.workspace_id, p.partition_key for update of p
+      )
+    update runtime_partitions p set cursor_xid = c.xid::xid8, cursor_seq = c.seq, processed_at = now()
+    from cursor c, locked l
+    where p.workspace_id = c.w and p.partition_key = c.p and l.workspace_id = c.w and l.partition_key = c.p`);
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import {
   approvals,
   canonicalObjects,
@@ -27,43 +27,50 @@ export interface RunTarget {
   now?: Date;
 }
 
-/** Serialises work on one partition across runtime processes, until the transaction ends. */
+/**
+ * The transaction-scoped lock that serialises work on one partition across runtime processes:
+ * workers, retries, approvals and the window scheduler take it, without waiting.
+ */
+export function tryPartitionLock(workspaceId: SQL, partitionKey: SQL): SQL<boolean> {
+  return sql<boolean>`pg_try_advisory_xact_lock(hashtextextended(${workspaceId} || '/' || ${partitionKey}, 7243))`;
+}
+
 export async function tryLockPartition(tx: Database, workspaceId: string, partitionKey: string): Promise<boolean> {
-  const [row] = await tx
-    .select({ locked: sql<boolean>`pg_try_advisory_xact_lock(hashtextextended(${`${workspaceId}/${partitionKey}`}, 7243))` })
-    .from(sql`(select 1) as one`);
+  const [row] = await tx.select({ locked: tryPartitionLock(sql`${workspaceId}::text`, sql`${partitionKey}::text`) }).from(sql`(select 1) as one`);
   return row?.locked === true;
 }
 
-export async function loadState(tx: Database, deploymentId: string, partitionKey: string): Promise<LoadedState> {
-  const state = emptyState();
+/** The state of a deployment's partitions, loaded in one pass for all of them. */
+export async function loadStates(tx: Database, deploymentId: string, partitionKeys: readonly string[]): Promise<Map<string, LoadedState>> {
+  const states = new Map(partitionKeys.map((key) => [key, emptyState()]));
   const [windowRows, watermarkRows] = await Promise.all([
-    tx.select().from(runtimeWindows).where(and(eq(runtimeWindows.deploymentId, deploymentId), eq(runtimeWindows.partitionKey, partitionKey))),
-    tx.select().from(runtimeWatermarks).where(and(eq(runtimeWatermarks.deploymentId, deploymentId), eq(runtimeWatermarks.partitionKey, partitionKey))),
+    tx.select().from(runtimeWindows).where(and(eq(runtimeWindows.deploymentId, deploymentId), inArray(runtimeWindows.partitionKey, [...partitionKeys]))),
+    tx.select().from(runtimeWatermarks).where(and(eq(runtimeWatermarks.deploymentId, deploymentId), inArray(runtimeWatermarks.partitionKey, [...partitionKeys]))),
   ]);
   for (const row of windowRows) {
+    const state = states.get(row.partitionKey)!;
     let byKey = state.windows.get(row.nodeId);
     if (!byKey) state.windows.set(row.nodeId, (byKey = new Map()));
     byKey.set(row.windowKey, row.state as unknown as WindowState);
   }
-  for (const row of watermarkRows) state.watermarks.set(row.nodeId, new Date(row.watermark).toISOString());
-  return state;
+  for (const row of watermarkRows) states.get(row.partitionKey)!.watermarks.set(row.nodeId, new Date(row.watermark).toISOString());
+  return states;
 }
 
 /**
- * Of windows a run opened, those another partition keeps open or that were closed and summarised
- * already: their state is not this partition's to load or write, so the run must not touch them.
+ * Of windows runs opened, those another partition keeps open or that were closed and summarised
+ * already: their state is not the opening partition's to load or write.
  */
-export async function windowsTakenElsewhere(tx: Database, target: RunTarget & { deploymentId: string }, opened: readonly { nodeId: string; key: string }[]) {
-  const keys = JSON.stringify(opened.map(({ nodeId, key }) => ({ node_id: nodeId, window_key: key })));
+export async function windowsTakenElsewhere(tx: Database, deployment: { deploymentId: string; flowVersionId: string }, opened: readonly { nodeId: string; key: string; partitionKey: string }[]) {
+  const keys = JSON.stringify(opened.map(({ nodeId, key, partitionKey }) => ({ node_id: nodeId, window_key: key, opener: partitionKey })));
   return rowsOf<{ node_id: string; window_key: string; partition_key: string | null; closed: boolean }>(
     tx,
-    sql`with opened as (select * from jsonb_to_recordset(${keys}::jsonb) as r(node_id text, window_key text))
-        select w.node_id, w.window_key, w.partition_key, false as closed from runtime_windows w join opened using (node_id, window_key)
-          where w.deployment_id = ${target.deploymentId}::uuid and w.partition_key <> ${target.partitionKey}
+    sql`with opened as (select * from jsonb_to_recordset(${keys}::jsonb) as r(node_id text, window_key text, opener text))
+        select w.node_id, w.window_key, w.partition_key, false as closed from runtime_windows w join opened o using (node_id, window_key)
+          where w.deployment_id = ${deployment.deploymentId}::uuid and w.partition_key <> o.opener
         union all
         select s.node_id, s.window_key, s.partition_key, true from usage_summaries s join opened using (node_id, window_key)
-          where s.flow_version_id = ${target.flowVersionId}::uuid`,
+          where s.flow_version_id = ${deployment.flowVersionId}::uuid`,
   );
 }
 
@@ -83,48 +90,49 @@ export async function findSeenKeys(tx: Database, deploymentId: string, asked: St
   return seen;
 }
 
-/** Writes the state a run changed: windows (deleted when closed), watermarks and dedupe keys. */
-export async function persistState(tx: Database, target: RunTarget, changes: StateChanges): Promise<void> {
-  const deploymentId = target.deploymentId;
+/**
+ * Writes the state runs changed: windows (deleted when closed), watermarks and dedupe keys. The
+ * runs are of one deployment, each on its own partition; all are written in one statement per table.
+ */
+export async function persistState(tx: Database, runs: readonly { target: RunTarget; changes: StateChanges }[]): Promise<void> {
+  const deploymentId = runs[0]?.target.deploymentId;
   if (!deploymentId) return;
-  for (const [nodeId, byKey] of changes.windows) {
-    const graceMs = graceOf(target.plan, nodeId);
-    const removed = [...byKey].filter(([, window]) => window === null).map(([key]) => key);
-    const kept = [...byKey].flatMap(([, window]) => (window ? [window] : []));
-    if (removed.length > 0) {
-      await tx.delete(runtimeWindows).where(and(eq(runtimeWindows.deploymentId, deploymentId), eq(runtimeWindows.nodeId, nodeId), inArray(runtimeWindows.windowKey, removed)));
+  const removed = new Map<string, string[]>();
+  const kept: (typeof runtimeWindows.$inferInsert)[] = [];
+  const watermarks: (typeof runtimeWatermarks.$inferInsert)[] = [];
+  const remembered = new Map<string, { node_id: string; key: string; expires_at_ms: number }>();
+  for (const { target, changes } of runs) {
+    for (const [nodeId, byKey] of changes.windows) {
+      const graceMs = graceOf(target.plan, nodeId);
+      for (const [key, window] of byKey) {
+        if (window === null) removed.set(nodeId, [...(removed.get(nodeId) ?? []), key]);
+        else kept.push({ deploymentId, nodeId, windowKey: window.key, partitionKey: target.partitionKey, closesAt: new Date(Date.parse(window.end) + graceMs), state: window as unknown as Record<string, unknown> });
+      }
     }
-    if (kept.length > 0) {
-      await tx
-        .insert(runtimeWindows)
-        .values(
-          kept.map((window) => ({
-            deploymentId,
-            nodeId,
-            windowKey: window.key,
-            partitionKey: target.partitionKey,
-            closesAt: new Date(Date.parse(window.end) + graceMs),
-            state: window as unknown as Record<string, unknown>,
-          })),
-        )
-        .onConflictDoUpdate({ target: [runtimeWindows.deploymentId, runtimeWindows.nodeId, runtimeWindows.windowKey], set: { state: sql`excluded.state`, closesAt: sql`excluded.closes_at` } });
-    }
+    for (const [nodeId, watermark] of changes.watermarks) watermarks.push({ deploymentId, nodeId, partitionKey: target.partitionKey, watermark });
+    for (const entry of changes.remembered) remembered.set(`${entry.nodeId}\u0000${entry.key}`, { node_id: entry.nodeId, key: entry.key, expires_at_ms: entry.expiresAtMs });
   }
-  if (changes.watermarks.size > 0) {
+  for (const [nodeId, keys] of removed) {
+    await tx.delete(runtimeWindows).where(and(eq(runtimeWindows.deploymentId, deploymentId), eq(runtimeWindows.nodeId, nodeId), inArray(runtimeWindows.windowKey, keys)));
+  }
+  if (kept.length > 0) {
+    await tx
+      .insert(runtimeWindows)
+      .values(kept)
+      .onConflictDoUpdate({ target: [runtimeWindows.deploymentId, runtimeWindows.nodeId, runtimeWindows.windowKey], set: { state: sql`excluded.state`, closesAt: sql`excluded.closes_at` } });
+  }
+  if (watermarks.length > 0) {
     await tx
       .insert(runtimeWatermarks)
-      .values([...changes.watermarks].map(([nodeId, watermark]) => ({ deploymentId, nodeId, partitionKey: target.partitionKey, watermark })))
+      .values(watermarks)
       .onConflictDoUpdate({
         target: [runtimeWatermarks.deploymentId, runtimeWatermarks.nodeId, runtimeWatermarks.partitionKey],
         set: { watermark: sql`greatest(${runtimeWatermarks.watermark}, excluded.watermark)` },
       });
   }
-  if (changes.remembered.length > 0) {
-    const latest = new Map<string, (typeof changes.remembered)[number]>();
-    for (const entry of changes.remembered) latest.set(`${entry.nodeId}\u0000${entry.key}`, entry);
-    const rows = [...latest.values()].map((entry) => ({ node_id: entry.nodeId, key: entry.key, expires_at_ms: entry.expiresAtMs }));
+  if (remembered.size > 0) {
     await tx.execute(sql`insert into dedupe_keys (deployment_id, node_id, key, expires_at_ms)
-      select ${deploymentId}::uuid, node_id, key, expires_at_ms from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(node_id text, key text, expires_at_ms bigint)
+      select ${deploymentId}::uuid, node_id, key, expires_at_ms from jsonb_to_recordset(${JSON.stringify([...remembered.values()])}::jsonb) as r(node_id text, key text, expires_at_ms bigint)
       on conflict (deployment_id, node_id, key) do update set expires_at_ms = greatest(dedupe_keys.expires_at_ms, excluded.expires_at_ms)`);
   }
 }
@@ -134,22 +142,27 @@ export async function persistState(tx: Database, target: RunTarget, changes: Sta
  * intents (the outbox), approval requests, exceptions and lineage. Unique keys make every insert
  * idempotent, so a backfill of the same version adds nothing twice.
  */
-export async function persistEffects(tx: Database, target: RunTarget, effects: Effects, eventSeqs: ReadonlyMap<string, number>): Promise<void> {
-  const { workspaceId, flowVersionId, deploymentId } = target;
+export async function persistEffects(tx: Database, runs: readonly { target: RunTarget; effects: Effects }[], eventSeqs: ReadonlyMap<string, number>): Promise<void> {
+  if (runs.length === 0) return;
+  const { workspaceId, flowVersionId, deploymentId, plan, now } = runs[0]!.target;
   const seqOf = (events: string[]) => (events[0] === undefined ? null : (eventSeqs.get(events[0]) ?? null));
-  const nodes = new Map(target.plan.document.nodes.map((node) => [node.id, node]));
+  const nodes = new Map(plan.document.nodes.map((node) => [node.id, node]));
+  /** One list over every run's effects of a kind, each with its run's partition. */
+  const all = <K extends "records" | "summaries" | "postings" | "approvals" | "exceptions" | "lineage">(kind: K) =>
+    runs.flatMap(({ target, effects }) => (effects[kind] as Effects[K][number][]).map((effect) => ({ effect, partitionKey: target.partitionKey })));
 
-  const usage = effects.records.filter((record) => record.type.startsWith("UsageRecord@"));
-  const others = effects.records.filter((record) => !record.type.startsWith("UsageRecord@"));
+  const records = all("records");
+  const usage = records.filter(({ effect }) => effect.type.startsWith("UsageRecord@"));
+  const others = records.filter(({ effect }) => !effect.type.startsWith("UsageRecord@")).map(({ effect }) => effect);
   if (usage.length > 0) {
     // The columns are read from the payload in SQL: sending them beside it would double what
     // PostgreSQL parses.
-    const rows = usage.map((record) => ({ node_id: record.nodeId, record_key: record.id, event_seq: seqOf(record.events), correlation_id: record.correlationId, payload: record.payload }));
+    const rows = usage.map(({ effect: record, partitionKey }) => ({ node_id: record.nodeId, record_key: record.id, event_seq: seqOf(record.events), correlation_id: record.correlationId, partition_key: partitionKey, payload: record.payload }));
     const text = (name: string) => sql.raw(`case when jsonb_typeof(payload->'${name}') = 'string' then payload->>'${name}' end`);
     await tx.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload)
-      select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, coalesce(${text("tenantId")}, ${target.partitionKey}), ${text("contractId")}, ${text("productCode")},
+      select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, coalesce(${text("tenantId")}, partition_key), ${text("contractId")}, ${text("productCode")},
         coalesce(${text("metric")}, 'unknown'), coalesce(payload->>'quantity', '0')::numeric, coalesce(${text("ratingPeriod")}, ''), correlation_id, payload
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(node_id text, record_key text, event_seq bigint, correlation_id text, payload jsonb)
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(node_id text, record_key text, event_seq bigint, correlation_id text, partition_key text, payload jsonb)
       on conflict (flow_version_id, record_key) do nothing`);
   }
   if (others.length > 0) {
@@ -159,11 +172,12 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
       .onConflictDoNothing();
   }
 
-  if (effects.summaries.length > 0) {
+  const summaries = all("summaries");
+  if (summaries.length > 0) {
     await tx
       .insert(usageSummaries)
       .values(
-        effects.summaries.map(({ nodeId, window }) => {
+        summaries.map(({ effect: { nodeId, window }, partitionKey }) => {
           const node = nodes.get(nodeId);
           const period = node?.type === "aggregate" ? node.config.period : "month";
           const quantity = window.measures.quantity;
@@ -173,7 +187,7 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
             flowVersionId,
             nodeId,
             windowKey: window.key,
-            partitionKey: target.partitionKey,
+            partitionKey,
             tenantId: typeof window.group.tenantId === "string" ? window.group.tenantId : null,
             metric: typeof window.group.metric === "string" ? window.group.metric : null,
             ratingPeriod: windowOf(window.start, period).label,
@@ -188,11 +202,12 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
       .onConflictDoNothing();
   }
 
-  if (effects.postings.length > 0) {
+  const intents = all("postings").map(({ effect }) => effect);
+  if (intents.length > 0) {
     await tx
       .insert(postings)
       .values(
-        effects.postings.map((intent) => {
+        intents.map((intent) => {
           const node = nodes.get(intent.nodeId);
           return {
             workspaceId,
@@ -205,26 +220,27 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
             idempotencyKey: intent.idempotencyKey,
             request: intent.request,
             maxAttempts: node?.type === "post" ? node.config.retry.maxAttempts : 8,
-            nextAttemptAt: target.now ?? new Date(),
+            nextAttemptAt: now ?? new Date(),
             correlationId: intent.correlationId,
           };
         }),
       )
       .onConflictDoNothing();
-    await linkSummariesToPostings(tx, target, effects);
+    for (const run of runs) if (run.effects.postings.length > 0) await linkSummariesToPostings(tx, run.target, run.effects);
   }
 
-  if (effects.approvals.length > 0) {
+  const requests = all("approvals");
+  if (requests.length > 0) {
     await tx
       .insert(approvals)
       .values(
-        effects.approvals.map((request) => ({
+        requests.map(({ effect: request, partitionKey }) => ({
           workspaceId,
           deploymentId,
           flowVersionId,
           nodeId: request.nodeId,
           itemId: request.itemId,
-          partitionKey: target.partitionKey,
+          partitionKey,
           approverRole: request.approverRole,
           payload: request.payload,
           eventKeys: request.events,
@@ -233,12 +249,13 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
       .onConflictDoNothing();
   }
 
-  if (effects.exceptions.length > 0) {
-    const raisedAt = (target.now ?? new Date()).toISOString();
+  const raised = all("exceptions");
+  if (raised.length > 0) {
+    const raisedAt = (now ?? new Date()).toISOString();
     await tx
       .insert(exceptions)
       .values(
-        effects.exceptions.map((exception) => ({
+        raised.map(({ effect: exception, partitionKey }) => ({
           workspaceId,
           kind: exception.kind,
           reason: exception.reason,
@@ -247,7 +264,7 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
           nodeId: exception.nodeId,
           raisedBy: exception.raisedBy,
           itemId: exception.itemId,
-          partitionKey: target.partitionKey,
+          partitionKey,
           eventSeq: seqOf(exception.events),
           eventKeys: exception.events,
           correlationId: exception.correlationId,
@@ -257,9 +274,10 @@ export async function persistEffects(tx: Database, target: RunTarget, effects: E
       );
   }
 
-  if (effects.lineage.length > 0) {
+  const links = all("lineage").map(({ effect }) => effect);
+  if (links.length > 0) {
     await tx.insert(lineage).values(
-      effects.lineage.map((link) => {
+      links.map((link) => {
         const type = nodes.get(link.nodeId)?.type;
         return {
           workspaceId,
