@@ -20,7 +20,7 @@ function migrationsBefore(before: string): string {
   return folder;
 }
 
-describe("migrations 0005 and 0007 (event cursors, partition heads)", () => {
+describe("migrations 0005, 0007 and 0009 (event cursors, partition heads, pending counts)", () => {
   it("keeps processed events processed and pending events pending, with their outcomes", async () => {
     const client = new PGlite();
     const db = drizzle({ client });
@@ -44,13 +44,13 @@ describe("migrations 0005 and 0007 (event cursors, partition heads)", () => {
         { event_id: "d", processed: false, outcome: null },
         { event_id: "e", processed: true, outcome: null },
       ]);
-      const heads = await client.query<{ partition_key: string; has_work: boolean }>(
-        "select partition_key, (head_xid, head_seq) > (cursor_xid, cursor_seq) as has_work from runtime_partitions order by partition_key",
+      const heads = await client.query<{ partition_key: string; has_work: boolean; pending: number }>(
+        "select partition_key, (head_xid, head_seq) > (cursor_xid, cursor_seq) as has_work, pending::int as pending from runtime_partitions order by partition_key",
       );
       expect(heads.rows).toEqual([
-        { partition_key: "acme", has_work: true },
-        { partition_key: "globex", has_work: true },
-        { partition_key: "initech", has_work: false },
+        { partition_key: "acme", has_work: true, pending: 1 },
+        { partition_key: "globex", has_work: true, pending: 1 },
+        { partition_key: "initech", has_work: false, pending: 0 },
       ]);
     } finally {
       await client.close();

@@ -61,6 +61,12 @@ export const runtimePartitions = pgTable(
      */
     headXid: xid8("head_xid").notNull().default(sql`'0'::xid8`),
     headSeq: bigint("head_seq", { mode: "number" }).notNull().default(0),
+    /**
+     * How many events are stored after the cursor: ingestion adds what it stores, workers take
+     * off what they process. Only sizes a claim (how many partitions fill a micro-batch); which
+     * events are pending is always read from the cursor.
+     */
+    pending: bigint("pending", { mode: "number" }).notNull().default(0),
     /** Workers take the partition processed longest ago first, so a busy tenant starves none. */
     processedAt: timestamp("processed_at", { withTimezone: true }),
   },

@@ -1,5 +1,5 @@
-import { eq, not } from "drizzle-orm";
-import { eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptions, postings, runtimeWindows, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { eq, inArray, not } from "drizzle-orm";
+import { eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptions, postings, runtimePartitions, runtimeWindows, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -150,10 +150,14 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     const tenants = ["acme", "globex", "initech"];
     await ingestEvents(handle.db, WORKSPACE, tenants.flatMap((tenant, t) => [apiCall(`m-${t}-1`, tenant, 1, "2027-06-02T10:00:00Z"), apiCall(`m-${t}-2`, tenant, 2, "2027-06-03T10:00:00Z")]));
     const now = () => new Date("2027-06-10T00:00:00Z");
+    const pending = async () => (await handle.db.select({ partition: runtimePartitions.partitionKey, pending: runtimePartitions.pending }).from(runtimePartitions).where(inArray(runtimePartitions.partitionKey, tenants))).map((row) => row.pending);
+    expect(await pending()).toEqual([2, 2, 2]);
     // A batch of 5 takes every partition, the last one cut short; the next takes what is left of it.
     expect(await processNextBatch(handle.db, { batchSize: 5, now })).toMatchObject({ partitions: 3, events: 5 });
+    expect((await pending()).sort()).toEqual([0, 0, 1]);
     expect(await processNextBatch(handle.db, { batchSize: 5, now })).toMatchObject({ partitions: 1, events: 1 });
     expect(await processNextBatch(handle.db, { batchSize: 5, now })).toBeUndefined();
+    expect(await pending()).toEqual([0, 0, 0]);
     const june = (await handle.db.select().from(runtimeWindows)).filter((row) => (row.state as { start: string }).start.startsWith("2027-06"));
     expect(june.map((row) => [row.partitionKey, (row.state as { count: number; measures: { quantity: string } }).count, (row.state as { measures: { quantity: string } }).measures.quantity]).sort()).toEqual([
       ["acme", 2, "3"],

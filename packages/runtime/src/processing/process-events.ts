@@ -200,14 +200,19 @@ const settled = sql`pg_snapshot_xmin(pg_current_snapshot())`;
 async function claimPartitions(tx: Database, batchSize: number, limit: number): Promise<ClaimedPartition[]> {
   // No row lock: ingestion moves heads on these rows and must not wait for a batch. The
   // advisory locks below are what make partitions this worker's.
-  const candidates = await rowsOf<{ w: string; p: string }>(
+  const listed = await rowsOf<{ w: string; p: string; pending: string | number; before: string | number }>(
     tx,
-    sql`select p.workspace_id as w, p.partition_key as p from runtime_partitions p
+    sql`select p.workspace_id as w, p.partition_key as p, p.pending,
+          coalesce(sum(p.pending) over (order by p.processed_at nulls first, p.workspace_id, p.partition_key rows between unbounded preceding and 1 preceding), 0) as before
+        from runtime_partitions p
         where (p.head_xid, p.head_seq) > (p.cursor_xid, p.cursor_seq) and p.head_xid < ${settled}
           and exists (select 1 from deployments d where d.workspace_id = p.workspace_id and d.status = 'active')
-        order by p.processed_at nulls first
+        order by p.processed_at nulls first, p.workspace_id, p.partition_key
         limit ${limit}`,
   );
+  // Only as many partitions as fill the batch: a partition locked but not read would be kept
+  // from the other workers until this transaction ends.
+  const candidates = listed.filter((row, index) => index === 0 || Number(row.before) < batchSize).map(({ w, p }) => ({ w, p }));
   if (candidates.length === 0) return [];
   // Tried once for each candidate.
   const locked = await rowsOf<{ w: string; p: string }>(
@@ -248,14 +253,14 @@ async function claimPartitions(tx: Database, batchSize: number, limit: number): 
 async function moveCursors(tx: Database, partitions: readonly ClaimedPartition[]): Promise<void> {
   const cursors = partitions.map((partition) => {
     const last = partition.rows[partition.rows.length - 1]!;
-    return { w: partition.workspaceId, p: partition.partitionKey, xid: last.xid, seq: last.seq };
+    return { w: partition.workspaceId, p: partition.partitionKey, xid: last.xid, seq: last.seq, n: partition.rows.length };
   });
-  await tx.execute(sql`with cursor as (select * from jsonb_to_recordset(${JSON.stringify(cursors)}::jsonb) as c(w text, p text, xid text, seq bigint)),
+  await tx.execute(sql`with cursor as (select * from jsonb_to_recordset(${JSON.stringify(cursors)}::jsonb) as c(w text, p text, xid text, seq bigint, n bigint)),
       locked as (
         select p.workspace_id, p.partition_key from runtime_partitions p join cursor c on c.w = p.workspace_id and c.p = p.partition_key
         order by p.workspace_id, p.partition_key for update of p
       )
-    update runtime_partitions p set cursor_xid = c.xid::xid8, cursor_seq = c.seq, processed_at = now()
+    update runtime_partitions p set cursor_xid = c.xid::xid8, cursor_seq = c.seq, pending = greatest(p.pending - c.n, 0), processed_at = now()
     from cursor c, locked l
     where p.workspace_id = c.w and p.partition_key = c.p and l.workspace_id = c.w and l.partition_key = c.p`);
 }
