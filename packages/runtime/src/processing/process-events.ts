@@ -200,26 +200,34 @@ const settled = sql`pg_snapshot_xmin(pg_current_snapshot())`;
 async function claimPartitions(tx: Database, batchSize: number, limit: number): Promise<ClaimedPartition[]> {
   // No row lock: ingestion moves heads on these rows and must not wait for a batch. The
   // advisory locks below are what make partitions this worker's.
-  const listed = await rowsOf<{ w: string; p: string; pending: string | number; before: string | number }>(
+  const listed = await rowsOf<{ w: string; p: string; pending: string | number }>(
     tx,
-    sql`select p.workspace_id as w, p.partition_key as p, p.pending,
-          coalesce(sum(p.pending) over (order by p.processed_at nulls first, p.workspace_id, p.partition_key rows between unbounded preceding and 1 preceding), 0) as before
-        from runtime_partitions p
+    sql`select p.workspace_id as w, p.partition_key as p, p.pending from runtime_partitions p
         where (p.head_xid, p.head_seq) > (p.cursor_xid, p.cursor_seq) and p.head_xid < ${settled}
           and exists (select 1 from deployments d where d.workspace_id = p.workspace_id and d.status = 'active')
-        order by p.processed_at nulls first, p.workspace_id, p.partition_key
+        order by p.processed_at nulls first
         limit ${limit}`,
   );
-  // Only as many partitions as fill the batch: a partition locked but not read would be kept
-  // from the other workers until this transaction ends.
-  const candidates = listed.filter((row, index) => index === 0 || Number(row.before) < batchSize).map(({ w, p }) => ({ w, p }));
-  if (candidates.length === 0) return [];
-  // Tried once for each candidate.
-  const locked = await rowsOf<{ w: string; p: string }>(
-    tx,
-    sql`select w, p from jsonb_to_recordset(${JSON.stringify(candidates)}::jsonb) as c(w text, p text)
-        where ${tryPartitionLock(sql`w`, sql`p`)}`,
-  );
+  // Only as many partitions as fill the batch are locked (a partition locked but not read would
+  // be kept from the other workers until this transaction ends); when others hold some, the next
+  // candidates are tried.
+  const locked: { w: string; p: string }[] = [];
+  let filled = 0;
+  for (let next = 0; next < listed.length && (locked.length === 0 || filled < batchSize); ) {
+    const tried: typeof listed = [];
+    for (let planned = filled; next < listed.length && (tried.length === 0 || planned < batchSize); next += 1) {
+      tried.push(listed[next]!);
+      planned += Number(listed[next]!.pending);
+    }
+    const pendingOf = new Map(tried.map((row) => [`${row.w}/${row.p}`, Number(row.pending)]));
+    const got = await rowsOf<{ w: string; p: string }>(
+      tx,
+      sql`select w, p from jsonb_to_recordset(${JSON.stringify(tried.map(({ w, p }) => ({ w, p })))}::jsonb) as c(w text, p text)
+          where ${tryPartitionLock(sql`w`, sql`p`)}`,
+    );
+    locked.push(...got);
+    for (const { w, p } of got) filled += pendingOf.get(`${w}/${p}`)!;
+  }
   if (locked.length === 0) return [];
   // Cursors are read under the locks: a worker that just let a partition go has moved its cursor.
   const rows = await rowsOf<{ workspace_id: string; partition_key: string; seq: string | number; xid: string; source: string; event_id: string; type: string; envelope: CloudEvent }>(
