@@ -105,8 +105,10 @@ export async function persistState(tx: Database, runs: readonly { target: RunTar
     for (const [nodeId, byKey] of changes.windows) {
       const graceMs = graceOf(target.plan, nodeId);
       for (const [key, window] of byKey) {
-        if (window === null) removed.set(nodeId, [...(removed.get(nodeId) ?? []), key]);
-        else kept.push({ deploymentId, nodeId, windowKey: window.key, partitionKey: target.partitionKey, closesAt: new Date(Date.parse(window.end) + graceMs), state: window as unknown as Record<string, unknown> });
+        if (window === null) {
+          if (!removed.has(nodeId)) removed.set(nodeId, []);
+          removed.get(nodeId)!.push(key);
+        } else kept.push({ deploymentId, nodeId, windowKey: window.key, partitionKey: target.partitionKey, closesAt: new Date(Date.parse(window.end) + graceMs), state: window as unknown as Record<string, unknown> });
       }
     }
     for (const [nodeId, watermark] of changes.watermarks) watermarks.push({ deploymentId, nodeId, partitionKey: target.partitionKey, watermark });
