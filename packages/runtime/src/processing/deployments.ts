@@ -1,5 +1,5 @@
-import { and, desc, eq } from "drizzle-orm";
-import { appendAudit, deployments, flowVersions, getVersion, NotFoundError, type Database } from "@meterflow/db";
+import { and, desc, eq, inArray, ne } from "drizzle-orm";
+import { appendAudit, dedupeKeys, deployments, flowVersions, getVersion, NotFoundError, runtimeWatermarks, runtimeWindows, type Database } from "@meterflow/db";
 import { compileFlow, type FlowPlan } from "@meterflow/engine";
 
 export type Deployment = typeof deployments.$inferSelect;
@@ -21,6 +21,9 @@ export async function planFor(db: Database, flowVersionId: string): Promise<Flow
 /**
  * Deploys a published version: it replaces the flow's active deployment (whose open windows still
  * close on schedule) and processes the events that arrive, and those still pending, from now on.
+ * A version deployed before takes back its earlier deployments' open windows, watermarks and
+ * dedupe keys: the same plan goes on with the same state, and a window never has two halves whose
+ * second summary the first would shut out.
  */
 export async function deployVersion(db: Database, input: { workspaceId: string; versionId: string; actor: string }): Promise<Deployment> {
   const version = await getVersion(db, input.workspaceId, input.versionId);
@@ -32,6 +35,13 @@ export async function deployVersion(db: Database, input: { workspaceId: string; 
       .where(and(eq(deployments.flowId, version.flowId), eq(deployments.status, "active")))
       .returning();
     const [deployment] = await tx.insert(deployments).values({ workspaceId: input.workspaceId, flowId: version.flowId, flowVersionId: version.id, deployedBy: input.actor }).returning();
+    const earlier = tx
+      .select({ id: deployments.id })
+      .from(deployments)
+      .where(and(eq(deployments.flowVersionId, version.id), ne(deployments.id, deployment!.id)));
+    for (const table of [runtimeWindows, runtimeWatermarks, dedupeKeys]) {
+      await tx.update(table).set({ deploymentId: deployment!.id }).where(inArray(table.deploymentId, earlier));
+    }
     await appendAudit(tx, {
       workspaceId: input.workspaceId,
       actor: input.actor,

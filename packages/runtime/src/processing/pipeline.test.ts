@@ -1,5 +1,5 @@
 import { eq, inArray, not } from "drizzle-orm";
-import { eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptions, postings, runtimePartitions, runtimeWindows, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { deployments, eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptions, postings, runtimePartitions, runtimeWindows, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -7,6 +7,7 @@ import { createDispatcher, erpSandboxEndpoint } from "../outbox/dispatch-posting
 import { apiCall, deployedBillingFlow, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
 import { tracePosting } from "../operations/trace-posting";
 import { closeDueWindows } from "./close-windows";
+import { deployVersion } from "./deployments";
 import { processNextBatch } from "./process-events";
 
 describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
@@ -164,5 +165,18 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
       ["globex", 2, "3"],
       ["initech", 2, "3"],
     ]);
+  });
+
+  it("deploying a version again carries on its open windows: one summary of the month, with every event", async () => {
+    const [active] = await handle.db.select().from(deployments).where(eq(deployments.status, "active"));
+    await ingestEvents(handle.db, WORKSPACE, [apiCall("r1", "globex", 7, "2027-08-03T10:00:00Z")]);
+    await drain(new Date("2027-08-10T00:00:00Z"));
+    const again = await deployVersion(handle.db, { workspaceId: WORKSPACE, versionId: active!.flowVersionId, actor: "operator-1" });
+    expect(again.id).not.toBe(active!.id);
+    await ingestEvents(handle.db, WORKSPACE, [apiCall("r2", "globex", 5, "2027-08-04T10:00:00Z")]);
+    await drain(new Date("2027-08-10T00:00:00Z"));
+    await closeDueWindows(handle.db, { now: new Date("2027-09-01T02:00:00Z") });
+    const august = await handle.db.select({ count: usageSummaries.eventCount, quantity: usageSummaries.quantity, deploymentId: usageSummaries.deploymentId }).from(usageSummaries).where(eq(usageSummaries.ratingPeriod, "2027-08"));
+    expect(august).toEqual([{ count: 2, quantity: "12", deploymentId: again.id }]);
   });
 });
