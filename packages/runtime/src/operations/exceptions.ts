@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { appendAudit, approvals, deployments, eventsRaw, exceptions, NotFoundError, postings, type Database, type ExceptionKind, type ExceptionStatus } from "@meterflow/db";
 import type { CloudEvent, Item } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
-import { processEvents } from "../processing/process-events";
+import { DeploymentChangedError, processEvents } from "../processing/process-events";
 import { commitRun, runOnPartition } from "../processing/partition-run";
 import { historyAppend } from "../exception-history";
 import { tryLockPartition } from "../processing/runtime-store";
@@ -99,7 +99,11 @@ async function reprocessEvent(tx: Database, id: string, seq: number, now: Date, 
     .where(eq(eventsRaw.seq, seq));
   if (!event) throw new RetryRefusedError(`The stored event ${seq} of this exception no longer exists; resolve it with a comment instead`);
   if (!(await tryLockPartition(tx, event.workspaceId, event.partitionKey))) throw new RetryRefusedError(`Partition ${event.partitionKey} is being processed; retry in a moment`);
-  const outcome = (await processEvents(tx, event.workspaceId, [{ partitionKey: event.partitionKey, rows: [{ ...event, envelope: event.envelope as unknown as CloudEvent }] }], now)).get(seq);
+  const outcome = (
+    await processEvents(tx, event.workspaceId, [{ partitionKey: event.partitionKey, rows: [{ ...event, envelope: event.envelope as unknown as CloudEvent }] }], now).catch((error: unknown) => {
+      throw error instanceof DeploymentChangedError ? new RetryRefusedError("The flow was deployed meanwhile; retry again") : error;
+    })
+  ).get(seq);
   if (outcome === "validated") await tx.update(eventsRaw).set({ outcome: null }).where(eq(eventsRaw.seq, seq));
   if (outcome === "exception") {
     await finish("resolved", "retried", "event processed again and raised a new exception");

@@ -30,6 +30,20 @@ const severity: Record<EventOutcome, number> = { validated: 0, duplicate: 1, exc
  * when there is nothing to claim.
  */
 export async function processNextBatch(db: Database, options: ProcessOptions = {}): Promise<BatchReport | undefined> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await processBatchOnce(db, options);
+    } catch (error) {
+      // Rolled back whole: the batch is taken again, under the deployment now active.
+      if (!(error instanceof DeploymentChangedError) || attempt === 3) throw error;
+    }
+  }
+}
+
+/** A deployment was replaced or stopped while a batch ran on it. */
+export class DeploymentChangedError extends Error {}
+
+async function processBatchOnce(db: Database, options: ProcessOptions): Promise<BatchReport | undefined> {
   const batchSize = options.batchSize ?? 1000;
   const now = options.now?.() ?? new Date();
   return db.transaction(async (tx) => {
@@ -108,6 +122,10 @@ export async function processEvents(tx: Database, workspaceId: string, partition
       }
       runs = [...runs.filter((run) => !rerun.has(run.target.partitionKey)), ...(await runOn([...rerun].filter((key) => batches.has(key))))];
     }
+    // Shared with other batches; a deploy's update of the row waits for it, so a deploy that
+    // takes a version's windows back sees every window this batch writes under it.
+    const [current] = await rowsOf<{ status: string }>(tx, sql`select status from deployments where id = ${deployment.id}::uuid for share`);
+    if (current?.status !== "active") throw new DeploymentChangedError(`Deployment ${deployment.id} was replaced while a batch ran on it`);
     await commitRuns(tx, runs, seqByKey);
     for (const { effects } of runs) {
       for (const { event, outcome } of effects.outcomes) {

@@ -1,0 +1,57 @@
+import { eq } from "drizzle-orm";
+import postgres from "postgres";
+import { openDatabase, usageSummaries } from "@meterflow/db";
+import { createThrowawayDatabase } from "@meterflow/db/testing";
+import { describe, expect, it } from "vitest";
+import { ingestEvents } from "../ingest-events";
+import { apiCall, deployedBillingFlow, OPERATOR, WORKSPACE } from "../testing/runtime-fixture";
+import { closeDueWindows } from "./close-windows";
+import { deployVersion } from "./deployments";
+import { processNextBatch } from "./process-events";
+
+const serverUrl = process.env.DATABASE_URL;
+
+describe("a version deployed again while a batch runs on it", () => {
+  // PostgreSQL only (CI sets DATABASE_URL): PGlite has one session, so nothing runs beside a batch.
+  it.skipIf(!serverUrl)("gets the windows the batch opens: one summary of the month, with every event", async () => {
+    const database = await createThrowawayDatabase(serverUrl!);
+    const handle = await openDatabase({ databaseUrl: database.url });
+    const other = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      const { version, deployment } = await deployedBillingFlow(handle.db);
+      const now = () => new Date("2027-10-10T00:00:00Z");
+      await ingestEvents(handle.db, WORKSPACE, [apiCall("e1", "globex", 7, "2027-09-03T10:00:00Z")]);
+      await processNextBatch(handle.db, { now });
+      // The first event of October: the batch opens the month's window.
+      await ingestEvents(handle.db, WORKSPACE, [apiCall("e2", "globex", 5, "2027-10-04T10:00:00Z")]);
+
+      // Another transaction holds e2's dedupe key, so the batch stops just before it commits.
+      const holder = await other.reserve();
+      await holder`begin`;
+      await holder`insert into dedupe_keys (deployment_id, node_id, key, expires_at_ms) values (${deployment.id}, 'dedupe', '/gateway/e2', 0)`;
+      const waiting = async (count: number) => {
+        const [row] = await holder<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
+        return row!.n >= count;
+      };
+      const batch = processNextBatch(handle.db, { now });
+      await expect.poll(() => waiting(1)).toBe(true);
+      // The deploy either waits for the batch or lets it run again under the new deployment.
+      let deployed = false;
+      const deploying = deployVersion(handle.db, { workspaceId: WORKSPACE, versionId: version.id, actor: OPERATOR }).then((result) => ((deployed = true), result));
+      await expect.poll(async () => deployed || (await waiting(2))).toBe(true);
+      await holder`rollback`;
+      holder.release();
+      await Promise.all([batch, deploying]);
+      await ingestEvents(handle.db, WORKSPACE, [apiCall("e3", "globex", 3, "2027-10-05T10:00:00Z")]);
+      await processNextBatch(handle.db, { now });
+
+      await closeDueWindows(handle.db, { now: new Date("2027-11-01T02:00:00Z") });
+      const october = await handle.db.select({ count: usageSummaries.eventCount, quantity: usageSummaries.quantity }).from(usageSummaries).where(eq(usageSummaries.ratingPeriod, "2027-10"));
+      expect(october).toEqual([{ count: 2, quantity: "8" }]);
+    } finally {
+      await other.end();
+      await handle.close();
+      await database.drop();
+    }
+  });
+});
