@@ -212,8 +212,8 @@ const settled = sql`pg_snapshot_xmin(pg_current_snapshot())`;
  * Takes up to `limit` partitions with pending events, oldest processed first, that no other
  * worker holds, and reads their next events, `batchSize` in all: a partition's events are always
  * the first ones after its cursor, and each partition read comes whole before the next begins,
- * so a partition cut short by the batch size is only shorter. Three statements, however many
- * partitions.
+ * so a partition cut short by the batch size is only shorter. Three statements however many
+ * partitions, and one more each time the partitions tried were all held by other workers.
  */
 async function claimPartitions(tx: Database, batchSize: number, limit: number): Promise<ClaimedPartition[]> {
   // No row lock: ingestion moves heads on these rows and must not wait for a batch. The
