@@ -38,7 +38,11 @@ export async function runOnPartitions(
 
   const asked: StateChanges["asked"] = new Map();
   for (const { context } of runs) {
-    for (const [nodeId, keys] of context.changes.asked) asked.set(nodeId, new Set([...(asked.get(nodeId) ?? []), ...keys]));
+    for (const [nodeId, keys] of context.changes.asked) {
+      const all = asked.get(nodeId) ?? new Set<string>();
+      for (const key of keys) all.add(key);
+      asked.set(nodeId, all);
+    }
   }
   const seen = await findSeenKeys(tx, deploymentId, asked, (first.now ?? new Date()).getTime());
   return runs.map(({ target, loaded, context, effects }) => {
