@@ -1,5 +1,5 @@
 import { eq, inArray, not } from "drizzle-orm";
-import { deployments, eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptions, postings, runtimePartitions, runtimeWindows, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { accountMap, contracts, deployments, eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptions, postings, runtimePartitions, runtimeWindows, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -10,6 +10,8 @@ import { closeDueWindows } from "./close-windows";
 import { deployVersion } from "./deployments";
 import { processNextBatch } from "./process-events";
 
+const loadTenants = Array.from({ length: 40 }, (_, t) => `load-${t}`);
+
 describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
   let handle: DatabaseHandle;
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
@@ -17,6 +19,12 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     handle = await open();
     sandbox = await startSandbox();
     await deployedBillingFlow(handle.db);
+    // Forty more customers like acme (reference data is cached for a second, so they come first).
+    const [account] = await handle.db.select().from(accountMap).where(eq(accountMap.tenantId, "acme"));
+    const [acmeContract] = await handle.db.select().from(contracts).where(eq(contracts.tenantId, "acme"));
+    const { id: _acmeContractId, ...contract } = acmeContract!;
+    await handle.db.insert(accountMap).values(loadTenants.map((tenantId, t) => ({ ...account!, tenantId, erpAccountId: `ERP-L${t}` })));
+    await handle.db.insert(contracts).values(loadTenants.map((tenantId, t) => ({ ...contract, tenantId, contractId: `C-L${t}` })));
   });
   afterAll(async () => {
     await sandbox?.close();
@@ -103,6 +111,35 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     const windows = await handle.db.select({ state: runtimeWindows.state }).from(runtimeWindows);
     const december = windows.map((row) => row.state as { start: string; count: number }).filter((window) => window.start.startsWith("2026-12"));
     expect(december.reduce((total, window) => total + window.count, 0)).toBe(900);
+  });
+
+  it("lets workers and senders run at once over many tenants: every event once, pending counts back to zero", async () => {
+    const tenants = loadTenants;
+    const events = Array.from({ length: 2_000 }, (_, i) => apiCall(`l-${i}`, tenants[(i * 7) % 40]!, 1 + (i % 3), new Date(Date.parse("2028-01-01T00:00:00Z") + i * 60_000).toISOString()));
+    const now = () => new Date("2028-01-03T00:00:00Z");
+    let sending = true;
+    let next = 0;
+    const sender = async () => {
+      while (next < events.length) await ingestEvents(handle.db, WORKSPACE, events.slice((next += 100) - 100, next));
+    };
+    const worker = async () => {
+      // Polls while events arrive, then drains what is left.
+      for (;;) if (!(await processNextBatch(handle.db, { batchSize: 50, now })) && !sending) return;
+    };
+    const workers = [worker(), worker(), worker()];
+    await Promise.all([sender(), sender()]);
+    sending = false;
+    await Promise.all(workers);
+
+    const records = await handle.db.select({ quantity: usageRecords.quantity }).from(usageRecords).where(eq(usageRecords.ratingPeriod, "2028-01"));
+    expect(records).toHaveLength(2_000);
+    expect(records.reduce((total, record) => total + Number(record.quantity), 0)).toBe(events.reduce((total, event) => total + event.data.calls, 0));
+    const windows = (await handle.db.select().from(runtimeWindows).where(inArray(runtimeWindows.partitionKey, tenants))).map((row) => row.state as { count: number });
+    expect(windows).toHaveLength(40);
+    expect(windows.reduce((total, window) => total + window.count, 0)).toBe(2_000);
+    const partitions = await handle.db.select({ pending: runtimePartitions.pending }).from(runtimePartitions).where(inArray(runtimePartitions.partitionKey, tenants));
+    expect(partitions.map((partition) => partition.pending)).toEqual(tenants.map(() => 0));
+    expect(await handle.db.select().from(eventsRaw).where(not(eventProcessed))).toEqual([]);
   });
 
   it("never lets two partitions write one window: the second's events become exceptions that say why, and none is lost", async () => {
