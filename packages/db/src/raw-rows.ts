@@ -19,3 +19,12 @@ export function jsonList(values: readonly (string | number)[], cast?: "bigint"):
   const elements = sql`jsonb_array_elements_text(${JSON.stringify(values)}::jsonb)`;
   return cast ? sql`(select ${elements}::bigint)` : sql`(select ${elements})`;
 }
+
+/**
+ * `jsonb_to_recordset` over one JSON parameter, as a relation `r` with the given column
+ * definitions (a constant of the caller's, e.g. "node_id text, key text"): rows of any count in
+ * one bound value, for inserts and joins.
+ */
+export function jsonRecords(rows: readonly object[], columns: string): SQL {
+  return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(${sql.raw(columns)})`;
+}

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { exceptions, jsonList, rowsOf, type Database, type ExceptionKind } from "@meterflow/db";
+import { exceptions, jsonList, jsonRecords, rowsOf, type Database, type ExceptionKind } from "@meterflow/db";
 import { eventIdentity, eventKey, type CloudEvent, type EventOutcome } from "@meterflow/engine";
 import { activeDeployments, planFor } from "./deployments";
 import { commitRuns, runOnPartitions, type PartitionRun } from "./partition-run";
@@ -50,9 +50,8 @@ async function processBatchOnce(db: Database, options: ProcessOptions): Promise<
     const claimed = await claimPartitions(tx, batchSize, options.partitions ?? 100);
     if (claimed.length === 0) return undefined;
     const outcomes: Record<EventOutcome, number> = { validated: 0, duplicate: 0, exception: 0 };
-    const byWorkspace = new Map<string, ClaimedPartition[]>();
-    for (const partition of claimed) byWorkspace.set(partition.workspaceId, [...(byWorkspace.get(partition.workspaceId) ?? []), partition]);
-    for (const [workspaceId, partitions] of byWorkspace) {
+    for (const workspaceId of new Set(claimed.map((partition) => partition.workspaceId))) {
+      const partitions = claimed.filter((partition) => partition.workspaceId === workspaceId);
       for (const outcome of (await processEvents(tx, workspaceId, partitions, now)).values()) outcomes[outcome] += 1;
     }
     await moveCursors(tx, claimed);
@@ -237,22 +236,22 @@ async function claimPartitions(tx: Database, batchSize: number, limit: number): 
       tried.push(listed[next]!);
       planned += Number(listed[next]!.pending);
     }
-    const pendingOf = new Map(tried.map((row) => [`${row.w}/${row.p}`, Number(row.pending)]));
-    const got = await rowsOf<{ w: string; p: string }>(
+    const got = await rowsOf<{ w: string; p: string; pending: string | number }>(
       tx,
-      sql`select w, p from jsonb_to_recordset(${JSON.stringify(tried.map(({ w, p }) => ({ w, p })))}::jsonb) as c(w text, p text)
-          where ${tryPartitionLock(sql`w`, sql`p`)}`,
+      sql`select w, p, pending from ${jsonRecords(tried, "w text, p text, pending bigint")} where ${tryPartitionLock(sql`w`, sql`p`)}`,
     );
-    locked.push(...got);
-    for (const { w, p } of got) filled += pendingOf.get(`${w}/${p}`)!;
+    for (const { w, p, pending } of got) {
+      locked.push({ w, p });
+      filled += Number(pending);
+    }
   }
   if (locked.length === 0) return [];
   // Cursors are read under the locks: a worker that just let a partition go has moved its cursor.
   const rows = await rowsOf<{ workspace_id: string; partition_key: string; seq: string | number; xid: string; source: string; event_id: string; type: string; envelope: CloudEvent }>(
     tx,
     sql`select p.workspace_id, p.partition_key, e.seq, e.xid::text as xid, e.source, e.event_id, e.type, e.envelope
-        from jsonb_to_recordset(${JSON.stringify(locked)}::jsonb) as c(w text, p text)
-        join runtime_partitions p on p.workspace_id = c.w and p.partition_key = c.p
+        from ${jsonRecords(locked, "w text, p text")}
+        join runtime_partitions p on p.workspace_id = r.w and p.partition_key = r.p
         cross join lateral (
           select seq, xid, source, event_id, type, envelope from events_raw
           where workspace_id = p.workspace_id and partition_key = p.partition_key
@@ -281,7 +280,7 @@ async function moveCursors(tx: Database, partitions: readonly ClaimedPartition[]
     const last = partition.rows[partition.rows.length - 1]!;
     return { w: partition.workspaceId, p: partition.partitionKey, xid: last.xid, seq: last.seq, n: partition.rows.length };
   });
-  await tx.execute(sql`with cursor as (select * from jsonb_to_recordset(${JSON.stringify(cursors)}::jsonb) as c(w text, p text, xid text, seq bigint, n bigint)),
+  await tx.execute(sql`with cursor as (select * from ${jsonRecords(cursors, "w text, p text, xid text, seq bigint, n bigint")}),
       locked as (
         select p.workspace_id, p.partition_key from runtime_partitions p join cursor c on c.w = p.workspace_id and c.p = p.partition_key
         order by p.workspace_id, p.partition_key for update of p

@@ -9,6 +9,7 @@ import {
   runtimeWindows,
   usageSummaries,
   jsonList,
+  jsonRecords,
   rowsOf,
   type Database,
 } from "@meterflow/db";
@@ -62,10 +63,10 @@ export async function loadStates(tx: Database, deploymentId: string, partitionKe
  * already: their state is not the opening partition's to load or write.
  */
 export async function windowsTakenElsewhere(tx: Database, deployment: { deploymentId: string; flowVersionId: string }, opened: readonly { nodeId: string; key: string; partitionKey: string }[]) {
-  const keys = JSON.stringify(opened.map(({ nodeId, key, partitionKey }) => ({ node_id: nodeId, window_key: key, opener: partitionKey })));
+  const keys = opened.map(({ nodeId, key, partitionKey }) => ({ node_id: nodeId, window_key: key, opener: partitionKey }));
   return rowsOf<{ node_id: string; window_key: string; partition_key: string | null; closed: boolean }>(
     tx,
-    sql`with opened as (select * from jsonb_to_recordset(${keys}::jsonb) as r(node_id text, window_key text, opener text))
+    sql`with opened as (select * from ${jsonRecords(keys, "node_id text, window_key text, opener text")})
         select w.node_id, w.window_key, w.partition_key, false as closed from runtime_windows w join opened o using (node_id, window_key)
           where w.deployment_id = ${deployment.deploymentId}::uuid and w.partition_key <> o.opener
         union all
@@ -122,18 +123,18 @@ export async function persistState(tx: Database, runs: readonly { target: RunTar
   if (kept.length > 0) {
     await tx.execute(sql`insert into runtime_windows (deployment_id, node_id, window_key, partition_key, closes_at, state)
       select ${deploymentId}::uuid, node_id, window_key, partition_key, closes_at, state
-      from jsonb_to_recordset(${JSON.stringify(kept)}::jsonb) as r(node_id text, window_key text, partition_key text, closes_at timestamptz, state jsonb)
+      from ${jsonRecords(kept, "node_id text, window_key text, partition_key text, closes_at timestamptz, state jsonb")}
       on conflict (deployment_id, node_id, window_key) do update set state = excluded.state, closes_at = excluded.closes_at`);
   }
   if (watermarks.length > 0) {
     await tx.execute(sql`insert into runtime_watermarks (deployment_id, node_id, partition_key, watermark)
       select ${deploymentId}::uuid, node_id, partition_key, watermark
-      from jsonb_to_recordset(${JSON.stringify(watermarks)}::jsonb) as r(node_id text, partition_key text, watermark timestamptz)
+      from ${jsonRecords(watermarks, "node_id text, partition_key text, watermark timestamptz")}
       on conflict (deployment_id, node_id, partition_key) do update set watermark = greatest(runtime_watermarks.watermark, excluded.watermark)`);
   }
   if (remembered.size > 0) {
     await tx.execute(sql`insert into dedupe_keys (deployment_id, node_id, key, expires_at_ms)
-      select ${deploymentId}::uuid, node_id, key, expires_at_ms from jsonb_to_recordset(${JSON.stringify([...remembered.values()])}::jsonb) as r(node_id text, key text, expires_at_ms bigint)
+      select ${deploymentId}::uuid, node_id, key, expires_at_ms from ${jsonRecords([...remembered.values()], "node_id text, key text, expires_at_ms bigint")}
       on conflict (deployment_id, node_id, key) do update set expires_at_ms = greatest(dedupe_keys.expires_at_ms, excluded.expires_at_ms)`);
   }
 }
@@ -163,7 +164,7 @@ export async function persistEffects(tx: Database, runs: readonly { target: RunT
     await tx.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload)
       select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, coalesce(${text("tenantId")}, partition_key), ${text("contractId")}, ${text("productCode")},
         coalesce(${text("metric")}, 'unknown'), coalesce(payload->>'quantity', '0')::numeric, coalesce(${text("ratingPeriod")}, ''), correlation_id, payload
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(node_id text, record_key text, event_seq bigint, correlation_id text, partition_key text, payload jsonb)
+      from ${jsonRecords(rows, "node_id text, record_key text, event_seq bigint, correlation_id text, partition_key text, payload jsonb")}
       on conflict (flow_version_id, record_key) do nothing`);
   }
   if (others.length > 0) {
@@ -290,7 +291,7 @@ export async function persistEffects(tx: Database, runs: readonly { target: RunT
     });
     await tx.execute(sql`insert into lineage (workspace_id, output_type, output_id, input_type, input_ids, flow_version_id, node_id, pricing_rule_version)
       select ${workspaceId}, output_type, output_id, input_type, input_ids, ${flowVersionId}::uuid, node_id, pricing_rule_version
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(output_type text, output_id text, input_type text, input_ids jsonb, node_id text, pricing_rule_version text)`);
+      from ${jsonRecords(rows, "output_type text, output_id text, input_type text, input_ids jsonb, node_id text, pricing_rule_version text")}`);
   }
 }
 
