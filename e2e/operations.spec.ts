@@ -38,3 +38,46 @@ test("an event sent with the API key becomes a usage record and, once its window
   await expect(page.getByRole("table", { name: "Invoices" }).getByRole("row", { name: /ERP-1002 245\.68 EUR/ })).toBeVisible();
   await page.screenshot({ path: "artifacts/screens/erp-sandbox.png" });
 });
+
+test("a change deployed in the middle of a month carries on its open window: one invoice for the whole month", async ({ page, request }) => {
+  const month = new Date().toISOString().slice(0, 7);
+  await page.goto(baseUrl());
+  const key = (await page.getByRole("region", { name: "Send events" }).getByTestId("api-key").textContent())!;
+  const send = async (id: string, day: string) => {
+    const response = await request.post(`${baseUrl()}v1/events`, {
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/cloudevents+json" },
+      data: JSON.stringify({ specversion: "1.0", id, source: "/e2e-deploy", type: "com.meterflow.api.call", time: `${month}-${day}T00:10:00Z`, data: { tenantId: "initech", productCode: "api-calls", calls: 60_000 } }),
+    });
+    expect(response.status()).toBe(200);
+  };
+  await send("mid-1", "01");
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
+  await expect(page.getByRole("region", { name: "Usage records" }).getByRole("row", { name: `initech api_calls 60000 ${month}` })).toBeVisible();
+
+  // The deployed flow (the one published as v1): move a node, save, publish v2 and deploy it.
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Flows" }).click();
+  await page.getByRole("row").filter({ has: page.getByRole("cell", { name: "v1", exact: true }) }).getByRole("link", { name: "Metered API billing" }).click();
+  const dedupe = page.locator('.react-flow__node[data-id="dedupe"]');
+  const box = (await dedupe.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 40, box.y + 120, { steps: 8 });
+  await page.mouse.up();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /^Saved \(revision \d+\)$/ })).toBeVisible();
+  await page.getByLabel("Changelog for the new version").fill("Tidy the layout");
+  await page.getByRole("button", { name: "Publish version" }).click();
+  await page.getByRole("button", { name: "Deploy v2" }).click();
+  await expect(page.getByTestId("deploy-notice")).toContainText(/Deployed; it carries on 1 open window and \d+ dedupe keys? of the flow's earlier versions\./);
+  await expect(page.getByTestId("deployment-state")).toContainText("running v2");
+
+  await send("mid-2", "02");
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
+  const windows = page.getByRole("region", { name: "Open windows" });
+  await expect(windows.getByRole("row", { name: new RegExp(`^initech ${month}-01 2 120000 `) })).toBeVisible();
+  await windows.getByRole("button", { name: "Close all open windows now" }).click();
+
+  // 120,000 calls, 100,000 included once, 20,000 at 0.0010 EUR: one invoice for the month.
+  const initechInvoices = async () => ((await (await request.get(`${baseUrl()}erp/invoices`)).json()) as { invoices: { customer: string; total: string }[] }).invoices.filter((invoice) => invoice.customer === "ERP-1003").map((invoice) => invoice.total);
+  await expect.poll(initechInvoices, { timeout: 15_000 }).toEqual(["20.00"]);
+});

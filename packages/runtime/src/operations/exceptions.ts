@@ -141,9 +141,16 @@ async function lockOpenException(tx: Database, workspaceId: string, id: string):
 async function currentDeployment(tx: Database, deploymentId: string) {
   const [original] = await tx.select().from(deployments).where(eq(deployments.id, deploymentId));
   if (!original) throw new NotFoundError("Deployment", deploymentId);
-  const [active] = await tx.select().from(deployments).where(and(eq(deployments.flowId, original.flowId), eq(deployments.status, "active")));
+  // Held for share while the retry works on its state (a deploy moving that state waits); a
+  // deploy that committed first is seen by asking again.
+  const active = await activeDeploymentOf(tx, original.flowId);
   if (!active) throw new RetryRefusedError(`Flow ${original.flowId} is not deployed; deploy a version before retrying`);
   return active;
+}
+
+async function activeDeploymentOf(tx: Database, flowId: string) {
+  const find = async () => (await tx.select().from(deployments).where(and(eq(deployments.flowId, flowId), eq(deployments.status, "active"))).for("share"))[0];
+  return (await find()) ?? (await find());
 }
 
 

@@ -1,7 +1,7 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import { deployments, runtimeWatermarks, runtimeWindows, type Database } from "@meterflow/db";
 import { durationMs } from "@meterflow/engine";
-import { planFor } from "./deployments";
+import { holdDeployment, planFor } from "./deployments";
 import { commitRun, runOnPartition } from "./partition-run";
 import { tryLockPartition, type RunTarget } from "./runtime-store";
 
@@ -32,6 +32,8 @@ export async function closeDueWindows(db: Database, options: { now?: Date; all?:
   for (const partition of due) {
     await db.transaction(async (tx) => {
       if (!(await tryLockPartition(tx, partition.workspaceId, partition.partitionKey))) return;
+      // A deploy may have taken these windows over since they were listed; it cannot meanwhile.
+      await holdDeployment(tx, partition.deploymentId);
       const plan = await planFor(tx, partition.flowVersionId);
       const target: RunTarget = { workspaceId: partition.workspaceId, flowVersionId: partition.flowVersionId, deploymentId: partition.deploymentId, partitionKey: partition.partitionKey, plan, now };
       const { effects, changes } = await runOnPartition(tx, target, (context) => plan.closeWindows(context, options.all ? { all: true } : { watermark: now.toISOString() }));

@@ -1,6 +1,7 @@
-import { and, desc, eq, inArray, ne } from "drizzle-orm";
-import { appendAudit, dedupeKeys, deployments, flowVersions, getVersion, NotFoundError, runtimeWatermarks, runtimeWindows, type Database } from "@meterflow/db";
-import { compileFlow, type FlowPlan } from "@meterflow/engine";
+import { and, desc, eq, ne, sql, type SQL } from "drizzle-orm";
+import { appendAudit, deployments, flowVersions, getVersion, jsonList, NotFoundError, rowsOf, runtimeWindows, type Database } from "@meterflow/db";
+import { compileFlow, durationMs, type FlowPlan } from "@meterflow/engine";
+import { canonicalJson, type FlowNode, type FlowNodeOf } from "@meterflow/flow-spec";
 
 export type Deployment = typeof deployments.$inferSelect;
 
@@ -19,15 +20,40 @@ export async function planFor(db: Database, flowVersionId: string): Promise<Flow
 }
 
 /**
- * Deploys a published version: it replaces the flow's active deployment (whose open windows still
- * close on schedule) and processes the events that arrive, and those still pending, from now on.
- * A version deployed before takes back its earlier deployments' open windows, watermarks and
- * dedupe keys: the same plan goes on with the same state, and a window never has two halves whose
- * second summary the first would shut out.
+ * What a node keeps across batches is tied to its id and to what gives that state its meaning: an
+ * Aggregate's windows to how they are keyed, timed and measured (not its grace period or late-event
+ * policy), a Dedupe node's remembered keys to its key expression. Versions whose node has the same
+ * identity share that state: a deployment carries it on, and one period is summarised once.
  */
-export async function deployVersion(db: Database, input: { workspaceId: string; versionId: string; actor: string }): Promise<Deployment> {
+export function stateIdentity(node: FlowNode): string | undefined {
+  if (node.type === "aggregate") {
+    const { groupBy, eventTime, period, measures } = node.config;
+    return canonicalJson({ type: node.type, groupBy, eventTime, period, measures });
+  }
+  if (node.type === "dedupe") return canonicalJson({ type: node.type, key: node.config.key });
+  return undefined;
+}
+
+/** What a new deployment took over from its flow's earlier deployments, and what it left to them. */
+export interface StateHandover {
+  windows: number;
+  watermarks: number;
+  dedupeKeys: number;
+  /** Open windows that stay with an earlier version (its Aggregate node changed or is gone): they close, and are billed, under it. */
+  leftBehind: { versionNumber: number; nodeId: string; windows: number; reason: string }[];
+}
+
+/**
+ * Deploys a published version: it replaces the flow's active deployment and processes the events
+ * that arrive, and those still pending, from now on. It takes over the open windows, watermarks and
+ * dedupe keys of the flow's earlier deployments for every Aggregate and Dedupe node whose state
+ * identity it keeps, so a new version goes on with the month a customer is in (one summary, one
+ * invoice, included units counted once) and catches a repeat or a late event as the earlier one
+ * would have. Windows of an Aggregate it changed stay with their version and close on schedule.
+ */
+export async function deployVersion(db: Database, input: { workspaceId: string; versionId: string; actor: string }): Promise<Deployment & { handover: StateHandover }> {
   const version = await getVersion(db, input.workspaceId, input.versionId);
-  await planFor(db, version.id);
+  const plan = await planFor(db, version.id);
   return db.transaction(async (tx) => {
     const [previous] = await tx
       .update(deployments)
@@ -35,12 +61,47 @@ export async function deployVersion(db: Database, input: { workspaceId: string; 
       .where(and(eq(deployments.flowId, version.flowId), eq(deployments.status, "active")))
       .returning();
     const [deployment] = await tx.insert(deployments).values({ workspaceId: input.workspaceId, flowId: version.flowId, flowVersionId: version.id, deployedBy: input.actor }).returning();
-    const earlier = tx
-      .select({ id: deployments.id })
+    // Locked, so the window scheduler and retries (which hold their deployment's row for share
+    // while they work on its state) finish before the state moves, or start after.
+    const earlier = await tx
+      .select({ id: deployments.id, flowVersionId: deployments.flowVersionId, versionNumber: flowVersions.number })
       .from(deployments)
-      .where(and(eq(deployments.flowVersionId, version.id), ne(deployments.id, deployment!.id)));
-    for (const table of [runtimeWindows, runtimeWatermarks, dedupeKeys]) {
-      await tx.update(table).set({ deploymentId: deployment!.id }).where(inArray(table.deploymentId, earlier));
+      .innerJoin(flowVersions, eq(flowVersions.id, deployments.flowVersionId))
+      .where(and(eq(deployments.flowId, version.flowId), ne(deployments.id, deployment!.id)))
+      .for("update", { of: deployments });
+    const nodes = new Map(plan.document.nodes.map((node) => [node.id, node]));
+    const identities = new Map(plan.document.nodes.map((node) => [node.id, stateIdentity(node)]));
+    const handover: StateHandover = { windows: 0, watermarks: 0, dedupeKeys: 0, leftBehind: [] };
+    for (const source of earlier) {
+      const sourcePlan = await planFor(tx, source.flowVersionId);
+      const kept = { aggregates: [] as FlowNodeOf<"aggregate">[], dedupes: [] as string[] };
+      for (const node of sourcePlan.document.nodes) {
+        if (identities.get(node.id) !== stateIdentity(node)) continue;
+        if (node.type === "aggregate") kept.aggregates.push(node);
+        if (node.type === "dedupe") kept.dedupes.push(node.id);
+      }
+      const aggregateIds = kept.aggregates.map((node) => node.id);
+      handover.windows += await moveState(tx, sql`runtime_windows`, source.id, deployment!.id, aggregateIds);
+      handover.watermarks += await moveState(tx, sql`runtime_watermarks`, source.id, deployment!.id, aggregateIds);
+      handover.dedupeKeys += await moveState(tx, sql`dedupe_keys`, source.id, deployment!.id, kept.dedupes);
+      for (const earlierNode of kept.aggregates) {
+        // The grace period may change without changing the windows: they close by the new one.
+        const grace = durationMs((nodes.get(earlierNode.id) as FlowNodeOf<"aggregate">).config.grace);
+        if (grace === durationMs(earlierNode.config.grace)) continue;
+        await tx
+          .update(runtimeWindows)
+          .set({ closesAt: sql`(${runtimeWindows.state}->>'end')::timestamptz + ${grace} * interval '1 millisecond'` })
+          .where(and(eq(runtimeWindows.deploymentId, deployment!.id), eq(runtimeWindows.nodeId, earlierNode.id)));
+      }
+      const remaining = await tx
+        .select({ nodeId: runtimeWindows.nodeId, windows: sql<number>`count(*)::int` })
+        .from(runtimeWindows)
+        .where(eq(runtimeWindows.deploymentId, source.id))
+        .groupBy(runtimeWindows.nodeId);
+      for (const { nodeId, windows } of remaining) {
+        const reason = identities.has(nodeId) ? `its Aggregate node "${nodeId}" changed how windows are keyed, timed or measured` : `v${version.number} has no node "${nodeId}"`;
+        handover.leftBehind.push({ versionNumber: source.versionNumber, nodeId, windows, reason });
+      }
     }
     await appendAudit(tx, {
       workspaceId: input.workspaceId,
@@ -48,10 +109,58 @@ export async function deployVersion(db: Database, input: { workspaceId: string; 
       action: "deployment.deployed",
       entityType: "deployment",
       entityId: deployment!.id,
-      details: { flowId: version.flowId, versionId: version.id, versionNumber: version.number, contentHash: version.contentHash, replaced: previous?.id ?? null },
+      details: { flowId: version.flowId, versionId: version.id, versionNumber: version.number, contentHash: version.contentHash, replaced: previous?.id ?? null, handover },
     });
-    return deployment!;
+    return { ...deployment!, handover };
   });
+}
+
+/** Moves a deployment's rows of the given nodes in a state table to another deployment; returns how many. */
+async function moveState(tx: Database, table: SQL, from: string, to: string, nodeIds: readonly string[]): Promise<number> {
+  if (nodeIds.length === 0) return 0;
+  const [row] = await rowsOf<{ moved: number }>(
+    tx,
+    sql`with moved as (update ${table} set deployment_id = ${to}::uuid where deployment_id = ${from}::uuid and node_id in ${jsonList(nodeIds)} returning 1)
+        select count(*)::int as moved from moved`,
+  );
+  return row?.moved ?? 0;
+}
+
+/**
+ * Holds a deployment's row for share until the transaction ends and returns its status: a deploy
+ * locks the rows of the deployments whose state it moves, so it waits for work holding one, and
+ * work that asks after a deploy sees where the state went.
+ */
+export async function holdDeployment(tx: Database, deploymentId: string): Promise<Deployment["status"] | undefined> {
+  const [row] = await tx.select({ status: deployments.status }).from(deployments).where(eq(deployments.id, deploymentId)).for("share");
+  return row?.status;
+}
+
+const sharedWindowsCache = new Map<string, Map<string, string[]>>();
+
+/**
+ * The versions of a deployment's flow that share its Aggregate nodes' windows (the same state
+ * identity), by node: a window one of them summarised is closed for this deployment too. Known
+ * once per deployment: a version published later can only summarise once deployed, which stops
+ * this deployment first.
+ */
+export async function versionsSharingWindows(db: Database, deployment: Pick<Deployment, "id" | "flowId" | "flowVersionId">): Promise<Map<string, string[]>> {
+  const cached = sharedWindowsCache.get(deployment.id);
+  if (cached) return cached;
+  const plan = await planFor(db, deployment.flowVersionId);
+  const shared = new Map<string, string[]>();
+  const aggregates = plan.document.nodes.filter((node) => node.type === "aggregate");
+  for (const node of aggregates) shared.set(node.id, [deployment.flowVersionId]);
+  const others = await db.select({ id: flowVersions.id }).from(flowVersions).where(and(eq(flowVersions.flowId, deployment.flowId), ne(flowVersions.id, deployment.flowVersionId)));
+  for (const other of others) {
+    const otherNodes = new Map((await planFor(db, other.id)).document.nodes.map((node) => [node.id, node]));
+    for (const node of aggregates) {
+      const otherNode = otherNodes.get(node.id);
+      if (otherNode && stateIdentity(otherNode) === stateIdentity(node)) shared.get(node.id)!.push(other.id);
+    }
+  }
+  sharedWindowsCache.set(deployment.id, shared);
+  return shared;
 }
 
 export async function stopDeployment(db: Database, input: { workspaceId: string; deploymentId: string; actor: string }): Promise<Deployment> {

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { exceptions, jsonList, jsonRecords, rowsOf, type Database, type ExceptionKind } from "@meterflow/db";
 import { eventIdentity, eventKey, type CloudEvent, type EventOutcome } from "@meterflow/engine";
-import { activeDeployments, planFor } from "./deployments";
+import { activeDeployments, holdDeployment, planFor, versionsSharingWindows, type Deployment } from "./deployments";
 import { commitRuns, runOnPartitions, type PartitionRun } from "./partition-run";
 import { tryPartitionLock, windowsTakenElsewhere, type RunTarget } from "./runtime-store";
 
@@ -107,7 +107,7 @@ export async function processEvents(tx: Database, workspaceId: string, partition
         (target, context) => plan.run(batches.get(target.partitionKey)!.map((row) => row.envelope), context),
       );
     let runs = await runOn(batches.keys());
-    const refused = await eventsOfWindowsTakenElsewhere(tx, { deploymentId: deployment.id, flowVersionId: deployment.flowVersionId }, runs, seqByKey);
+    const refused = await eventsOfWindowsTakenElsewhere(tx, deployment, runs, seqByKey);
     if (refused.size > 0) {
       // The partitions that lose events run again without them; the others' runs stand.
       const rerun = new Set<string>();
@@ -123,8 +123,7 @@ export async function processEvents(tx: Database, workspaceId: string, partition
     }
     // Shared with other batches; a deploy's update of the row waits for it, so a deploy that
     // takes a version's windows back sees every window this batch writes under it.
-    const [current] = await rowsOf<{ status: string }>(tx, sql`select status from deployments where id = ${deployment.id}::uuid for share`);
-    if (current?.status !== "active") throw new DeploymentChangedError(`Deployment ${deployment.id} was replaced while a batch ran on it`);
+    if ((await holdDeployment(tx, deployment.id)) !== "active") throw new DeploymentChangedError(`Deployment ${deployment.id} was replaced while a batch ran on it`);
     await commitRuns(tx, runs, seqByKey);
     for (const { effects } of runs) {
       for (const { event, outcome } of effects.outcomes) {
@@ -170,14 +169,14 @@ export async function processEvents(tx: Database, workspaceId: string, partition
  * same window count too: the first keeps it. By seq, with the exception to raise. Looked up only
  * for windows a run opened, which a partition's own open windows never are.
  */
-async function eventsOfWindowsTakenElsewhere(tx: Database, deployment: { deploymentId: string; flowVersionId: string }, runs: readonly PartitionRun[], seqByKey: ReadonlyMap<string, number>) {
+async function eventsOfWindowsTakenElsewhere(tx: Database, deployment: Deployment, runs: readonly PartitionRun[], seqByKey: ReadonlyMap<string, number>) {
   const opened = runs.flatMap(({ target, effects, loaded }) =>
     effects.windowUpdates.filter((update) => !loaded.windows.get(update.nodeId)?.has(update.key)).map((update) => ({ ...update, partitionKey: target.partitionKey })),
   );
   const refused = new Map<number, { kind: ExceptionKind; reason: string }>();
   if (opened.length === 0) return refused;
   const holders = new Map<string, { partitionKey: string | null; closed: boolean }>();
-  for (const row of await windowsTakenElsewhere(tx, deployment, opened)) holders.set(`${row.node_id}\u0000${row.window_key}`, { partitionKey: row.partition_key, closed: row.closed });
+  for (const row of await windowsTakenElsewhere(tx, deployment.id, await versionsSharingWindows(tx, deployment), opened)) holders.set(`${row.node_id}\u0000${row.window_key}`, { partitionKey: row.partition_key, closed: row.closed });
   for (const update of opened) {
     const id = `${update.nodeId}\u0000${update.key}`;
     const holder = holders.get(id);

@@ -60,18 +60,26 @@ export async function loadStates(tx: Database, deploymentId: string, partitionKe
 
 /**
  * Of windows runs opened, those another partition keeps open or that were closed and summarised
- * already: their state is not the opening partition's to load or write.
+ * already, by this deployment's version or by another version of the flow whose Aggregate node
+ * keys the same windows (`sharedWith`, by node): their state is not the opening partition's to
+ * load or write.
  */
-export async function windowsTakenElsewhere(tx: Database, deployment: { deploymentId: string; flowVersionId: string }, opened: readonly { nodeId: string; key: string; partitionKey: string }[]) {
+export async function windowsTakenElsewhere(
+  tx: Database,
+  deploymentId: string,
+  sharedWith: ReadonlyMap<string, readonly string[]>,
+  opened: readonly { nodeId: string; key: string; partitionKey: string }[],
+) {
   const keys = opened.map(({ nodeId, key, partitionKey }) => ({ node_id: nodeId, window_key: key, opener: partitionKey }));
+  const versions = [...sharedWith].flatMap(([nodeId, versionIds]) => versionIds.map((versionId) => ({ node_id: nodeId, flow_version_id: versionId })));
   return rowsOf<{ node_id: string; window_key: string; partition_key: string | null; closed: boolean }>(
     tx,
-    sql`with opened as (select * from ${jsonRecords(keys, "node_id text, window_key text, opener text")})
+    sql`with opened as (select * from ${jsonRecords(keys, "node_id text, window_key text, opener text")}),
+          versions as (select * from ${jsonRecords(versions, "node_id text, flow_version_id uuid")})
         select w.node_id, w.window_key, w.partition_key, false as closed from runtime_windows w join opened o using (node_id, window_key)
-          where w.deployment_id = ${deployment.deploymentId}::uuid and w.partition_key <> o.opener
+          where w.deployment_id = ${deploymentId}::uuid and w.partition_key <> o.opener
         union all
-        select s.node_id, s.window_key, s.partition_key, true from usage_summaries s join opened using (node_id, window_key)
-          where s.flow_version_id = ${deployment.flowVersionId}::uuid`,
+        select s.node_id, s.window_key, s.partition_key, true from versions v join usage_summaries s using (flow_version_id, node_id) join opened using (node_id, window_key)`,
   );
 }
 

@@ -294,6 +294,14 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
           Cannot connect: {connectionHint}
         </div>
       )}
+      {deploy.data && (
+        <div className={`banner ${deploy.data.handover.leftBehind.length > 0 ? "banner-warning" : "banner-info"}`} role="status" data-testid="deploy-notice">
+          {deployedNotice(deploy.data.handover)}
+          <button type="button" onClick={() => deploy.reset()}>
+            Dismiss
+          </button>
+        </div>
+      )}
       {(save.error && !conflict) || publish.error || deploy.error ? (
         <div className="banner banner-error" role="alert">
           {(save.error ?? publish.error ?? deploy.error)!.message}
@@ -365,4 +373,13 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
       </div>
     </section>
   );
+}
+
+/** What a deploy did with the earlier deployments' state, in a sentence or two. */
+function deployedNotice(handover: RouterOutputs["runtime"]["deploy"]["handover"]): string {
+  const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
+  const carried = [handover.windows > 0 && plural(handover.windows, "open window"), handover.dedupeKeys > 0 && plural(handover.dedupeKeys, "dedupe key")].filter(Boolean);
+  const parts = [carried.length > 0 ? `Deployed; it carries on ${carried.join(" and ")} of the flow's earlier versions.` : "Deployed."];
+  for (const left of handover.leftBehind) parts.push(`${plural(left.windows, "open window")} of v${left.versionNumber} stay with it (${left.reason}) and are billed under v${left.versionNumber} when they close.`);
+  return parts.join(" ");
 }
