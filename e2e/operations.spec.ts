@@ -42,7 +42,9 @@ test("an event sent with the API key becomes a usage record and, once its window
 test("a change deployed in the middle of a month carries on its open window: one invoice for the whole month", async ({ page, request }) => {
   const month = new Date().toISOString().slice(0, 7);
   await page.goto(baseUrl());
-  const key = (await page.getByRole("region", { name: "Send events" }).getByTestId("api-key").textContent())!;
+  const keyText = page.getByRole("region", { name: "Send events" }).getByTestId("api-key");
+  await expect(keyText).toHaveText(/^mf_/);
+  const key = (await keyText.textContent())!;
   const send = async (id: string, day: string) => {
     const response = await request.post(`${baseUrl()}v1/events`, {
       headers: { authorization: `Bearer ${key}`, "content-type": "application/cloudevents+json" },
@@ -68,8 +70,9 @@ test("a change deployed in the middle of a month carries on its open window: one
   await page.getByLabel("Changelog for the new version").fill("Tidy the layout");
   await page.getByRole("button", { name: "Publish version" }).click();
   await page.getByRole("button", { name: "Deploy v2" }).click();
-  await expect(page.getByTestId("deploy-notice")).toContainText(/Deployed; it carries on 1 open window and \d+ dedupe keys? of the flow's earlier versions\./);
+  await expect(page.getByTestId("deploy-notice")).toContainText(/Deployed; it carries on \d+ open windows? and \d+ dedupe keys? of the flow's earlier versions\./);
   await expect(page.getByTestId("deployment-state")).toContainText("running v2");
+  await page.screenshot({ path: "artifacts/screens/deploy-notice.png" });
 
   await send("mid-2", "02");
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();

@@ -1,5 +1,5 @@
 import { and, desc, eq, ne, sql, type SQL } from "drizzle-orm";
-import { appendAudit, deployments, flowVersions, getVersion, jsonList, NotFoundError, rowsOf, runtimeWindows, type Database } from "@meterflow/db";
+import { appendAudit, deployments, flows, flowVersions, getVersion, jsonList, NotFoundError, rowsOf, runtimeWindows, type Database } from "@meterflow/db";
 import { compileFlow, durationMs, type FlowPlan } from "@meterflow/engine";
 import { canonicalJson, type FlowNode, type FlowNodeOf } from "@meterflow/flow-spec";
 
@@ -51,7 +51,10 @@ export interface StateHandover {
  * invoice, included units counted once) and catches a repeat or a late event as the earlier one
  * would have. Windows of an Aggregate it changed stay with their version and close on schedule.
  */
-export async function deployVersion(db: Database, input: { workspaceId: string; versionId: string; actor: string }): Promise<Deployment & { handover: StateHandover }> {
+export async function deployVersion(
+  db: Database,
+  input: { workspaceId: string; versionId: string; actor: string },
+): Promise<Deployment & { handover: StateHandover; alsoProcessedBy: OverlappingFlow[] }> {
   const version = await getVersion(db, input.workspaceId, input.versionId);
   const plan = await planFor(db, version.id);
   return db.transaction(async (tx) => {
@@ -103,16 +106,56 @@ export async function deployVersion(db: Database, input: { workspaceId: string; 
         handover.leftBehind.push({ versionNumber: source.versionNumber, nodeId, windows, reason });
       }
     }
+    const alsoProcessedBy = await otherFlowsAccepting(tx, input.workspaceId, version.flowId, plan);
     await appendAudit(tx, {
       workspaceId: input.workspaceId,
       actor: input.actor,
       action: "deployment.deployed",
       entityType: "deployment",
       entityId: deployment!.id,
-      details: { flowId: version.flowId, versionId: version.id, versionNumber: version.number, contentHash: version.contentHash, replaced: previous?.id ?? null, handover },
+      details: { flowId: version.flowId, versionId: version.id, versionNumber: version.number, contentHash: version.contentHash, replaced: previous?.id ?? null, handover, alsoProcessedBy },
     });
-    return { ...deployment!, handover };
+    return { ...deployment!, handover, alsoProcessedBy };
   });
+}
+
+/** Another running flow of the workspace whose sources accept some of the same events. */
+export interface OverlappingFlow {
+  flowId: string;
+  flowName: string;
+  versionNumber: number;
+  eventTypes: string[];
+}
+
+/**
+ * The workspace's other running flows that take some of the events this plan takes: each such
+ * event is processed, and billed, by every one of them. Said at deploy, not refused: two flows
+ * may mean to make different things of the same events.
+ */
+async function otherFlowsAccepting(tx: Database, workspaceId: string, flowId: string, plan: FlowPlan): Promise<OverlappingFlow[]> {
+  const running = await tx
+    .select({ flowId: deployments.flowId, flowVersionId: deployments.flowVersionId, flowName: flows.name, versionNumber: flowVersions.number })
+    .from(deployments)
+    .innerJoin(flows, eq(flows.id, deployments.flowId))
+    .innerJoin(flowVersions, eq(flowVersions.id, deployments.flowVersionId))
+    .where(and(eq(deployments.workspaceId, workspaceId), eq(deployments.status, "active"), ne(deployments.flowId, flowId)))
+    .orderBy(flows.name);
+  const overlapping: OverlappingFlow[] = [];
+  for (const other of running) {
+    const eventTypes = new Set<string>();
+    for (const mine of sourcesOf(plan)) {
+      for (const theirs of sourcesOf(await planFor(tx, other.flowVersionId))) {
+        const sharedSource = mine.sources.length === 0 || theirs.sources.length === 0 || mine.sources.some((source) => theirs.sources.includes(source));
+        if (sharedSource) for (const type of mine.eventTypes) if (theirs.eventTypes.includes(type)) eventTypes.add(type);
+      }
+    }
+    if (eventTypes.size > 0) overlapping.push({ flowId: other.flowId, flowName: other.flowName, versionNumber: other.versionNumber, eventTypes: [...eventTypes].sort() });
+  }
+  return overlapping;
+}
+
+function sourcesOf(plan: FlowPlan) {
+  return plan.document.nodes.flatMap((node) => (node.type === "source.events" ? [node.config] : []));
 }
 
 /** Moves a deployment's rows of the given nodes in a state table to another deployment; returns how many. */

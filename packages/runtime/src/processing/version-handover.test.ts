@@ -107,4 +107,11 @@ describe.each(databaseCases())("deploying a new version of a flow on $name", ({ 
     expect(deployment.handover.leftBehind).toEqual([{ versionNumber: 4, nodeId: "aggregate", windows: 1, reason: 'its Aggregate node "aggregate" changed how windows are keyed, timed or measured' }]);
     expect(await handle.db.select({ deploymentId: runtimeWindows.deploymentId }).from(runtimeWindows)).toEqual([{ deploymentId: before!.id }]);
   });
+
+  it("says which other running flows take the same events", async () => {
+    const [running] = await handle.db.select().from(deployments).where(eq(deployments.status, "active"));
+    const { deployment } = await deployedBillingFlow(handle.db);
+    expect(deployment.alsoProcessedBy).toEqual([{ flowId, flowName: "Metered API billing", versionNumber: 5, eventTypes: ["com.meterflow.api.call"] }]);
+    expect(running!.flowId).toBe(flowId);
+  });
 });
