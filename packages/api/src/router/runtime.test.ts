@@ -46,7 +46,7 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
     const flow = await api.caller.templates.instantiate({ templateId: "metered-api-billing" });
     const version = await api.caller.versions.publish({ flowId: flow.id, changelog: "first" });
     const deployment = await api.caller.runtime.deploy({ versionId: version.id });
-    expect(deployment).toMatchObject({ handover: { windows: 0, watermarks: 0, dedupeKeys: 0, leftBehind: [] }, alsoProcessedBy: [] });
+    expect(deployment).toMatchObject({ handover: { windows: 0, watermarks: 0, dedupeNodes: [], leftBehind: [] }, alsoProcessedBy: [] });
     expect((await api.caller.runtime.deployments()).map((row) => [row.deployment.id, row.deployment.status, row.versionNumber])).toEqual([[deployment.id, "active", 1]]);
 
     const call = (id: string, tenantId: string) => ({ specversion: "1.0", id, source: "/gw", type: "com.meterflow.api.call", time: "2026-10-03T10:00:00Z", data: { tenantId, productCode: "api-calls", calls: 10 } });

@@ -1,4 +1,4 @@
-import { and, desc, eq, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, lte, ne, sql, type SQL } from "drizzle-orm";
 import { appendAudit, deployments, flows, flowVersions, getVersion, jsonList, NotFoundError, rowsOf, runtimeWindows, type Database } from "@meterflow/db";
 import { compileFlow, durationMs, type FlowPlan } from "@meterflow/engine";
 import { canonicalJson, type FlowNode, type FlowNodeOf } from "@meterflow/flow-spec";
@@ -38,18 +38,21 @@ export function stateIdentity(node: FlowNode): string | undefined {
 export interface StateHandover {
   windows: number;
   watermarks: number;
-  dedupeKeys: number;
+  /** Dedupe nodes that go on consulting the keys earlier versions remembered (they stay where they are). */
+  dedupeNodes: string[];
   /** Open windows that stay with an earlier version (its Aggregate node changed or is gone): they close, and are billed, under it. */
   leftBehind: { versionNumber: number; nodeId: string; windows: number; reason: string }[];
 }
 
 /**
  * Deploys a published version: it replaces the flow's active deployment and processes the events
- * that arrive, and those still pending, from now on. It takes over the open windows, watermarks and
- * dedupe keys of the flow's earlier deployments for every Aggregate and Dedupe node whose state
- * identity it keeps, so a new version goes on with the month a customer is in (one summary, one
- * invoice, included units counted once) and catches a repeat or a late event as the earlier one
- * would have. Windows of an Aggregate it changed stay with their version and close on schedule.
+ * that arrive, and those still pending, from now on. It takes over the open windows and watermarks
+ * of the flow's earlier deployments for every Aggregate node whose state identity it keeps, and
+ * its Dedupe nodes consult the keys earlier deployments of the same identity remembered
+ * (`dedupeScopes`; keys are many, so they are not moved), so a new version goes on with the month
+ * a customer is in (one summary, one invoice, included units counted once) and catches a repeat
+ * or a late event as the earlier one would have. Windows of an Aggregate it changed stay with
+ * their version and close on schedule.
  */
 export async function deployVersion(
   db: Database,
@@ -74,20 +77,19 @@ export async function deployVersion(
       .for("update", { of: deployments });
     const nodes = new Map(plan.document.nodes.map((node) => [node.id, node]));
     const identities = new Map(plan.document.nodes.map((node) => [node.id, stateIdentity(node)]));
-    const handover: StateHandover = { windows: 0, watermarks: 0, dedupeKeys: 0, leftBehind: [] };
+    const handover: StateHandover = { windows: 0, watermarks: 0, dedupeNodes: [], leftBehind: [] };
     for (const source of earlier) {
       const sourcePlan = await planFor(tx, source.flowVersionId);
-      const kept = { aggregates: [] as FlowNodeOf<"aggregate">[], dedupes: [] as string[] };
+      const kept: FlowNodeOf<"aggregate">[] = [];
       for (const node of sourcePlan.document.nodes) {
         if (identities.get(node.id) !== stateIdentity(node)) continue;
-        if (node.type === "aggregate") kept.aggregates.push(node);
-        if (node.type === "dedupe") kept.dedupes.push(node.id);
+        if (node.type === "aggregate") kept.push(node);
+        if (node.type === "dedupe" && !handover.dedupeNodes.includes(node.id)) handover.dedupeNodes.push(node.id);
       }
-      const aggregateIds = kept.aggregates.map((node) => node.id);
+      const aggregateIds = kept.map((node) => node.id);
       handover.windows += await moveState(tx, sql`runtime_windows`, source.id, deployment!.id, aggregateIds);
       handover.watermarks += await moveState(tx, sql`runtime_watermarks`, source.id, deployment!.id, aggregateIds);
-      handover.dedupeKeys += await moveState(tx, sql`dedupe_keys`, source.id, deployment!.id, kept.dedupes);
-      for (const earlierNode of kept.aggregates) {
+      for (const earlierNode of kept) {
         // The grace period may change without changing the windows: they close by the new one.
         const grace = durationMs((nodes.get(earlierNode.id) as FlowNodeOf<"aggregate">).config.grace);
         if (grace === durationMs(earlierNode.config.grace)) continue;
@@ -179,31 +181,54 @@ export async function holdDeployment(tx: Database, deploymentId: string): Promis
   return row?.status;
 }
 
-const sharedWindowsCache = new Map<string, Map<string, string[]>>();
+/** Which earlier state a deployment's nodes share, known once per deployment. */
+interface StateSharing {
+  /** By Aggregate node: the flow's versions that key its windows alike (a window one of them summarised is closed). */
+  windowVersions: Map<string, string[]>;
+  /** By Dedupe node: the deployments whose remembered keys it consults (its own first). */
+  dedupeDeployments: Map<string, string[]>;
+}
+
+const sharingCache = new Map<string, StateSharing>();
 
 /**
- * The versions of a deployment's flow that share its Aggregate nodes' windows (the same state
- * identity), by node: a window one of them summarised is closed for this deployment too. Known
- * once per deployment: a version published later can only summarise once deployed, which stops
- * this deployment first.
+ * The state a deployment shares with the flow's other versions and deployments, by node: those
+ * whose node of the same id has the same state identity. A Dedupe node consults the deployments
+ * that stopped within its window (keys of older ones have expired). Fixed once the deployment
+ * exists: later versions can only make state once deployed, which stops this deployment first.
  */
-export async function versionsSharingWindows(db: Database, deployment: Pick<Deployment, "id" | "flowId" | "flowVersionId">): Promise<Map<string, string[]>> {
-  const cached = sharedWindowsCache.get(deployment.id);
+export async function stateSharing(db: Database, deploymentId: string): Promise<StateSharing> {
+  const cached = sharingCache.get(deploymentId);
   if (cached) return cached;
-  const plan = await planFor(db, deployment.flowVersionId);
-  const shared = new Map<string, string[]>();
-  const aggregates = plan.document.nodes.filter((node) => node.type === "aggregate");
-  for (const node of aggregates) shared.set(node.id, [deployment.flowVersionId]);
-  const others = await db.select({ id: flowVersions.id }).from(flowVersions).where(and(eq(flowVersions.flowId, deployment.flowId), ne(flowVersions.id, deployment.flowVersionId)));
-  for (const other of others) {
-    const otherNodes = new Map((await planFor(db, other.id)).document.nodes.map((node) => [node.id, node]));
-    for (const node of aggregates) {
-      const otherNode = otherNodes.get(node.id);
-      if (otherNode && stateIdentity(otherNode) === stateIdentity(node)) shared.get(node.id)!.push(other.id);
+  const [deployment] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+  if (!deployment) throw new NotFoundError("Deployment", deploymentId);
+  const nodes = (await planFor(db, deployment.flowVersionId)).document.nodes;
+  const sharing: StateSharing = { windowVersions: new Map(), dedupeDeployments: new Map() };
+  for (const node of nodes) {
+    if (node.type === "aggregate") sharing.windowVersions.set(node.id, []);
+    if (node.type === "dedupe") sharing.dedupeDeployments.set(node.id, [deployment.id]);
+  }
+  const versions = await db.select({ id: flowVersions.id }).from(flowVersions).where(eq(flowVersions.flowId, deployment.flowId));
+  const earlier = await db
+    .select({ id: deployments.id, flowVersionId: deployments.flowVersionId, stoppedAt: deployments.stoppedAt })
+    .from(deployments)
+    .where(and(eq(deployments.flowId, deployment.flowId), ne(deployments.id, deployment.id), lte(deployments.deployedAt, deployment.deployedAt)));
+  for (const version of versions) {
+    const theirs = new Map((await planFor(db, version.id)).document.nodes.map((node) => [node.id, node]));
+    for (const node of nodes) {
+      const other = theirs.get(node.id);
+      if (!other || stateIdentity(other) !== stateIdentity(node)) continue;
+      if (node.type === "aggregate") sharing.windowVersions.get(node.id)!.push(version.id);
+      if (node.type === "dedupe") {
+        const since = deployment.deployedAt.getTime() - durationMs(node.config.window);
+        for (const candidate of earlier) {
+          if (candidate.flowVersionId === version.id && (candidate.stoppedAt?.getTime() ?? Number.POSITIVE_INFINITY) >= since) sharing.dedupeDeployments.get(node.id)!.push(candidate.id);
+        }
+      }
     }
   }
-  sharedWindowsCache.set(deployment.id, shared);
-  return shared;
+  sharingCache.set(deploymentId, sharing);
+  return sharing;
 }
 
 export async function stopDeployment(db: Database, input: { workspaceId: string; deploymentId: string; actor: string }): Promise<Deployment> {

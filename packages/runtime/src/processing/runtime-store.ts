@@ -83,16 +83,21 @@ export async function windowsTakenElsewhere(
   );
 }
 
-/** The asked dedupe keys that a Dedupe node let through before and that have not expired. */
-export async function findSeenKeys(tx: Database, deploymentId: string, asked: StateChanges["asked"], nowMs: number): Promise<LoadedState["seen"]> {
+/**
+ * The asked dedupe keys that a Dedupe node let through before and that have not expired, in the
+ * deployments whose keys each node consults (by node).
+ */
+export async function findSeenKeys(tx: Database, scopes: ReadonlyMap<string, readonly string[]>, asked: StateChanges["asked"], nowMs: number): Promise<LoadedState["seen"]> {
   const seen: LoadedState["seen"] = new Map();
   for (const [nodeId, keys] of asked) {
-    if (keys.size === 0) continue;
+    const deploymentIds = scopes.get(nodeId);
+    if (keys.size === 0 || !deploymentIds) continue;
     const rows = await rowsOf<{ key: string; expires_at_ms: string | number }>(
       tx,
-      sql`select key, expires_at_ms from dedupe_keys
-          where deployment_id = ${deploymentId}::uuid and node_id = ${nodeId} and expires_at_ms > ${nowMs}
-            and key in ${jsonList([...keys])}`,
+      sql`select key, max(expires_at_ms) as expires_at_ms from dedupe_keys
+          where deployment_id = any(${`{${deploymentIds.join(",")}}`}::uuid[]) and node_id = ${nodeId} and expires_at_ms > ${nowMs}
+            and key in ${jsonList([...keys])}
+          group by key`,
     );
     if (rows.length > 0) seen.set(nodeId, new Map(rows.map((row) => [row.key, Number(row.expires_at_ms)])));
   }

@@ -378,8 +378,9 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
 /** What a deploy did with the earlier deployments' state, and which other running flows take the same events. */
 function deployedNotice({ handover, alsoProcessedBy }: RouterOutputs["runtime"]["deploy"]): string {
   const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
-  const carried = [handover.windows > 0 && plural(handover.windows, "open window"), handover.dedupeKeys > 0 && plural(handover.dedupeKeys, "dedupe key")].filter(Boolean);
-  const parts = [carried.length > 0 ? `Deployed; it carries on ${carried.join(" and ")} of the flow's earlier versions.` : "Deployed."];
+  const parts = ["Deployed."];
+  if (handover.windows > 0) parts.push(`It carries on ${plural(handover.windows, "open window")} of the flow's earlier versions.`);
+  if (handover.dedupeNodes.length > 0) parts.push(`${handover.dedupeNodes.join(", ")} still drops repeats of events they let through.`);
   for (const left of handover.leftBehind) parts.push(`${plural(left.windows, "open window")} of v${left.versionNumber} stay with it (${left.reason}) and are billed under v${left.versionNumber} when they close.`);
   for (const other of alsoProcessedBy) parts.push(`The running flow “${other.flowName}” (v${other.versionNumber}) also takes ${other.eventTypes.join(", ")} events: each is processed, and billed, by both.`);
   return parts.join(" ");
