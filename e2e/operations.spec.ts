@@ -77,7 +77,7 @@ test("a change deployed in the middle of a month carries on its open window: one
   await send("mid-2", "02");
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
   const windows = page.getByRole("region", { name: "Open windows" });
-  await expect(windows.getByRole("row", { name: new RegExp(`^initech ${month}-01 2 120000 `) })).toBeVisible();
+  await expect(windows.getByRole("row", { name: new RegExp(`^initech ${month}-01 2 120000 .* Metered API billing v2$`) })).toBeVisible();
   await windows.getByRole("button", { name: "Close all open windows now" }).click();
 
   // 120,000 calls, 100,000 included once, 20,000 at 0.0010 EUR: one invoice for the month.

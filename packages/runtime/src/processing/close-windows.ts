@@ -1,5 +1,5 @@
 import { and, eq, lte, sql } from "drizzle-orm";
-import { deployments, runtimeWatermarks, runtimeWindows, type Database } from "@meterflow/db";
+import { deployments, flows, flowVersions, runtimeWatermarks, runtimeWindows, type Database } from "@meterflow/db";
 import { durationMs } from "@meterflow/engine";
 import { holdDeployment, planFor } from "./deployments";
 import { commitRun, runOnPartition } from "./partition-run";
@@ -54,12 +54,23 @@ export async function closeDueWindows(db: Database, options: { now?: Date; all?:
   return report;
 }
 
-/** Open windows of a workspace, for the operations view. */
+/** Open windows of a workspace, with the flow version that will summarise each, for the operations view. */
 export async function listOpenWindows(db: Database, workspaceId: string) {
   return db
-    .select({ deploymentId: runtimeWindows.deploymentId, nodeId: runtimeWindows.nodeId, partitionKey: runtimeWindows.partitionKey, closesAt: runtimeWindows.closesAt, state: runtimeWindows.state, watermark: runtimeWatermarks.watermark })
+    .select({
+      deploymentId: runtimeWindows.deploymentId,
+      flowName: flows.name,
+      versionNumber: flowVersions.number,
+      nodeId: runtimeWindows.nodeId,
+      partitionKey: runtimeWindows.partitionKey,
+      closesAt: runtimeWindows.closesAt,
+      state: runtimeWindows.state,
+      watermark: runtimeWatermarks.watermark,
+    })
     .from(runtimeWindows)
     .innerJoin(deployments, eq(deployments.id, runtimeWindows.deploymentId))
+    .innerJoin(flowVersions, eq(flowVersions.id, deployments.flowVersionId))
+    .innerJoin(flows, eq(flows.id, deployments.flowId))
     .leftJoin(
       runtimeWatermarks,
       and(eq(runtimeWatermarks.deploymentId, runtimeWindows.deploymentId), eq(runtimeWatermarks.nodeId, runtimeWindows.nodeId), eq(runtimeWatermarks.partitionKey, runtimeWindows.partitionKey)),

@@ -49,7 +49,7 @@ export interface StateHandover {
  * that arrive, and those still pending, from now on. It takes over the open windows and watermarks
  * of the flow's earlier deployments for every Aggregate node whose state identity it keeps, and
  * its Dedupe nodes consult the keys earlier deployments of the same identity remembered
- * (`dedupeScopes`; keys are many, so they are not moved), so a new version goes on with the month
+ * (`stateSharing`; keys are many, so they are not moved), so a new version goes on with the month
  * a customer is in (one summary, one invoice, included units counted once) and catches a repeat
  * or a late event as the earlier one would have. Windows of an Aggregate it changed stay with
  * their version and close on schedule.

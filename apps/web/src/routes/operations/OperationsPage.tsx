@@ -89,7 +89,7 @@ export function OperationsPage() {
         <OpsTable
           title="Open windows"
           empty="No open aggregate windows."
-          headers={["Tenant", "Period start", "Events", "Quantity", "Closes at"]}
+          headers={["Tenant", "Period start", "Events", "Quantity", "Closes at", "Billed by"]}
           actions={
             <>
               <button type="button" onClick={() => closeWindows.mutate({ all: false })} disabled={closeWindows.isPending}>
@@ -115,6 +115,9 @@ export function OperationsPage() {
                 <td className="num">{state.count}</td>
                 <td className="num">{String(state.measures.quantity ?? "–")}</td>
                 <td>{new Date(window.closesAt).toISOString().slice(0, 16).replace("T", " ")}</td>
+                <td>
+                  {window.flowName} v{window.versionNumber}
+                </td>
               </tr>
             );
           })}
