@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { accountMap, auditLog, contracts, exceptions, lineage, postings, priceLists, usageRecords, type DatabaseHandle } from "@meterflow/db";
+import { accountMap, auditLog, contracts, exceptions, getFlow, lineage, postings, priceLists, publishVersion, saveDraft, usageRecords, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -16,12 +16,14 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
   let handle: DatabaseHandle;
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   let versionId: string;
+  let flowId: string;
   let clock = Date.parse("2026-10-31T00:00:00Z");
   beforeAll(async () => {
     handle = await open();
     sandbox = await startSandbox();
     ({
       version: { id: versionId },
+      flow: { id: flowId },
     } = await deployedBillingFlow(handle.db));
   });
   afterAll(async () => {
@@ -136,7 +138,21 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
     expect(dry.differences).toEqual([]);
     const invoices = sandbox.store.invoices.length;
     const stored = await replayEvents(handle.db, { ...range, mode: "backfill" });
-    expect(stored.stored).toMatchObject({ records: 4, postings: 2 });
+    expect(stored.stored).toEqual({ records: 0, summaries: 0, postings: 0 });
+    expect(stored.alreadySummarised.map(({ versionNumber }) => versionNumber)).toEqual([1, 1, 1, 1]);
+    await dispatchAll();
+    expect(sandbox.store.invoices.length).toBe(invoices);
+
+    // Through a new version that keys windows alike: its postings would have other idempotency
+    // keys, so only knowing the months were summarised keeps them from being invoiced twice.
+    const flow = await getFlow(handle.db, WORKSPACE, flowId);
+    const document = structuredClone(flow.draft);
+    document.metadata.description = "Backfilled";
+    await saveDraft(handle.db, { workspaceId: WORKSPACE, flowId, document, expectedRevision: flow.revision, actor: OPERATOR });
+    const second = await publishVersion(handle.db, { workspaceId: WORKSPACE, flowId, actor: OPERATOR, changelog: "for a backfill" });
+    const backfill = await replayEvents(handle.db, { ...range, flowVersionId: second.id, mode: "backfill" });
+    expect(backfill.stored).toEqual({ records: 0, summaries: 0, postings: 0 });
+    expect(backfill.alreadySummarised.map(({ versionNumber }) => versionNumber)).toEqual([1, 1, 1, 1]);
     await dispatchAll();
     expect(sandbox.store.invoices.length).toBe(invoices);
   });
@@ -163,5 +179,28 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
     expect(lines).toContain("api_calls 2027-01 200.00");
     const rated = await handle.db.select().from(lineage).where(eq(lineage.nodeId, "rate"));
     expect(rated.map((link) => link.pricingRuleVersion)).toEqual(expect.arrayContaining(["api-calls-standard@1/global", "api-calls-standard@2/global"]));
+  });
+
+  it("a backfill makes what no version made: the month of a tenant whose events failed before its account existed", async () => {
+    await ingestEvents(handle.db, WORKSPACE, [apiCall("p1", "pied-piper", 250_000, "2026-08-10T10:00:00Z")]);
+    await drain();
+    const [unmatched] = await handle.db.select().from(exceptions).where(eq(exceptions.reason, 'No account for data.tenantId = "pied-piper"'));
+    expect(unmatched).toMatchObject({ kind: "unmatched_account" });
+    const [account] = await handle.db.select().from(accountMap).where(eq(accountMap.tenantId, "acme"));
+    const [contract] = await handle.db.select().from(contracts).where(eq(contracts.tenantId, "acme"));
+    await handle.db.insert(accountMap).values({ ...account!, tenantId: "pied-piper", erpAccountId: "ERP-1003" });
+    const { id: _contractId, ...terms } = contract!;
+    await handle.db.insert(contracts).values({ ...terms, tenantId: "pied-piper", contractId: "C-PIED" });
+
+    const august = { workspaceId: WORKSPACE, flowVersionId: versionId, from: new Date("2026-08-01T00:00:00Z"), to: new Date("2026-09-01T00:00:00Z"), actor: OPERATOR, mode: "backfill" as const, now: new Date(clock) };
+    const first = await replayEvents(handle.db, august);
+    expect(first).toMatchObject({ stored: { records: 1, summaries: 1, postings: 1 }, alreadySummarised: [] });
+    await dispatchAll();
+    // 250,000 calls, 100,000 included, 150,000 at 0.0010 EUR.
+    const august2026 = sandbox.store.invoices.filter((invoice) => invoice.lines.some((line) => line.description === "api_calls 2026-08"));
+    expect(august2026.map((invoice) => `${invoice.customer} ${invoice.total}`)).toEqual(["ERP-1003 150.00"]);
+
+    const again = await replayEvents(handle.db, august);
+    expect(again).toMatchObject({ stored: { records: 0, summaries: 0, postings: 0 }, alreadySummarised: [{ versionNumber: 1 }] });
   });
 });

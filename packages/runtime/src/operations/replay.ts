@@ -1,8 +1,8 @@
-import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
-import { appendAudit, eventOutcome, eventsRaw, exceptions, jsonList, postings, usageRecords, usageSummaries, type Database } from "@meterflow/db";
+import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { appendAudit, canonicalObjects, eventOutcome, eventsRaw, exceptions, flowVersions, jsonList, jsonRecords, postings, rowsOf, usageRecords, usageSummaries, type Database } from "@meterflow/db";
 import { canonicalJson } from "@meterflow/flow-spec";
 import { eventKey, memoryContext, type CloudEvent, type Effects } from "@meterflow/engine";
-import { planFor } from "../processing/deployments";
+import { planFor, versionsSharingState } from "../processing/deployments";
 import { referenceDataOf } from "../processing/partition-run";
 import { persistEffects } from "../processing/runtime-store";
 
@@ -30,8 +30,10 @@ export interface ReplayDifference {
 /**
  * Re-runs stored raw events of a time range (and tenant) through a chosen flow version, per
  * partition, with fresh state. A dry run returns the effects and every difference from what was
- * produced, and stores nothing. A backfill stores them: records, summaries and postings are keyed
- * by the version and window, so what exists already is not stored or posted twice.
+ * produced, and stores nothing. A backfill stores what is missing: records and exceptions no
+ * version of the flow made of these events, and the windows no version keying them alike
+ * summarised (with what follows them: rating, approvals, postings); so a backfill, through this
+ * version or another, never bills a period twice.
  */
 export async function replayEvents(db: Database, input: ReplayInput) {
   const now = input.now ?? new Date();
@@ -46,7 +48,8 @@ export async function replayEvents(db: Database, input: ReplayInput) {
   const partitions = new Map<string, typeof rows>();
   for (const row of rows) partitions.set(row.partitionKey, [...(partitions.get(row.partitionKey) ?? []), row]);
 
-  const runs: { partitionKey: string; run: Effects; closed: Effects; partialWindows: string[] }[] = [];
+  const aggregates = plan.document.nodes.filter((node) => node.type === "aggregate").map((node) => node.id);
+  const opened: { partitionKey: string; run: Effects; context: ReturnType<typeof memoryContext>; partialWindows: string[] }[] = [];
   for (const [partitionKey, events] of partitions) {
     const context = memoryContext(reference);
     const run = plan.run(
@@ -54,18 +57,30 @@ export async function replayEvents(db: Database, input: ReplayInput) {
       context,
     );
     const partialWindows: string[] = [];
-    for (const node of plan.document.nodes) {
-      if (node.type !== "aggregate") continue;
-      for (const window of context.windows.list(node.id)) {
+    for (const nodeId of aggregates) {
+      for (const window of context.windows.list(nodeId)) {
         if (Date.parse(window.start) < input.from.getTime() || Date.parse(window.end) > input.to.getTime()) {
-          partialWindows.push(`${node.id}:${window.key}`);
-          context.windows.delete(node.id, window.key);
+          partialWindows.push(`${nodeId}:${window.key}`);
+          context.windows.delete(nodeId, window.key);
         }
       }
     }
-    const closed = plan.closeWindows(context, { watermark: now.toISOString() });
-    runs.push({ partitionKey, run, closed, partialWindows });
+    opened.push({ partitionKey, run, context, partialWindows });
   }
+  // A backfill does not close again a window this version, or another that keys windows alike,
+  // summarised already: its summary may be invoiced, and a second would bill the period twice. A
+  // dry run closes it, to compare.
+  const summarised = await windowsSummarised(
+    db,
+    input.flowVersionId,
+    opened.flatMap(({ context }) => aggregates.flatMap((nodeId) => context.windows.list(nodeId).map((window) => ({ nodeId, key: window.key })))),
+  );
+  const runs = opened.map(({ partitionKey, run, context, partialWindows }) => {
+    for (const nodeId of aggregates) {
+      for (const window of context.windows.list(nodeId)) if (input.mode === "backfill" && summarised.has(`${nodeId}:${window.key}`)) context.windows.delete(nodeId, window.key);
+    }
+    return { partitionKey, run, closed: plan.closeWindows(context, { watermark: now.toISOString() }), partialWindows };
+  });
 
   const all = <K extends "records" | "summaries" | "postings" | "exceptions" | "approvals">(key: K): Effects[K] => runs.flatMap((entry) => [...entry.run[key], ...entry.closed[key]]) as Effects[K];
   const outcomes = runs.flatMap((entry) => entry.run.outcomes);
@@ -84,6 +99,8 @@ export async function replayEvents(db: Database, input: ReplayInput) {
     approvals: all("approvals").length,
     exceptions: all("exceptions").map((exception) => ({ kind: exception.kind, reason: exception.reason, itemId: exception.itemId })),
     partialWindows: runs.flatMap((entry) => entry.partialWindows),
+    /** Windows of the range summarised before (by this version or one keying windows alike), with the version that did: a backfill does not summarise or post them again. */
+    alreadySummarised: [...summarised].map(([window, versionNumber]) => ({ window, versionNumber })),
   };
 
   if (input.mode === "dry_run") {
@@ -93,15 +110,33 @@ export async function replayEvents(db: Database, input: ReplayInput) {
   const stored = { records: 0, summaries: 0, postings: 0 };
   await db.transaction(async (tx) => {
     const seqs = new Map(rows.map((row) => [eventKey({ source: row.source, id: row.eventId }), row.seq]));
-    const known = new Set(
-      (await tx.select({ itemId: exceptions.itemId }).from(exceptions).where(and(eq(exceptions.workspaceId, input.workspaceId), eq(exceptions.flowVersionId, input.flowVersionId)))).map((row) => row.itemId),
+    // What any version of the flow made of these events already stays as it is: a backfill adds
+    // what is missing (records, exceptions), never a second copy under another version.
+    const versions = (
+      await tx
+        .select({ id: flowVersions.id })
+        .from(flowVersions)
+        .where(eq(flowVersions.flowId, sql`(select flow_id from flow_versions where id = ${input.flowVersionId}::uuid)`))
+    ).map((version) => version.id);
+    const knownExceptions = new Set(
+      (await tx.select({ itemId: exceptions.itemId }).from(exceptions).where(and(eq(exceptions.workspaceId, input.workspaceId), inArray(exceptions.flowVersionId, versions)))).map((row) => row.itemId),
+    );
+    const recordKeys = runs.flatMap(({ run }) => run.records.map((record) => record.id));
+    const knownRecords = new Set(
+      recordKeys.length === 0
+        ? []
+        : [
+            ...(await tx.select({ key: usageRecords.recordKey }).from(usageRecords).where(and(inArray(usageRecords.flowVersionId, versions), sql`${usageRecords.recordKey} in ${jsonList(recordKeys)}`))),
+            ...(await tx.select({ key: canonicalObjects.recordKey }).from(canonicalObjects).where(and(inArray(canonicalObjects.flowVersionId, versions), sql`${canonicalObjects.recordKey} in ${jsonList(recordKeys)}`))),
+          ].map((row) => row.key),
     );
     for (const { partitionKey, run, closed } of runs) {
       const target = { workspaceId: input.workspaceId, flowVersionId: input.flowVersionId, deploymentId: null, partitionKey, plan, now };
-      for (const effects of [run, closed]) {
-        await persistEffects(tx, [{ target, effects: { ...effects, exceptions: effects.exceptions.filter((exception) => !known.has(exception.itemId)) } }], seqs);
+      const records = run.records.filter((record) => !knownRecords.has(record.id));
+      for (const effects of [{ ...run, records }, closed]) {
+        await persistEffects(tx, [{ target, effects: { ...effects, exceptions: effects.exceptions.filter((exception) => !knownExceptions.has(exception.itemId)) } }], seqs);
       }
-      stored.records += run.records.length;
+      stored.records += records.length;
       stored.summaries += closed.summaries.length;
       stored.postings += closed.postings.length;
     }
@@ -163,4 +198,17 @@ async function compareWithProduced(
     }
   }
   return differences;
+}
+
+/** Of the given windows, those a version sharing this version's windows summarised: `node:key` -> that version's number. */
+async function windowsSummarised(db: Database, flowVersionId: string, windows: readonly { nodeId: string; key: string }[]): Promise<Map<string, number>> {
+  if (windows.length === 0) return new Map();
+  const { versions } = await versionsSharingState(db, flowVersionId);
+  const sharing = windows.flatMap(({ nodeId, key }) => (versions.get(nodeId) ?? []).map((versionId) => ({ node_id: nodeId, window_key: key, flow_version_id: versionId })));
+  const rows = await rowsOf<{ node_id: string; window_key: string; number: number }>(
+    db,
+    sql`select s.node_id, s.window_key, v.number from ${jsonRecords(sharing, "node_id text, window_key text, flow_version_id uuid")}
+        join usage_summaries s using (flow_version_id, node_id, window_key) join flow_versions v on v.id = s.flow_version_id`,
+  );
+  return new Map(rows.map((row) => [`${row.node_id}:${row.window_key}`, row.number]));
 }

@@ -202,33 +202,41 @@ export async function stateSharing(db: Database, deploymentId: string): Promise<
   if (cached) return cached;
   const [deployment] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
   if (!deployment) throw new NotFoundError("Deployment", deploymentId);
-  const nodes = (await planFor(db, deployment.flowVersionId)).document.nodes;
-  const sharing: StateSharing = { windowVersions: new Map(), dedupeDeployments: new Map() };
-  for (const node of nodes) {
-    if (node.type === "aggregate") sharing.windowVersions.set(node.id, []);
-    if (node.type === "dedupe") sharing.dedupeDeployments.set(node.id, [deployment.id]);
-  }
-  const versions = await db.select({ id: flowVersions.id }).from(flowVersions).where(eq(flowVersions.flowId, deployment.flowId));
+  const { nodes, versions } = await versionsSharingState(db, deployment.flowVersionId);
   const earlier = await db
     .select({ id: deployments.id, flowVersionId: deployments.flowVersionId, stoppedAt: deployments.stoppedAt })
     .from(deployments)
     .where(and(eq(deployments.flowId, deployment.flowId), ne(deployments.id, deployment.id), lte(deployments.deployedAt, deployment.deployedAt)));
-  for (const version of versions) {
-    const theirs = new Map((await planFor(db, version.id)).document.nodes.map((node) => [node.id, node]));
-    for (const node of nodes) {
-      const other = theirs.get(node.id);
-      if (!other || stateIdentity(other) !== stateIdentity(node)) continue;
-      if (node.type === "aggregate") sharing.windowVersions.get(node.id)!.push(version.id);
-      if (node.type === "dedupe") {
-        const since = deployment.deployedAt.getTime() - durationMs(node.config.window);
-        for (const candidate of earlier) {
-          if (candidate.flowVersionId === version.id && (candidate.stoppedAt?.getTime() ?? Number.POSITIVE_INFINITY) >= since) sharing.dedupeDeployments.get(node.id)!.push(candidate.id);
-        }
-      }
+  const sharing: StateSharing = { windowVersions: new Map(), dedupeDeployments: new Map() };
+  for (const node of nodes) {
+    if (node.type === "aggregate") sharing.windowVersions.set(node.id, versions.get(node.id)!);
+    if (node.type === "dedupe") {
+      const since = deployment.deployedAt.getTime() - durationMs(node.config.window);
+      const ran = earlier.filter((candidate) => versions.get(node.id)!.includes(candidate.flowVersionId) && (candidate.stoppedAt?.getTime() ?? Number.POSITIVE_INFINITY) >= since);
+      sharing.dedupeDeployments.set(node.id, [deployment.id, ...ran.map((candidate) => candidate.id)]);
     }
   }
   sharingCache.set(deploymentId, sharing);
   return sharing;
+}
+
+/**
+ * A version's stateful nodes (Aggregate, Dedupe) and, by node, the versions of its flow (itself
+ * included) whose node of that id has the same state identity.
+ */
+export async function versionsSharingState(db: Database, flowVersionId: string) {
+  const [version] = await db.select({ flowId: flowVersions.flowId }).from(flowVersions).where(eq(flowVersions.id, flowVersionId));
+  if (!version) throw new NotFoundError("Flow version", flowVersionId);
+  const nodes = (await planFor(db, flowVersionId)).document.nodes.filter((node) => stateIdentity(node) !== undefined);
+  const versions = new Map(nodes.map((node) => [node.id, [] as string[]]));
+  for (const other of await db.select({ id: flowVersions.id }).from(flowVersions).where(eq(flowVersions.flowId, version.flowId))) {
+    const theirs = new Map((await planFor(db, other.id)).document.nodes.map((node) => [node.id, node]));
+    for (const node of nodes) {
+      const their = theirs.get(node.id);
+      if (their && stateIdentity(their) === stateIdentity(node)) versions.get(node.id)!.push(other.id);
+    }
+  }
+  return { nodes, versions };
 }
 
 export async function stopDeployment(db: Database, input: { workspaceId: string; deploymentId: string; actor: string }): Promise<Deployment> {
