@@ -84,3 +84,32 @@ test("a change deployed in the middle of a month carries on its open window: one
   const initechInvoices = async () => ((await (await request.get(`${baseUrl()}erp/invoices`)).json()) as { invoices: { customer: string; total: string }[] }).invoices.filter((invoice) => invoice.customer === "ERP-1003").map((invoice) => invoice.total);
   await expect.poll(initechInvoices, { timeout: 15_000 }).toEqual(["20.00"]);
 });
+
+test("reconcile the months, replay one through the running version: no differences, and a backfill posts nothing again", async ({ page }) => {
+  const month = new Date().toISOString().slice(0, 7);
+  await page.goto(`${baseUrl()}operations`);
+  const reconciliation = page.getByRole("region", { name: "Reconciliation" });
+  await reconciliation.getByLabel("Tenant").fill("initech");
+  await reconciliation.getByRole("button", { name: "Reconcile" }).click();
+  // The month the previous journey billed: two events, two records, one closed window, one line posted and in the ERP.
+  await expect(reconciliation.getByRole("row", { name: `initech api_calls ${month} 2 (2) 2 · 120000 2 · 120000 (0/1) 1 lines · 20 1 lines · 20` })).toBeVisible();
+  await expect(reconciliation.getByRole("status")).toHaveText("No differences: every event is accounted for from ingestion to the ERP.");
+
+  const replay = page.getByRole("region", { name: "Replay" });
+  await replay.getByLabel("Flow").selectOption({ label: "Metered API billing" });
+  await expect(replay.getByLabel("Version")).toHaveValue(/.+/);
+  await replay.getByLabel("Tenant").fill("initech");
+  await replay.getByLabel("From month").fill(month);
+  await replay.getByRole("button", { name: "Replay" }).click();
+  const result = replay.getByRole("status", { name: "Replay result" });
+  // The month is not over, so the replay does not close its window; the operator closed it early.
+  await expect(result).toContainText("Dry run of 2 events: 2 validated, 0 duplicates, 0 exceptions; 0 windows summarised, 0 postings.");
+  await expect(result).toContainText("1 windows were summarised before (v2).");
+  await expect(result).toContainText("No differences from what was produced.");
+
+  await replay.getByRole("radio", { name: /^Backfill/ }).check();
+  await replay.getByRole("button", { name: "Replay" }).click();
+  await expect(result).toContainText("Stored 0 records, 0 summaries and 0 postings.");
+  await expect(result).toContainText("1 windows were summarised before (v2): not summarised or posted again.");
+  await page.screenshot({ path: "artifacts/screens/reconcile-and-replay.png", fullPage: true });
+});

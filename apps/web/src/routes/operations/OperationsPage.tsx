@@ -1,12 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "../../lib/trpc";
+import { ReconcileCard, ReplayCard } from "./ReconcileAndReplay";
 
 const REFRESH_MS = 3_000;
 
 /**
  * What operators watch: events and their outcomes, usage records, aggregate windows, postings to
- * the ERP, held approvals and the exception queue, with the actions on each.
+ * the ERP, held approvals and the exception queue, with the actions on each; reconciliation and
+ * replay of a range of months.
  */
 export function OperationsPage() {
   const trpc = useTRPC();
@@ -200,6 +202,8 @@ export function OperationsPage() {
           ))}
         </OpsTable>
       </div>
+      <ReconcileCard />
+      <ReplayCard />
       <label className="ops-comment">
         Comment for approvals and resolutions (who decided is recorded with it)
         <input value={comment} onChange={(event) => setComment(event.target.value)} placeholder="Why?" />
