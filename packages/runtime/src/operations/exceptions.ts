@@ -153,7 +153,6 @@ async function activeDeploymentOf(tx: Database, flowId: string) {
   return (await find()) ?? (await find());
 }
 
-
 export async function exceptionCounts(db: Database, workspaceId: string) {
   return db
     .select({ kind: exceptions.kind, status: exceptions.status, count: sql<number>`count(*)::int` })

@@ -122,7 +122,7 @@ export async function processEvents(tx: Database, workspaceId: string, partition
       runs = [...runs.filter((run) => !rerun.has(run.target.partitionKey)), ...(await runOn([...rerun].filter((key) => batches.has(key))))];
     }
     // Shared with other batches; a deploy's update of the row waits for it, so a deploy that
-    // takes a version's windows back sees every window this batch writes under it.
+    // takes this deployment's windows over sees every window this batch writes under it.
     if ((await holdDeployment(tx, deployment.id)) !== "active") throw new DeploymentChangedError(`Deployment ${deployment.id} was replaced while a batch ran on it`);
     await commitRuns(tx, runs, seqByKey);
     for (const { effects } of runs) {
