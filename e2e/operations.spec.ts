@@ -73,6 +73,9 @@ test("a change deployed in the middle of a month carries on its open window: one
   await expect(page.getByTestId("deploy-notice")).toContainText(/^Deployed\. It carries on \d+ open windows? of the flow's earlier versions\. dedupe still drops repeats of events they let through\./);
   await expect(page.getByTestId("deployment-state")).toContainText("running v2");
   await page.screenshot({ path: "artifacts/screens/deploy-notice.png" });
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Flows" }).click();
+  const deployed = page.getByRole("row").filter({ has: page.getByRole("cell", { name: "v2", exact: true }) });
+  await expect(deployed.getByRole("cell").nth(3)).toHaveText("v2"); // published v2, running v2
 
   await send("mid-2", "02");
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();

@@ -48,6 +48,7 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
     const deployment = await api.caller.runtime.deploy({ versionId: version.id });
     expect(deployment).toMatchObject({ handover: { windows: 0, watermarks: 0, dedupeNodes: [], leftBehind: [] }, alsoProcessedBy: [] });
     expect((await api.caller.runtime.deployments()).map((row) => [row.deployment.id, row.deployment.status, row.versionNumber])).toEqual([[deployment.id, "active", 1]]);
+    expect((await api.caller.flows.list()).find((listed) => listed.id === flow.id)).toMatchObject({ latestVersion: 1, runningVersion: 1 });
 
     const call = (id: string, tenantId: string) => ({ specversion: "1.0", id, source: "/gw", type: "com.meterflow.api.call", time: "2026-10-03T10:00:00Z", data: { tenantId, productCode: "api-calls", calls: 10 } });
     await api.caller.runtime.ingest({ events: [call("r-1", "acme"), call("r-2", "nobody")] });

@@ -40,7 +40,7 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
     expect(flow.revision).toBe(1);
     expect(flow.draftHash).toMatch(/^sha256:/);
     const listed = await listFlows(handle.db, ws);
-    expect(listed.find((f) => f.id === flow.id)).toMatchObject({ name: "Listed", nodeCount: 4, latestVersion: null, revision: 1 });
+    expect(listed.find((f) => f.id === flow.id)).toMatchObject({ name: "Listed", nodeCount: 4, latestVersion: null, runningVersion: null, revision: 1 });
     expect(await listFlows(handle.db, "ws-other")).toEqual([]);
     await expect(getFlow(handle.db, "ws-other", flow.id)).rejects.toBeInstanceOf(NotFoundError);
     expect((await getFlow(handle.db, ws, flow.id)).draft).toEqual(document("Listed"));

@@ -2,7 +2,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { contentHash, type FlowDocument } from "@meterflow/flow-spec";
 import { ConflictError, NotFoundError } from "../errors";
 import type { Database } from "../open-database";
-import { flows, flowVersions } from "../schema";
+import { deployments, flows, flowVersions } from "../schema";
 import { appendAudit } from "./audit-log";
 
 export type Flow = typeof flows.$inferSelect;
@@ -15,6 +15,8 @@ export interface FlowSummary {
   templateId: string | null;
   nodeCount: number;
   latestVersion: number | null;
+  /** The version the runtime runs, if the flow is deployed. */
+  runningVersion: number | null;
   updatedAt: Date;
   updatedBy: string;
 }
@@ -25,6 +27,12 @@ export async function listFlows(db: Database, workspaceId: string): Promise<Flow
     .from(flowVersions)
     .groupBy(flowVersions.flowId)
     .as("latest");
+  const running = db
+    .select({ flowId: deployments.flowId, number: sql<number>`${flowVersions.number}`.as("running_number") })
+    .from(deployments)
+    .innerJoin(flowVersions, eq(flowVersions.id, deployments.flowVersionId))
+    .where(eq(deployments.status, "active"))
+    .as("running");
   const rows = await db
     .select({
       id: flows.id,
@@ -34,14 +42,17 @@ export async function listFlows(db: Database, workspaceId: string): Promise<Flow
       templateId: flows.templateId,
       nodeCount: sql<number>`jsonb_array_length(${flows.draft} -> 'nodes')`,
       latestVersion: latest.number,
+      runningVersion: running.number,
       updatedAt: flows.updatedAt,
       updatedBy: flows.updatedBy,
     })
     .from(flows)
     .leftJoin(latest, eq(latest.flowId, flows.id))
+    .leftJoin(running, eq(running.flowId, flows.id))
     .where(eq(flows.workspaceId, workspaceId))
     .orderBy(desc(flows.updatedAt), flows.name);
-  return rows.map((row) => ({ ...row, nodeCount: Number(row.nodeCount), latestVersion: row.latestVersion === null ? null : Number(row.latestVersion) }));
+  const numberOrNull = (value: number | null) => (value === null ? null : Number(value));
+  return rows.map((row) => ({ ...row, nodeCount: Number(row.nodeCount), latestVersion: numberOrNull(row.latestVersion), runningVersion: numberOrNull(row.runningVersion) }));
 }
 
 export async function getFlow(db: Database, workspaceId: string, flowId: string): Promise<Flow> {

@@ -47,6 +47,7 @@ export function FlowListPage() {
               <th scope="col">Name</th>
               <th scope="col">Nodes</th>
               <th scope="col">Published</th>
+              <th scope="col">Running</th>
               <th scope="col">Draft revision</th>
               <th scope="col">Last change</th>
             </tr>
@@ -68,6 +69,7 @@ export function FlowListPage() {
                 </td>
                 <td>{flow.nodeCount}</td>
                 <td>{flow.latestVersion ? `v${flow.latestVersion}` : "not yet"}</td>
+                <td>{flow.runningVersion ? `v${flow.runningVersion}` : "not deployed"}</td>
                 <td>{flow.revision}</td>
                 <td>
                   {flow.updatedAt.toLocaleString()} by {flow.updatedBy}
