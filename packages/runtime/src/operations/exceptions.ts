@@ -62,7 +62,7 @@ async function retryOne(tx: Database, workspaceId: string, id: string, actor: st
   }
   if (!exception.raisedBy || !exception.deploymentId || !exception.partitionKey) {
     if (exception.eventSeq === null) throw new RetryRefusedError(`Exception ${id} has neither a node to resume at nor a stored event; resolve it with a comment instead`);
-    return reprocessEvent(tx, id, exception.eventSeq, now, finish);
+    return reprocessEvent(tx, id, exception.eventSeq, exception.deploymentId, now, finish);
   }
 
   const deployment = await currentDeployment(tx, exception.deploymentId);
@@ -89,10 +89,19 @@ async function retryOne(tx: Database, workspaceId: string, id: string, actor: st
 
 /**
  * Runs a stored event through the deployed flows again, now, under its partition's lock (an
- * event no flow accepted, say, after a flow for it was deployed). A new problem is a new
- * exception, as when it was first processed.
+ * event no flow accepted, say, after a flow for it was deployed); through the refusing flow only
+ * when one flow's deployment refused it (the others processed it already). A new problem is a
+ * new exception, as when it was first processed.
  */
-async function reprocessEvent(tx: Database, id: string, seq: number, now: Date, finish: (status: ExceptionStatus, action: string, comment?: string) => Promise<void>): Promise<RetryResult> {
+async function reprocessEvent(
+  tx: Database,
+  id: string,
+  seq: number,
+  refusedBy: string | null,
+  now: Date,
+  finish: (status: ExceptionStatus, action: string, comment?: string) => Promise<void>,
+): Promise<RetryResult> {
+  const onlyFlow = refusedBy ? (await tx.select({ flowId: deployments.flowId }).from(deployments).where(eq(deployments.id, refusedBy)))[0]?.flowId : undefined;
   const [event] = await tx
     .select({ seq: eventsRaw.seq, workspaceId: eventsRaw.workspaceId, partitionKey: eventsRaw.partitionKey, source: eventsRaw.source, eventId: eventsRaw.eventId, type: eventsRaw.type, envelope: eventsRaw.envelope })
     .from(eventsRaw)
@@ -100,7 +109,7 @@ async function reprocessEvent(tx: Database, id: string, seq: number, now: Date, 
   if (!event) throw new RetryRefusedError(`The stored event ${seq} of this exception no longer exists; resolve it with a comment instead`);
   if (!(await tryLockPartition(tx, event.workspaceId, event.partitionKey))) throw new RetryRefusedError(`Partition ${event.partitionKey} is being processed; retry in a moment`);
   const outcome = (
-    await processEvents(tx, event.workspaceId, [{ partitionKey: event.partitionKey, rows: [{ ...event, envelope: event.envelope as unknown as CloudEvent }] }], now).catch((error: unknown) => {
+    await processEvents(tx, event.workspaceId, [{ partitionKey: event.partitionKey, rows: [{ ...event, envelope: event.envelope as unknown as CloudEvent }] }], now, onlyFlow ? { onlyFlow } : {}).catch((error: unknown) => {
       throw error instanceof DeploymentChangedError ? new RetryRefusedError("The flow was deployed meanwhile; retry again") : error;
     })
   ).get(seq);

@@ -74,17 +74,25 @@ interface ClaimedPartition {
   rows: (ClaimedEvent & { xid: string })[];
 }
 
-/** Events raised as exceptions by the runtime itself, not by a flow's nodes. */
-type Refusal = { row: ClaimedEvent; kind: ExceptionKind; reason: string };
+/** Events raised as exceptions by the runtime itself, not by a flow's nodes; by a deployment's window check, or by none accepting them. */
+type Refusal = { row: ClaimedEvent; kind: ExceptionKind; reason: string; deployment?: Deployment };
 
 /**
  * Runs every active deployment's plan over the events of partitions of one workspace, which the
  * caller holds, and commits what they produced; writes back the outcomes other than validated (an
  * event no deployment accepts becomes a routing exception, one that went into a window its
- * partition may not write an invalid or late event). Returns each event's outcome by seq.
+ * partition may not write an invalid or late event, naming the deployment). `onlyFlow` limits the
+ * runs to one flow's deployment: a retry of what that flow refused, which the others processed.
+ * Returns each event's outcome by seq.
  */
-export async function processEvents(tx: Database, workspaceId: string, partitions: readonly { partitionKey: string; rows: readonly ClaimedEvent[] }[], now: Date): Promise<Map<number, EventOutcome>> {
-  const deployed = await activeDeployments(tx, workspaceId);
+export async function processEvents(
+  tx: Database,
+  workspaceId: string,
+  partitions: readonly { partitionKey: string; rows: readonly ClaimedEvent[] }[],
+  now: Date,
+  options: { onlyFlow?: string } = {},
+): Promise<Map<number, EventOutcome>> {
+  const deployed = (await activeDeployments(tx, workspaceId)).filter((deployment) => !options.onlyFlow || deployment.flowId === options.onlyFlow);
   const rows = partitions.flatMap((partition) => partition.rows);
   const seqByKey = new Map(rows.map((row) => [eventKey({ source: row.source, id: row.eventId }), row.seq]));
   const outcomeOf = new Map<number, EventOutcome>();
@@ -114,7 +122,7 @@ export async function processEvents(tx: Database, workspaceId: string, partition
       for (const [partitionKey, batch] of batches) {
         const kept = batch.filter((row) => !refused.has(row.seq));
         if (kept.length === batch.length) continue;
-        for (const row of batch) if (refused.has(row.seq)) refusals.push({ row, ...refused.get(row.seq)! });
+        for (const row of batch) if (refused.has(row.seq)) refusals.push({ row, ...refused.get(row.seq)!, deployment });
         rerun.add(partitionKey);
         if (kept.length > 0) batches.set(partitionKey, kept);
         else batches.delete(partitionKey);
@@ -140,10 +148,12 @@ export async function processEvents(tx: Database, workspaceId: string, partition
   }
   if (refusals.length > 0) {
     await tx.insert(exceptions).values(
-      refusals.map(({ row, kind, reason }) => ({
+      refusals.map(({ row, kind, reason, deployment }) => ({
         workspaceId,
         kind,
         reason,
+        deploymentId: deployment?.id ?? null,
+        flowVersionId: deployment?.flowVersionId ?? null,
         eventSeq: row.seq,
         eventKeys: [eventKey({ source: row.source, id: row.eventId })],
         payload: row.envelope,

@@ -1,10 +1,11 @@
 import { and, eq } from "drizzle-orm";
-import { auditLog, deployments, eventOutcome, eventsRaw, exceptions, getFlow, postings, publishVersion, runtimeWindows, saveDraft, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { auditLog, deployments, eventOutcome, eventsRaw, exceptions, getFlow, postings, publishVersion, runtimeWindows, saveDraft, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import type { FlowDocument } from "@meterflow/flow-spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import template from "../../../../templates/metered-api-billing.json";
 import { ingestEvents } from "../ingest-events";
+import { retryExceptions } from "../operations/exceptions";
 import { apiCall, deployedBillingFlow, OPERATOR, WORKSPACE } from "../testing/runtime-fixture";
 import { closeDueWindows } from "./close-windows";
 import { deployVersion } from "./deployments";
@@ -108,10 +109,22 @@ describe.each(databaseCases())("deploying a new version of a flow on $name", ({ 
     expect(await handle.db.select({ deploymentId: runtimeWindows.deploymentId }).from(runtimeWindows)).toEqual([{ deploymentId: before!.id }]);
   });
 
-  it("says which other running flows take the same events", async () => {
+  it("says which other running flows take the same events; a retry of what one flow refused runs through that flow only", async () => {
+    // An event of acme's stored under another partition (as older key orders did): the window is acme's partition's.
+    await ingestEvents(handle.db, WORKSPACE, [call("jan-1", 10, "2027-01-03T10:00:00Z")]);
+    await drain("2027-01-10T00:00:00Z");
+    const stray = call("jan-2", 10, "2027-01-04T10:00:00Z");
+    await storeRawEvents(handle.db, [{ workspaceId: WORKSPACE, source: stray.source, eventId: stray.id, type: stray.type, subject: "user-7", time: new Date(stray.time), partitionKey: "user-7", correlationId: stray.id, envelope: stray }]);
+    await drain("2027-01-10T00:00:00Z");
     const [running] = await handle.db.select().from(deployments).where(eq(deployments.status, "active"));
-    const { deployment } = await deployedBillingFlow(handle.db);
-    expect(deployment.alsoProcessedBy).toEqual([{ flowId, flowName: "Metered API billing", versionNumber: 5, eventTypes: ["com.meterflow.api.call"] }]);
-    expect(running!.flowId).toBe(flowId);
+    const [refused] = await handle.db.select().from(exceptions).where(eq(exceptions.eventKeys, ["/gateway#jan-2"]));
+    expect(refused).toMatchObject({ kind: "invalid_event", deploymentId: running!.id, flowVersionId: running!.flowVersionId });
+
+    // A second flow over the same events, deployed after: it says so, and it never sees jan-2.
+    const other = await deployedBillingFlow(handle.db);
+    expect(other.deployment.alsoProcessedBy).toEqual([{ flowId, flowName: "Metered API billing", versionNumber: 5, eventTypes: ["com.meterflow.api.call"] }]);
+    const [result] = await retryExceptions(handle.db, { workspaceId: WORKSPACE, ids: [refused!.id], actor: OPERATOR, now: new Date("2027-01-10T00:00:00Z") });
+    expect(result).toMatchObject({ outcome: "still_failing" });
+    expect(await handle.db.select().from(usageRecords).where(eq(usageRecords.flowVersionId, other.version.id))).toEqual([]);
   });
 });
