@@ -131,10 +131,14 @@ export function ReplayCard() {
   const { fields, range } = useRange();
   const flows = useQuery(trpc.flows.list.queryOptions());
   const [flowId, setFlowId] = useState("");
-  const chosenFlow = flowId || flows.data?.find((flow) => flow.latestVersion)?.id || "";
+  // By default the flow the runtime runs, at the version it runs.
+  const flow = flows.data?.find((candidate) => candidate.id === flowId) ?? flows.data?.find((candidate) => candidate.runningVersion) ?? flows.data?.find((candidate) => candidate.latestVersion);
+  const chosenFlow = flow?.id ?? "";
   const versions = useQuery({ ...trpc.versions.list.queryOptions({ flowId: chosenFlow }), enabled: chosenFlow !== "" });
   const [versionId, setVersionId] = useState("");
-  const chosenVersion = versions.data?.some((version) => version.id === versionId) ? versionId : (versions.data?.[0]?.id ?? "");
+  const chosenVersion = versions.data?.some((version) => version.id === versionId)
+    ? versionId
+    : (versions.data?.find((version) => version.number === flow?.runningVersion)?.id ?? versions.data?.[0]?.id ?? "");
   const [mode, setMode] = useState<"dry_run" | "backfill">("dry_run");
   const replay = useMutation(trpc.runtime.replay.mutationOptions());
   const result = replay.data;
