@@ -193,9 +193,10 @@ const sharingCache = new Map<string, StateSharing>();
 
 /**
  * The state a deployment shares with the flow's other versions and deployments, by node: those
- * whose node of the same id has the same state identity. A Dedupe node consults the deployments
- * that stopped within its window (keys of older ones have expired). Fixed once the deployment
- * exists: later versions can only make state once deployed, which stops this deployment first.
+ * whose node of the same id has the same state identity. A Dedupe node consults the earlier
+ * deployments that still hold keys of it (expired ones are pruned). Known once per deployment:
+ * later versions can only make state once deployed, which stops this deployment first, and
+ * earlier deployments' keys only expire.
  */
 export async function stateSharing(db: Database, deploymentId: string): Promise<StateSharing> {
   const cached = sharingCache.get(deploymentId);
@@ -204,16 +205,23 @@ export async function stateSharing(db: Database, deploymentId: string): Promise<
   if (!deployment) throw new NotFoundError("Deployment", deploymentId);
   const { nodes, versions } = await versionsSharingState(db, deployment.flowVersionId);
   const earlier = await db
-    .select({ id: deployments.id, flowVersionId: deployments.flowVersionId, stoppedAt: deployments.stoppedAt })
+    .select({ id: deployments.id, flowVersionId: deployments.flowVersionId })
     .from(deployments)
     .where(and(eq(deployments.flowId, deployment.flowId), ne(deployments.id, deployment.id), lte(deployments.deployedAt, deployment.deployedAt)));
   const sharing: StateSharing = { windowVersions: new Map(), dedupeDeployments: new Map() };
   for (const node of nodes) {
     if (node.type === "aggregate") sharing.windowVersions.set(node.id, versions.get(node.id)!);
     if (node.type === "dedupe") {
-      const since = deployment.deployedAt.getTime() - durationMs(node.config.window);
-      const ran = earlier.filter((candidate) => versions.get(node.id)!.includes(candidate.flowVersionId) && (candidate.stoppedAt?.getTime() ?? Number.POSITIVE_INFINITY) >= since);
-      sharing.dedupeDeployments.set(node.id, [deployment.id, ...ran.map((candidate) => candidate.id)]);
+      const candidates = earlier.filter((candidate) => versions.get(node.id)!.includes(candidate.flowVersionId)).map((candidate) => candidate.id);
+      const holding =
+        candidates.length === 0
+          ? []
+          : await rowsOf<{ id: string }>(
+              db,
+              sql`select c.id from unnest(${`{${candidates.join(",")}}`}::uuid[]) as c(id)
+                  where exists (select 1 from dedupe_keys k where k.deployment_id = c.id and k.node_id = ${node.id})`,
+            );
+      sharing.dedupeDeployments.set(node.id, [deployment.id, ...holding.map((row) => row.id)]);
     }
   }
   sharingCache.set(deploymentId, sharing);
