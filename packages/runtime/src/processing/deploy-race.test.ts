@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import postgres from "postgres";
-import { openDatabase, usageSummaries } from "@meterflow/db";
+import { getFlow, openDatabase, publishVersion, saveDraft, usageSummaries } from "@meterflow/db";
 import { createThrowawayDatabase } from "@meterflow/db/testing";
 import { describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -11,9 +11,9 @@ import { processNextBatch } from "./process-events";
 
 const serverUrl = process.env.DATABASE_URL;
 
-describe("a version deployed again while a batch runs on it", () => {
+describe("deploys racing with the work on a deployment's state", () => {
   // PostgreSQL only (CI sets DATABASE_URL): PGlite has one session, so nothing runs beside a batch.
-  it.skipIf(!serverUrl)("gets the windows the batch opens: one summary of the month, with every event", async () => {
+  it.skipIf(!serverUrl)("a version deployed again while a batch runs on it gets the windows the batch opens: one summary of the month, with every event", async () => {
     const database = await createThrowawayDatabase(serverUrl!);
     const handle = await openDatabase({ databaseUrl: database.url });
     const other = postgres(database.url, { max: 1, onnotice: () => {} });
@@ -48,6 +48,45 @@ describe("a version deployed again while a batch runs on it", () => {
       await closeDueWindows(handle.db, { now: new Date("2027-11-01T02:00:00Z") });
       const october = await handle.db.select({ count: usageSummaries.eventCount, quantity: usageSummaries.quantity }).from(usageSummaries).where(eq(usageSummaries.ratingPeriod, "2027-10"));
       expect(october).toEqual([{ count: 2, quantity: "8" }]);
+    } finally {
+      await other.end();
+      await handle.close();
+      await database.drop();
+    }
+  });
+
+  it.skipIf(!serverUrl)("a deploy that takes over windows while the scheduler closes them: the month is summarised once, by the new version", async () => {
+    const database = await createThrowawayDatabase(serverUrl!);
+    const handle = await openDatabase({ databaseUrl: database.url });
+    const other = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      const { flow, deployment } = await deployedBillingFlow(handle.db);
+      await ingestEvents(handle.db, WORKSPACE, [apiCall("s1", "globex", 7, "2027-09-03T10:00:00Z")]);
+      await processNextBatch(handle.db, { now: () => new Date("2027-09-10T00:00:00Z") });
+      const draft = await getFlow(handle.db, WORKSPACE, flow.id);
+      await saveDraft(handle.db, { workspaceId: WORKSPACE, flowId: flow.id, document: { ...draft.draft, metadata: { ...draft.draft.metadata, description: "v2" } }, expectedRevision: draft.revision, actor: OPERATOR });
+      const second = await publishVersion(handle.db, { workspaceId: WORKSPACE, flowId: flow.id, actor: OPERATOR, changelog: "v2" });
+
+      // A deploy of v2 in progress, as deployVersion does it: the old deployment stopped, the new
+      // one in, September's window moved to it; not committed yet.
+      const deploy = await other.reserve();
+      await deploy`begin`;
+      await deploy`update deployments set status = 'stopped', stopped_at = now() where id = ${deployment.id}`;
+      const [replacement] = await deploy<{ id: string }[]>`insert into deployments (workspace_id, flow_id, flow_version_id, deployed_by) values (${WORKSPACE}, ${flow.id}, ${second.id}, ${OPERATOR}) returning id`;
+      await deploy`update runtime_windows set deployment_id = ${replacement!.id} where deployment_id = ${deployment.id}`;
+      await deploy`update runtime_watermarks set deployment_id = ${replacement!.id} where deployment_id = ${deployment.id}`;
+      const closing = closeDueWindows(handle.db, { now: new Date("2027-10-01T02:00:00Z") });
+      await expect
+        .poll(async () => (await deploy<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!.n)
+        .toBe(1);
+      await deploy`commit`;
+      deploy.release();
+      await closing;
+
+      // The window went with the deploy; closing it again summarises it once, under v2.
+      await closeDueWindows(handle.db, { now: new Date("2027-10-01T02:00:00Z") });
+      const september = await handle.db.select({ count: usageSummaries.eventCount, version: usageSummaries.flowVersionId }).from(usageSummaries).where(eq(usageSummaries.ratingPeriod, "2027-09"));
+      expect(september).toEqual([{ count: 1, version: second.id }]);
     } finally {
       await other.end();
       await handle.close();
