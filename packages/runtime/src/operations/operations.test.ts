@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { accountMap, auditLog, contracts, exceptions, getFlow, lineage, postings, priceLists, publishVersion, saveDraft, usageRecords, type DatabaseHandle } from "@meterflow/db";
+import { accountMap, auditLog, contracts, exceptions, getFlow, lineage, postings, priceLists, publishVersion, saveDraft, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -202,5 +202,15 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
 
     const again = await replayEvents(handle.db, august);
     expect(again).toMatchObject({ stored: { records: 0, summaries: 0, postings: 0 }, alreadySummarised: [{ versionNumber: 1 }] });
+  });
+
+  it("a backfill leaves a month the runtime keeps open to it: it is billed once, when it closes", async () => {
+    await ingestEvents(handle.db, WORKSPACE, [apiCall("m1", "globex", 150_000, "2027-03-05T10:00:00Z")]);
+    await drain();
+    const march = { workspaceId: WORKSPACE, flowVersionId: versionId, from: new Date("2027-03-01T00:00:00Z"), to: new Date("2027-04-01T00:00:00Z"), actor: OPERATOR, mode: "backfill" as const, now: new Date("2027-05-01T00:00:00Z") };
+    const backfill = await replayEvents(handle.db, march);
+    expect(backfill).toMatchObject({ stored: { records: 0, summaries: 0, postings: 0 }, alreadySummarised: [], openInRuntime: [{ versionNumber: 1 }] });
+    await closeDueWindows(handle.db, { now: new Date("2027-04-01T02:00:00Z") });
+    expect(await handle.db.select().from(usageSummaries).where(eq(usageSummaries.ratingPeriod, "2027-03"))).toHaveLength(1);
   });
 });

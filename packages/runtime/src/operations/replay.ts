@@ -32,8 +32,8 @@ export interface ReplayDifference {
  * partition, with fresh state. A dry run returns the effects and every difference from what was
  * produced, and stores nothing. A backfill stores what is missing: records and exceptions no
  * version of the flow made of these events, and the windows no version keying them alike
- * summarised (with what follows them: rating, approvals, postings); so a backfill, through this
- * version or another, never bills a period twice.
+ * summarised or keeps open (with what follows them: rating, approvals, postings); so a backfill,
+ * through this version or another, never bills a period twice.
  */
 export async function replayEvents(db: Database, input: ReplayInput) {
   const now = input.now ?? new Date();
@@ -67,17 +67,20 @@ export async function replayEvents(db: Database, input: ReplayInput) {
     }
     opened.push({ partitionKey, run, context, partialWindows });
   }
-  // A backfill does not close again a window this version, or another that keys windows alike,
-  // summarised already: its summary may be invoiced, and a second would bill the period twice. A
-  // dry run closes it, to compare.
-  const summarised = await windowsSummarised(
+  // A backfill does not close a window this version, or another that keys windows alike,
+  // summarised already (its summary may be invoiced: a second would bill the period twice) or that
+  // a deployment keeps open (it bills the window when it closes). A dry run closes it, to compare.
+  const taken = await windowsTaken(
     db,
     input.flowVersionId,
     opened.flatMap(({ context }) => aggregates.flatMap((nodeId) => context.windows.list(nodeId).map((window) => ({ nodeId, key: window.key })))),
   );
   const runs = opened.map(({ partitionKey, run, context, partialWindows }) => {
     for (const nodeId of aggregates) {
-      for (const window of context.windows.list(nodeId)) if (input.mode === "backfill" && summarised.has(`${nodeId}:${window.key}`)) context.windows.delete(nodeId, window.key);
+      for (const window of context.windows.list(nodeId)) {
+        const key = `${nodeId}:${window.key}`;
+        if (input.mode === "backfill" && (taken.summarised.has(key) || taken.open.has(key))) context.windows.delete(nodeId, window.key);
+      }
     }
     return { partitionKey, run, closed: plan.closeWindows(context, { watermark: now.toISOString() }), partialWindows };
   });
@@ -100,7 +103,9 @@ export async function replayEvents(db: Database, input: ReplayInput) {
     exceptions: all("exceptions").map((exception) => ({ kind: exception.kind, reason: exception.reason, itemId: exception.itemId })),
     partialWindows: runs.flatMap((entry) => entry.partialWindows),
     /** Windows of the range summarised before (by this version or one keying windows alike), with the version that did: a backfill does not summarise or post them again. */
-    alreadySummarised: [...summarised].map(([window, versionNumber]) => ({ window, versionNumber })),
+    alreadySummarised: [...taken.summarised].map(([window, versionNumber]) => ({ window, versionNumber })),
+    /** Windows of the range a deployment keeps open, with its version: it summarises and bills them; a backfill leaves them to it. */
+    openInRuntime: [...taken.open].map(([window, versionNumber]) => ({ window, versionNumber })),
   };
 
   if (input.mode === "dry_run") {
@@ -200,15 +205,23 @@ async function compareWithProduced(
   return differences;
 }
 
-/** Of the given windows, those a version sharing this version's windows summarised: `node:key` -> that version's number. */
-async function windowsSummarised(db: Database, flowVersionId: string, windows: readonly { nodeId: string; key: string }[]): Promise<Map<string, number>> {
-  if (windows.length === 0) return new Map();
+/**
+ * Of the given windows, those a version sharing this version's windows summarised, and those a
+ * deployment of such a version keeps open (it will summarise them): `node:key` -> that version's number.
+ */
+async function windowsTaken(db: Database, flowVersionId: string, windows: readonly { nodeId: string; key: string }[]) {
+  const taken = { summarised: new Map<string, number>(), open: new Map<string, number>() };
+  if (windows.length === 0) return taken;
   const { versions } = await versionsSharingState(db, flowVersionId);
   const sharing = windows.flatMap(({ nodeId, key }) => (versions.get(nodeId) ?? []).map((versionId) => ({ node_id: nodeId, window_key: key, flow_version_id: versionId })));
-  const rows = await rowsOf<{ node_id: string; window_key: string; number: number }>(
+  const rows = await rowsOf<{ node_id: string; window_key: string; number: number; open: boolean }>(
     db,
-    sql`select s.node_id, s.window_key, v.number from ${jsonRecords(sharing, "node_id text, window_key text, flow_version_id uuid")}
-        join usage_summaries s using (flow_version_id, node_id, window_key) join flow_versions v on v.id = s.flow_version_id`,
+    sql`with sharing as (select * from ${jsonRecords(sharing, "node_id text, window_key text, flow_version_id uuid")})
+        select s.node_id, s.window_key, v.number, false as open from sharing join usage_summaries s using (flow_version_id, node_id, window_key) join flow_versions v on v.id = s.flow_version_id
+        union all
+        select w.node_id, w.window_key, v.number, true from sharing h join deployments d on d.flow_version_id = h.flow_version_id
+          join runtime_windows w on w.deployment_id = d.id and w.node_id = h.node_id and w.window_key = h.window_key join flow_versions v on v.id = d.flow_version_id`,
   );
-  return new Map(rows.map((row) => [`${row.node_id}:${row.window_key}`, row.number]));
+  for (const row of rows) (row.open ? taken.open : taken.summarised).set(`${row.node_id}:${row.window_key}`, row.number);
+  return taken;
 }

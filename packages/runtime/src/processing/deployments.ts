@@ -49,7 +49,7 @@ export interface StateHandover {
  * that arrive, and those still pending, from now on. It takes over the open windows and watermarks
  * of the flow's earlier deployments for every Aggregate node whose state identity it keeps, and
  * its Dedupe nodes consult the keys earlier deployments of the same identity remembered
- * (`stateSharing`; keys are many, so they are not moved), so a new version goes on with the month
+ * (`dedupeScopes`; keys are many, so they are not moved), so a new version goes on with the month
  * a customer is in (one summary, one invoice, included units counted once) and catches a repeat
  * or a late event as the earlier one would have. Windows of an Aggregate it changed stay with
  * their version and close on schedule.
@@ -181,25 +181,16 @@ export async function holdDeployment(tx: Database, deploymentId: string): Promis
   return row?.status;
 }
 
-/** Which earlier state a deployment's nodes share, known once per deployment. */
-interface StateSharing {
-  /** By Aggregate node: the flow's versions that key its windows alike (a window one of them summarised is closed). */
-  windowVersions: Map<string, string[]>;
-  /** By Dedupe node: the deployments whose remembered keys it consults (its own first). */
-  dedupeDeployments: Map<string, string[]>;
-}
-
-const sharingCache = new Map<string, StateSharing>();
+const dedupeScopeCache = new Map<string, Map<string, string[]>>();
 
 /**
- * The state a deployment shares with the flow's other versions and deployments, by node: those
- * whose node of the same id has the same state identity. A Dedupe node consults the earlier
- * deployments that still hold keys of it (expired ones are pruned). Known once per deployment:
- * later versions can only make state once deployed, which stops this deployment first, and
- * earlier deployments' keys only expire.
+ * By Dedupe node, the deployments whose remembered keys it consults: its own, and the flow's
+ * earlier deployments whose node has the same key expression and that still hold keys of it
+ * (expired ones are pruned). Known once per deployment: only deploying a later version makes
+ * keys under another deployment, and that stops this one first; earlier keys only expire.
  */
-export async function stateSharing(db: Database, deploymentId: string): Promise<StateSharing> {
-  const cached = sharingCache.get(deploymentId);
+export async function dedupeScopes(db: Database, deploymentId: string): Promise<Map<string, string[]>> {
+  const cached = dedupeScopeCache.get(deploymentId);
   if (cached) return cached;
   const [deployment] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
   if (!deployment) throw new NotFoundError("Deployment", deploymentId);
@@ -208,29 +199,28 @@ export async function stateSharing(db: Database, deploymentId: string): Promise<
     .select({ id: deployments.id, flowVersionId: deployments.flowVersionId })
     .from(deployments)
     .where(and(eq(deployments.flowId, deployment.flowId), ne(deployments.id, deployment.id), lte(deployments.deployedAt, deployment.deployedAt)));
-  const sharing: StateSharing = { windowVersions: new Map(), dedupeDeployments: new Map() };
+  const scopes = new Map<string, string[]>();
   for (const node of nodes) {
-    if (node.type === "aggregate") sharing.windowVersions.set(node.id, versions.get(node.id)!);
-    if (node.type === "dedupe") {
-      const candidates = earlier.filter((candidate) => versions.get(node.id)!.includes(candidate.flowVersionId)).map((candidate) => candidate.id);
-      const holding =
-        candidates.length === 0
-          ? []
-          : await rowsOf<{ id: string }>(
-              db,
-              sql`select c.id from unnest(${`{${candidates.join(",")}}`}::uuid[]) as c(id)
-                  where exists (select 1 from dedupe_keys k where k.deployment_id = c.id and k.node_id = ${node.id})`,
-            );
-      sharing.dedupeDeployments.set(node.id, [deployment.id, ...holding.map((row) => row.id)]);
-    }
+    if (node.type !== "dedupe") continue;
+    const candidates = earlier.filter((candidate) => versions.get(node.id)!.includes(candidate.flowVersionId)).map((candidate) => candidate.id);
+    const holding =
+      candidates.length === 0
+        ? []
+        : await rowsOf<{ id: string }>(
+            db,
+            sql`select c.id from unnest(${`{${candidates.join(",")}}`}::uuid[]) as c(id)
+                where exists (select 1 from dedupe_keys k where k.deployment_id = c.id and k.node_id = ${node.id})`,
+          );
+    scopes.set(node.id, [deployment.id, ...holding.map((row) => row.id)]);
   }
-  sharingCache.set(deploymentId, sharing);
-  return sharing;
+  dedupeScopeCache.set(deploymentId, scopes);
+  return scopes;
 }
 
 /**
  * A version's stateful nodes (Aggregate, Dedupe) and, by node, the versions of its flow (itself
- * included) whose node of that id has the same state identity.
+ * included) whose node of that id has the same state identity. Asked afresh each time (plans are
+ * cached): a version published later may summarise windows through a backfill.
  */
 export async function versionsSharingState(db: Database, flowVersionId: string) {
   const [version] = await db.select({ flowId: flowVersions.flowId }).from(flowVersions).where(eq(flowVersions.id, flowVersionId));

@@ -1,6 +1,6 @@
 import { loadReferenceData, type Database } from "@meterflow/db";
 import type { EngineContext, Effects, ReferenceData } from "@meterflow/engine";
-import { stateSharing } from "./deployments";
+import { dedupeScopes } from "./deployments";
 import { emptyState, runtimeContext, type LoadedState, type StateChanges } from "./runtime-context";
 import { findSeenKeys, loadStates, persistEffects, persistState, type RunTarget } from "./runtime-store";
 
@@ -45,7 +45,7 @@ export async function runOnPartitions(
       asked.set(nodeId, all);
     }
   }
-  const seen = await findSeenKeys(tx, (await stateSharing(tx, deploymentId)).dedupeDeployments, asked, (first.now ?? new Date()).getTime());
+  const seen = await findSeenKeys(tx, await dedupeScopes(tx, deploymentId), asked, (first.now ?? new Date()).getTime());
   return runs.map(({ target, loaded, context, effects }) => {
     const askedSeen = [...context.changes.asked].some(([nodeId, keys]) => [...keys].some((key) => seen.get(nodeId)?.has(key)));
     if (!askedSeen) return { target, loaded, effects, changes: context.changes };

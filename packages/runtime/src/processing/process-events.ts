@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { exceptions, jsonList, jsonRecords, rowsOf, type Database, type ExceptionKind } from "@meterflow/db";
 import { eventIdentity, eventKey, type CloudEvent, type EventOutcome } from "@meterflow/engine";
-import { activeDeployments, holdDeployment, planFor, stateSharing, type Deployment } from "./deployments";
+import { activeDeployments, holdDeployment, planFor, versionsSharingState, type Deployment } from "./deployments";
 import { commitRuns, runOnPartitions, type PartitionRun } from "./partition-run";
 import { tryPartitionLock, windowsTakenElsewhere, type RunTarget } from "./runtime-store";
 
@@ -186,7 +186,7 @@ async function eventsOfWindowsTakenElsewhere(tx: Database, deployment: Deploymen
   const refused = new Map<number, { kind: ExceptionKind; reason: string }>();
   if (opened.length === 0) return refused;
   const holders = new Map<string, { partitionKey: string | null; closed: boolean }>();
-  for (const row of await windowsTakenElsewhere(tx, deployment.id, (await stateSharing(tx, deployment.id)).windowVersions, opened)) holders.set(`${row.node_id}\u0000${row.window_key}`, { partitionKey: row.partition_key, closed: row.closed });
+  for (const row of await windowsTakenElsewhere(tx, deployment.id, (await versionsSharingState(tx, deployment.flowVersionId)).versions, opened)) holders.set(`${row.node_id}\u0000${row.window_key}`, { partitionKey: row.partition_key, closed: row.closed });
   for (const update of opened) {
     const id = `${update.nodeId}\u0000${update.key}`;
     const holder = holders.get(id);

@@ -204,6 +204,12 @@ export function ReplayCard() {
               {result.mode === "backfill" ? ": not summarised or posted again." : "."}
             </p>
           )}
+          {result.openInRuntime.length > 0 && (
+            <p>
+              {result.openInRuntime.length} windows are open in the runtime ({[...new Set(result.openInRuntime.map((window) => `v${window.versionNumber}`))].join(", ")}): it bills them when they close
+              {result.mode === "backfill" ? ", so the backfill left them." : "."}
+            </p>
+          )}
           {result.partialWindows.length > 0 && <p>{result.partialWindows.length} windows reach beyond the months chosen: reported, not closed.</p>}
           {result.mode === "dry_run" &&
             (result.differences.length === 0 ? (
