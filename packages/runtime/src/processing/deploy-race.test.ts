@@ -1,9 +1,10 @@
 import { eq } from "drizzle-orm";
 import postgres from "postgres";
-import { getFlow, openDatabase, publishVersion, saveDraft, usageSummaries } from "@meterflow/db";
+import { accountMap, contracts, exceptions, getFlow, openDatabase, publishVersion, runtimeWindows, saveDraft, usageSummaries } from "@meterflow/db";
 import { createThrowawayDatabase } from "@meterflow/db/testing";
 import { describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
+import { retryExceptions } from "../operations/exceptions";
 import { apiCall, deployedBillingFlow, OPERATOR, WORKSPACE } from "../testing/runtime-fixture";
 import { closeDueWindows } from "./close-windows";
 import { deployVersion } from "./deployments";
@@ -87,6 +88,45 @@ describe("deploys racing with the work on a deployment's state", () => {
       await closeDueWindows(handle.db, { now: new Date("2027-10-01T02:00:00Z") });
       const september = await handle.db.select({ count: usageSummaries.eventCount, version: usageSummaries.flowVersionId }).from(usageSummaries).where(eq(usageSummaries.ratingPeriod, "2027-09"));
       expect(september).toEqual([{ count: 1, version: second.id }]);
+    } finally {
+      await other.end();
+      await handle.close();
+      await database.drop();
+    }
+  });
+
+  it.skipIf(!serverUrl)("a retry while a deploy takes over the flow's state writes its window under the new deployment", async () => {
+    const database = await createThrowawayDatabase(serverUrl!);
+    const handle = await openDatabase({ databaseUrl: database.url });
+    const other = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      const { flow, deployment } = await deployedBillingFlow(handle.db);
+      const now = new Date("2027-09-10T00:00:00Z");
+      await ingestEvents(handle.db, WORKSPACE, [apiCall("r1", "umbrella", 7, "2027-09-03T10:00:00Z")]);
+      await processNextBatch(handle.db, { now: () => now });
+      const [unmatched] = await handle.db.select().from(exceptions).where(eq(exceptions.kind, "unmatched_account"));
+      await handle.db.insert(accountMap).values({ workspaceId: WORKSPACE, tenantId: "umbrella", erpAccountId: "ERP-1001", name: "Umbrella" });
+      await handle.db.insert(contracts).values({ workspaceId: WORKSPACE, contractId: "C-UMB", tenantId: "umbrella", priceList: "api-calls-standard", region: "eu", currency: "EUR", startsOn: "2026-01-01", entitlements: [] });
+      const draft = await getFlow(handle.db, WORKSPACE, flow.id);
+      await saveDraft(handle.db, { workspaceId: WORKSPACE, flowId: flow.id, document: { ...draft.draft, metadata: { ...draft.draft.metadata, description: "v2" } }, expectedRevision: draft.revision, actor: OPERATOR });
+      const second = await publishVersion(handle.db, { workspaceId: WORKSPACE, flowId: flow.id, actor: OPERATOR, changelog: "v2" });
+
+      // A deploy of v2 in progress: the old deployment stopped, the new one in, not committed yet.
+      const deploy = await other.reserve();
+      await deploy`begin`;
+      await deploy`update deployments set status = 'stopped', stopped_at = now() where id = ${deployment.id}`;
+      const [replacement] = await deploy<{ id: string }[]>`insert into deployments (workspace_id, flow_id, flow_version_id, deployed_by) values (${WORKSPACE}, ${flow.id}, ${second.id}, ${OPERATOR}) returning id`;
+      let retried = false;
+      const retrying = retryExceptions(handle.db, { workspaceId: WORKSPACE, ids: [unmatched!.id], actor: OPERATOR, now }).then((result) => ((retried = true), result));
+      await expect
+        .poll(async () => retried || (await deploy<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!.n === 1)
+        .toBe(true);
+      await deploy`commit`;
+      deploy.release();
+      expect((await retrying)[0]).toMatchObject({ outcome: "resolved" });
+
+      const windows = await handle.db.select({ deploymentId: runtimeWindows.deploymentId }).from(runtimeWindows).where(eq(runtimeWindows.partitionKey, "umbrella"));
+      expect(windows).toEqual([{ deploymentId: replacement!.id }]);
     } finally {
       await other.end();
       await handle.close();
