@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
-import { accountMap, auditLog, contracts, exceptions, getFlow, lineage, postings, priceLists, publishVersion, saveDraft, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { accountMap, auditLog, contracts, exceptions, lineage, postings, priceLists, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
 import { createDispatcher, erpSandboxEndpoint } from "../outbox/dispatch-postings";
 import { closeDueWindows } from "../processing/close-windows";
 import { processNextBatch } from "../processing/process-events";
-import { apiCall, deployedBillingFlow, OPERATOR, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
+import { apiCall, deployedBillingFlow, OPERATOR, publishChangedVersion, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
 import { decideApproval, listApprovals } from "./approvals";
 import { listExceptions, resolveExceptions, retryExceptions } from "./exceptions";
 import { erpSandboxLookup, reconcile } from "./reconcile";
@@ -145,11 +145,7 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
 
     // Through a new version that keys windows alike: its postings would have other idempotency
     // keys, so only knowing the months were summarised keeps them from being invoiced twice.
-    const flow = await getFlow(handle.db, WORKSPACE, flowId);
-    const document = structuredClone(flow.draft);
-    document.metadata.description = "Backfilled";
-    await saveDraft(handle.db, { workspaceId: WORKSPACE, flowId, document, expectedRevision: flow.revision, actor: OPERATOR });
-    const second = await publishVersion(handle.db, { workspaceId: WORKSPACE, flowId, actor: OPERATOR, changelog: "for a backfill" });
+    const second = await publishChangedVersion(handle.db, flowId, (document) => void (document.metadata.description = "Backfilled"));
     const backfill = await replayEvents(handle.db, { ...range, flowVersionId: second.id, mode: "backfill" });
     expect(backfill.stored).toEqual({ records: 0, summaries: 0, postings: 0 });
     expect(backfill.alreadySummarised.map(({ versionNumber }) => versionNumber)).toEqual([1, 1, 1, 1]);

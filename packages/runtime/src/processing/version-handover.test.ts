@@ -1,12 +1,12 @@
 import { and, eq } from "drizzle-orm";
-import { auditLog, deployments, eventOutcome, eventsRaw, exceptions, getFlow, postings, publishVersion, runtimeWindows, saveDraft, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { auditLog, deployments, eventOutcome, eventsRaw, exceptions, postings, runtimeWindows, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import type { FlowDocument } from "@meterflow/flow-spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import template from "../../../../templates/metered-api-billing.json";
 import { ingestEvents } from "../ingest-events";
 import { retryExceptions } from "../operations/exceptions";
-import { apiCall, deployedBillingFlow, OPERATOR, WORKSPACE } from "../testing/runtime-fixture";
+import { apiCall, deployedBillingFlow, OPERATOR, publishChangedVersion, WORKSPACE } from "../testing/runtime-fixture";
 import { closeDueWindows } from "./close-windows";
 import { deployVersion } from "./deployments";
 import { processNextBatch } from "./process-events";
@@ -42,11 +42,7 @@ describe.each(databaseCases())("deploying a new version of a flow on $name", ({ 
   };
   /** Publishes the flow's draft changed by `edit` and deploys it. */
   const deployChanged = async (edit: (document: FlowDocument) => void) => {
-    const flow = await getFlow(handle.db, WORKSPACE, flowId);
-    const document = structuredClone(flow.draft) as FlowDocument;
-    edit(document);
-    await saveDraft(handle.db, { workspaceId: WORKSPACE, flowId, document, expectedRevision: flow.revision, actor: OPERATOR });
-    const version = await publishVersion(handle.db, { workspaceId: WORKSPACE, flowId, actor: OPERATOR, changelog: "test" });
+    const version = await publishChangedVersion(handle.db, flowId, edit);
     return { version, deployment: await deployVersion(handle.db, { workspaceId: WORKSPACE, versionId: version.id, actor: OPERATOR }) };
   };
 

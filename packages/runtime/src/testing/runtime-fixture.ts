@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createFlow, ensureWorkspace, publishVersion, seedReferenceData, type Database, type ReferenceDataSet } from "@meterflow/db";
+import { createFlow, ensureWorkspace, getFlow, publishVersion, saveDraft, seedReferenceData, type Database, type ReferenceDataSet } from "@meterflow/db";
+import type { FlowDocument } from "@meterflow/flow-spec";
 import { createSandboxHandler, SandboxStore } from "@meterflow/erp-sandbox";
 import template from "../../../../templates/metered-api-billing.json";
 import demoReference from "../../../../templates/reference-data/demo.json";
@@ -17,6 +18,15 @@ export async function deployedBillingFlow(db: Database, document: unknown = temp
   const version = await publishVersion(db, { workspaceId: WORKSPACE, flowId: flow.id, actor: OPERATOR, changelog: "test" });
   const deployment = await deployVersion(db, { workspaceId: WORKSPACE, versionId: version.id, actor: OPERATOR });
   return { flow, version, deployment };
+}
+
+/** Publishes the flow's draft changed by `edit` as its next version (not deployed). */
+export async function publishChangedVersion(db: Database, flowId: string, edit: (document: FlowDocument) => void) {
+  const flow = await getFlow(db, WORKSPACE, flowId);
+  const document = structuredClone(flow.draft);
+  edit(document);
+  await saveDraft(db, { workspaceId: WORKSPACE, flowId, document, expectedRevision: flow.revision, actor: OPERATOR });
+  return publishVersion(db, { workspaceId: WORKSPACE, flowId, actor: OPERATOR, changelog: "test" });
 }
 
 export function apiCall(id: string, tenantId: string, calls: number, time: string) {
