@@ -28,3 +28,8 @@ export function jsonList(values: readonly (string | number)[], cast?: "bigint"):
 export function jsonRecords(rows: readonly object[], columns: string): SQL {
   return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(${sql.raw(columns)})`;
 }
+
+/** A uuid[] parameter, for `column = any(${uuidArray(ids)})`: an index probe per id, one bound value. */
+export function uuidArray(ids: readonly string[]): SQL {
+  return sql`${`{${ids.join(",")}}`}::uuid[]`;
+}

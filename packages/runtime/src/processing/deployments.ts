@@ -1,7 +1,7 @@
-import { and, desc, eq, lte, ne, sql, type SQL } from "drizzle-orm";
-import { appendAudit, deployments, flows, flowVersions, getVersion, jsonList, NotFoundError, rowsOf, runtimeWindows, type Database } from "@meterflow/db";
+import { and, desc, eq, lte, ne, sql } from "drizzle-orm";
+import { appendAudit, deployments, flows, flowVersions, getVersion, NotFoundError, rowsOf, runtimeWatermarks, runtimeWindows, uuidArray, type Database } from "@meterflow/db";
 import { compileFlow, durationMs, type FlowPlan } from "@meterflow/engine";
-import { canonicalJson, type FlowNode, type FlowNodeOf } from "@meterflow/flow-spec";
+import { canonicalJson, type FlowNode } from "@meterflow/flow-spec";
 
 export type Deployment = typeof deployments.$inferSelect;
 
@@ -75,28 +75,25 @@ export async function deployVersion(
       .innerJoin(flowVersions, eq(flowVersions.id, deployments.flowVersionId))
       .where(and(eq(deployments.flowId, version.flowId), ne(deployments.id, deployment!.id)))
       .for("update", { of: deployments });
-    const nodes = new Map(plan.document.nodes.map((node) => [node.id, node]));
-    const identities = new Map(plan.document.nodes.map((node) => [node.id, stateIdentity(node)]));
+    // The version's Aggregate and Dedupe nodes, and by node the versions whose state they share.
+    const { nodes, versions } = await versionsSharingState(tx, version.id);
     const handover: StateHandover = { windows: 0, watermarks: 0, dedupeNodes: [], leftBehind: [] };
     for (const source of earlier) {
-      const sourcePlan = await planFor(tx, source.flowVersionId);
-      const kept: FlowNodeOf<"aggregate">[] = [];
-      for (const node of sourcePlan.document.nodes) {
-        if (identities.get(node.id) !== stateIdentity(node)) continue;
-        if (node.type === "aggregate") kept.push(node);
+      for (const node of nodes) {
+        if (!versions.get(node.id)!.includes(source.flowVersionId)) continue;
         if (node.type === "dedupe" && !handover.dedupeNodes.includes(node.id)) handover.dedupeNodes.push(node.id);
-      }
-      const aggregateIds = kept.map((node) => node.id);
-      handover.windows += await moveState(tx, sql`runtime_windows`, source.id, deployment!.id, aggregateIds);
-      handover.watermarks += await moveState(tx, sql`runtime_watermarks`, source.id, deployment!.id, aggregateIds);
-      for (const earlierNode of kept) {
-        // The grace period may change without changing the windows: they close by the new one.
-        const grace = durationMs((nodes.get(earlierNode.id) as FlowNodeOf<"aggregate">).config.grace);
-        if (grace === durationMs(earlierNode.config.grace)) continue;
-        await tx
-          .update(runtimeWindows)
-          .set({ closesAt: sql`(${runtimeWindows.state}->>'end')::timestamptz + ${grace} * interval '1 millisecond'` })
-          .where(and(eq(runtimeWindows.deploymentId, deployment!.id), eq(runtimeWindows.nodeId, earlierNode.id)));
+        if (node.type !== "aggregate") continue;
+        // The grace period may change without changing the windows: they close by this version's.
+        const [moved] = await rowsOf<{ windows: number }>(
+          tx,
+          sql`with moved as (
+                update runtime_windows set deployment_id = ${deployment!.id}::uuid, closes_at = (state->>'end')::timestamptz + ${durationMs(node.config.grace)} * interval '1 millisecond'
+                where deployment_id = ${source.id}::uuid and node_id = ${node.id} returning 1)
+              select count(*)::int as windows from moved`,
+        );
+        handover.windows += moved?.windows ?? 0;
+        const watermarks = await tx.update(runtimeWatermarks).set({ deploymentId: deployment!.id }).where(and(eq(runtimeWatermarks.deploymentId, source.id), eq(runtimeWatermarks.nodeId, node.id))).returning({ nodeId: runtimeWatermarks.nodeId });
+        handover.watermarks += watermarks.length;
       }
       const remaining = await tx
         .select({ nodeId: runtimeWindows.nodeId, windows: sql<number>`count(*)::int` })
@@ -104,7 +101,7 @@ export async function deployVersion(
         .where(eq(runtimeWindows.deploymentId, source.id))
         .groupBy(runtimeWindows.nodeId);
       for (const { nodeId, windows } of remaining) {
-        const reason = identities.has(nodeId) ? `its Aggregate node "${nodeId}" changed how windows are keyed, timed or measured` : `v${version.number} has no node "${nodeId}"`;
+        const reason = plan.document.nodes.some((node) => node.id === nodeId) ? `its Aggregate node "${nodeId}" changed how windows are keyed, timed or measured` : `v${version.number} has no node "${nodeId}"`;
         handover.leftBehind.push({ versionNumber: source.versionNumber, nodeId, windows, reason });
       }
     }
@@ -145,8 +142,9 @@ async function otherFlowsAccepting(tx: Database, workspaceId: string, flowId: st
   const overlapping: OverlappingFlow[] = [];
   for (const other of running) {
     const eventTypes = new Set<string>();
+    const theirSources = sourcesOf(await planFor(tx, other.flowVersionId));
     for (const mine of sourcesOf(plan)) {
-      for (const theirs of sourcesOf(await planFor(tx, other.flowVersionId))) {
+      for (const theirs of theirSources) {
         const sharedSource = mine.sources.length === 0 || theirs.sources.length === 0 || mine.sources.some((source) => theirs.sources.includes(source));
         if (sharedSource) for (const type of mine.eventTypes) if (theirs.eventTypes.includes(type)) eventTypes.add(type);
       }
@@ -158,17 +156,6 @@ async function otherFlowsAccepting(tx: Database, workspaceId: string, flowId: st
 
 function sourcesOf(plan: FlowPlan) {
   return plan.document.nodes.flatMap((node) => (node.type === "source.events" ? [node.config] : []));
-}
-
-/** Moves a deployment's rows of the given nodes in a state table to another deployment; returns how many. */
-async function moveState(tx: Database, table: SQL, from: string, to: string, nodeIds: readonly string[]): Promise<number> {
-  if (nodeIds.length === 0) return 0;
-  const [row] = await rowsOf<{ moved: number }>(
-    tx,
-    sql`with moved as (update ${table} set deployment_id = ${to}::uuid where deployment_id = ${from}::uuid and node_id in ${jsonList(nodeIds)} returning 1)
-        select count(*)::int as moved from moved`,
-  );
-  return row?.moved ?? 0;
 }
 
 /**
@@ -208,7 +195,7 @@ export async function dedupeScopes(db: Database, deploymentId: string): Promise<
         ? []
         : await rowsOf<{ id: string }>(
             db,
-            sql`select c.id from unnest(${`{${candidates.join(",")}}`}::uuid[]) as c(id)
+            sql`select c.id from unnest(${uuidArray(candidates)}) as c(id)
                 where exists (select 1 from dedupe_keys k where k.deployment_id = c.id and k.node_id = ${node.id})`,
           );
     scopes.set(node.id, [deployment.id, ...holding.map((row) => row.id)]);

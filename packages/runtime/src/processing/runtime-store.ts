@@ -11,6 +11,7 @@ import {
   jsonList,
   jsonRecords,
   rowsOf,
+  uuidArray,
   type Database,
 } from "@meterflow/db";
 import { durationMs, windowOf, type Effects, type FlowPlan, type WindowState } from "@meterflow/engine";
@@ -95,7 +96,7 @@ export async function findSeenKeys(tx: Database, scopes: ReadonlyMap<string, rea
     const rows = await rowsOf<{ key: string; expires_at_ms: string | number }>(
       tx,
       sql`select key, max(expires_at_ms) as expires_at_ms from dedupe_keys
-          where deployment_id = any(${`{${deploymentIds.join(",")}}`}::uuid[]) and node_id = ${nodeId} and expires_at_ms > ${nowMs}
+          where deployment_id = any(${uuidArray(deploymentIds)}) and node_id = ${nodeId} and expires_at_ms > ${nowMs}
             and key in ${jsonList([...keys])}
           group by key`,
     );
