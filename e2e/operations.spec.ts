@@ -108,12 +108,12 @@ test("reconcile the months, replay one through the running version: no differenc
   const result = replay.getByRole("status", { name: "Replay result" });
   // The month is not over, so the replay does not close its window; the operator closed it early.
   await expect(result).toContainText("Dry run of 2 events: 2 validated, 0 duplicates, 0 exceptions; 0 windows summarised, 0 postings.");
-  await expect(result).toContainText("1 windows were summarised before (v2).");
+  await expect(result).toContainText("1 window was summarised before (v2).");
   await expect(result).toContainText("No differences from what was produced.");
 
   await replay.getByRole("radio", { name: /^Backfill/ }).check();
   await replay.getByRole("button", { name: "Replay" }).click();
   await expect(result).toContainText("Stored 0 records, 0 summaries and 0 postings.");
-  await expect(result).toContainText("1 windows were summarised before (v2): not summarised or posted again.");
+  await expect(result).toContainText("1 window was summarised before (v2): not summarised or posted again.");
   await page.screenshot({ path: "artifacts/screens/reconcile-and-replay.png", fullPage: true });
 });

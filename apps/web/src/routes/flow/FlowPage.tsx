@@ -19,6 +19,7 @@ import { FlowNodeView } from "../../canvas/FlowNodeView";
 import { documentToCanvas, type CanvasEdge, type CanvasNode } from "../../canvas/model/document-to-canvas";
 import { autoLayout } from "../../canvas/model/auto-layout";
 import { applyEdit, connectionProblem, editorState, redo, undo, type Connection, type Edit, type EditorState } from "../../canvas/model/flow-editing";
+import { countOf } from "../../lib/counting";
 import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 import { NodeInspector } from "./NodeInspector";
 import { NodePalette, PALETTE_MIME } from "./NodePalette";
@@ -377,11 +378,10 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
 
 /** What a deploy did with the earlier deployments' state, and which other running flows take the same events. */
 function deployedNotice({ handover, alsoProcessedBy }: RouterOutputs["runtime"]["deploy"]): string {
-  const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
   const parts = ["Deployed."];
-  if (handover.windows > 0) parts.push(`It carries on ${plural(handover.windows, "open window")} of the flow's earlier versions.`);
+  if (handover.windows > 0) parts.push(`It carries on ${countOf(handover.windows, "open window")} of the flow's earlier versions.`);
   if (handover.dedupeNodes.length > 0) parts.push(`${handover.dedupeNodes.join(", ")} still drops repeats of events they let through.`);
-  for (const left of handover.leftBehind) parts.push(`${plural(left.windows, "open window")} of v${left.versionNumber} stay with it (${left.reason}) and are billed under v${left.versionNumber} when they close.`);
+  for (const left of handover.leftBehind) parts.push(`${countOf(left.windows, "open window")} of v${left.versionNumber} stay with it (${left.reason}) and are billed under v${left.versionNumber} when they close.`);
   for (const other of alsoProcessedBy) parts.push(`The running flow “${other.flowName}” (v${other.versionNumber}) also takes ${other.eventTypes.join(", ")} events: each is processed, and billed, by both.`);
   return parts.join(" ");
 }

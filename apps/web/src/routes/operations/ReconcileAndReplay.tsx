@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { countOf } from "../../lib/counting";
 import { useTRPC } from "../../lib/trpc";
 
 /** A month input's value ("2026-11") as the instant it starts, or the one after it ends. */
@@ -195,22 +196,22 @@ export function ReplayCard() {
         <div className="small" role="status" aria-label="Replay result">
           <p>
             {result.mode === "dry_run" ? "Dry run" : "Backfill"} of {result.events} events: {result.outcomes.validated} validated, {result.outcomes.duplicate} duplicates, {result.outcomes.exception} exceptions;{" "}
-            {result.summaries.length} windows summarised, {result.postings.length} postings.
-            {result.stored && ` Stored ${result.stored.records} records, ${result.stored.summaries} summaries and ${result.stored.postings} postings.`}
+            {countOf(result.summaries.length, "window")} summarised, {countOf(result.postings.length, "posting")}.
+            {result.stored && ` Stored ${countOf(result.stored.records, "record")}, ${countOf(result.stored.summaries, "summary", "summaries")} and ${countOf(result.stored.postings, "posting")}.`}
           </p>
           {result.alreadySummarised.length > 0 && (
             <p>
-              {result.alreadySummarised.length} windows were summarised before ({[...new Set(result.alreadySummarised.map((window) => `v${window.versionNumber}`))].join(", ")})
+              {countOf(result.alreadySummarised.length, "window")} {result.alreadySummarised.length === 1 ? "was" : "were"} summarised before ({versionsOf(result.alreadySummarised)})
               {result.mode === "backfill" ? ": not summarised or posted again." : "."}
             </p>
           )}
           {result.openInRuntime.length > 0 && (
             <p>
-              {result.openInRuntime.length} windows are open in the runtime ({[...new Set(result.openInRuntime.map((window) => `v${window.versionNumber}`))].join(", ")}): it bills them when they close
+              {countOf(result.openInRuntime.length, "window")} {result.openInRuntime.length === 1 ? "is" : "are"} open in the runtime ({versionsOf(result.openInRuntime)}): it bills them when they close
               {result.mode === "backfill" ? ", so the backfill left them." : "."}
             </p>
           )}
-          {result.partialWindows.length > 0 && <p>{result.partialWindows.length} windows reach beyond the months chosen: reported, not closed.</p>}
+          {result.partialWindows.length > 0 && <p>{countOf(result.partialWindows.length, "window")} reach{result.partialWindows.length === 1 ? "es" : ""} beyond the months chosen: reported, not closed.</p>}
           {result.mode === "dry_run" &&
             (result.differences.length === 0 ? (
               <p>No differences from what was produced.</p>
@@ -228,4 +229,9 @@ export function ReplayCard() {
       )}
     </section>
   );
+}
+
+/** The versions that hold some windows, once each: "v1, v2". */
+function versionsOf(windows: readonly { versionNumber: number }[]): string {
+  return [...new Set(windows.map((window) => `v${window.versionNumber}`))].join(", ");
 }
