@@ -21,12 +21,21 @@ export class DatabaseStartupError extends Error {
 /** What PostgreSQL text cannot hold, for messages. */
 export const UNSTORABLE_TEXT = "a character PostgreSQL text cannot hold (U+0000, or half of a surrogate pair)";
 
+/** Text PostgreSQL could store as json but not as text later, found before it was sent. */
+export class UnstorableTextError extends Error {
+  constructor(what: string) {
+    super(`${what} contains ${UNSTORABLE_TEXT}`);
+  }
+}
+
 /**
  * The database refused text (untranslatable_character: \u0000; invalid_text_representation: a
- * lone surrogate's escape) as the driver reports it, directly or as a drizzle query's cause.
+ * lone surrogate's escape) as the driver reports it, directly or as a drizzle query's cause, or
+ * such text was found before sending it.
  */
 export function refusedText(error: unknown): boolean {
   for (let at: unknown = error; at instanceof Error; at = at.cause) {
+    if (at instanceof UnstorableTextError) return true;
     const code = (at as { code?: unknown }).code;
     if (code === "22P05" || (code === "22P02" && /Unicode|surrogate|json/i.test(`${at.message} ${(at as { detail?: unknown }).detail ?? ""}`))) return true;
   }

@@ -44,5 +44,7 @@ describe.each(databaseCases())("ingestEvents on $name", ({ open }) => {
     ]);
     expect(summary).toMatchObject({ stored: 1, duplicates: 1, invalid: 2 });
     expect(await ingestEvents(handle.db, "w", [call("pair", { data: { tenantId: "acme", note: "\ud83d\ude00" } })])).toMatchObject({ stored: 1 });
+    // The text of an escape is not the character: a backslash followed by "u0000" is stored.
+    expect(await ingestEvents(handle.db, "w", [call("backslash", { data: { tenantId: "acme", note: "C:\\u0000\\ud800" } })])).toMatchObject({ stored: 1 });
   });
 });

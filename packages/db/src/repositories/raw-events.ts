@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../open-database";
-import { rowsOf } from "../raw-rows";
+import { UnstorableTextError } from "../errors";
+import { columnRecords, rowsOf } from "../raw-rows";
 import { eventsRaw, type EventOutcome, type EventStatus } from "../schema";
 
 export type NewRawEvent = Omit<typeof eventsRaw.$inferInsert, "seq" | "outcome" | "receivedAt" | "xid">;
@@ -12,28 +13,32 @@ export type RawEventOutcome = { status: "stored"; seq: number } | { status: "dup
  */
 export async function storeRawEvents(db: Database, events: NewRawEvent[]): Promise<RawEventOutcome[]> {
   if (events.length === 0) return [];
-  const rows = events.map((event, n) => ({
-    n,
-    workspace_id: event.workspaceId,
-    source: event.source,
-    event_id: event.eventId,
-    type: event.type,
-    subject: event.subject ?? null,
-    time: event.time ? event.time.toISOString() : null,
-    partition_key: event.partitionKey,
-    correlation_id: event.correlationId,
-    envelope: event.envelope,
-  }));
-  // Ordered by seq, so a repeat inside one request keeps its first occurrence. Each partition's
-  // head moves to this transaction's last event in the same statement, so workers find the work;
-  // its row stays locked only from here to the commit, and in key order, so requests never deadlock.
+  const envelopes = events.map((event) => JSON.stringify(event.envelope));
+  // A json column keeps \u0000 and a lone surrogate's escape, which no text column or jsonb value
+  // can hold: processing such an event would fail every batch it is in. JSON.stringify writes
+  // such an escape for them only, so an escape not itself escaped finds them exactly.
+  if (envelopes.some((text) => unstorableEscape.test(text))) throw new UnstorableTextError("An envelope");
+  // Ordered as received, so a repeat inside one request keeps its first occurrence. Each
+  // partition's head moves to this transaction's last event in the same statement, so workers
+  // find the work; its row stays locked only from here to the commit, and in key order, so
+  // requests never deadlock.
   const inserted = await rowsOf<{ seq: string | number; source: string; event_id: string }>(
     db,
     sql`with stored as (
           insert into events_raw (workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope)
           select workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope
-          from json_to_recordset(${JSON.stringify(rows)}::json) as r(n int, workspace_id text, source text, event_id text, type text, subject text, time timestamptz, partition_key text, correlation_id text, envelope json)
-          order by n
+          from ${columnRecords({
+            workspace_id: ["text", events.map((event) => event.workspaceId)],
+            source: ["text", events.map((event) => event.source)],
+            event_id: ["text", events.map((event) => event.eventId)],
+            type: ["text", events.map((event) => event.type)],
+            subject: ["text", events.map((event) => event.subject ?? null)],
+            time: ["timestamptz", events.map((event) => (event.time ? event.time.toISOString() : null))],
+            partition_key: ["text", events.map((event) => event.partitionKey)],
+            correlation_id: ["text", events.map((event) => event.correlationId)],
+            envelope: ["json", envelopes],
+          })}
+          order by ord
           on conflict (workspace_id, source, event_id) do nothing
           returning seq, source, event_id, workspace_id, partition_key
         ), heads as (
@@ -56,6 +61,8 @@ export async function storeRawEvents(db: Database, events: NewRawEvent[]): Promi
     return { status: "stored", seq };
   });
 }
+
+const unstorableEscape = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f])/i;
 
 /** Whether a raw event's partition cursor has passed it (in a query over events_raw). */
 export const eventProcessed = sql<boolean>`exists (select 1 from runtime_partitions p

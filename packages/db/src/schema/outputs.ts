@@ -1,4 +1,4 @@
-import { bigint, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, json, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { exceptionKinds } from "@meterflow/flow-spec";
 import { flowVersions } from "./flows";
 
@@ -21,7 +21,9 @@ export const usageRecords = pgTable(
     quantity: numeric("quantity").notNull(),
     ratingPeriod: text("rating_period").notNull(),
     correlationId: text("correlation_id").notNull(),
-    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    // json, not jsonb: nothing queries inside it, and parsing into jsonb was the largest part of
+    // storing a record (10 against 3.5 µs of server CPU per record measured).
+    payload: json("payload").$type<Record<string, unknown>>().notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

@@ -10,6 +10,7 @@ import {
   usageSummaries,
   jsonList,
   jsonRecords,
+  columnRecords,
   rowsOf,
   uuidArray,
   type Database,
@@ -147,8 +148,10 @@ export async function persistState(tx: Database, runs: readonly { target: RunTar
       on conflict (deployment_id, node_id, partition_key) do update set watermark = greatest(runtime_watermarks.watermark, excluded.watermark)`);
   }
   if (remembered.size > 0) {
+    const keys = [...remembered.values()];
     await tx.execute(sql`insert into dedupe_keys (deployment_id, node_id, key, expires_at_ms)
-      select ${deploymentId}::uuid, node_id, key, expires_at_ms from ${jsonRecords([...remembered.values()], "node_id text, key text, expires_at_ms bigint")}
+      select ${deploymentId}::uuid, node_id, key, expires_at_ms
+      from ${columnRecords({ node_id: ["text", keys.map((entry) => entry.node_id)], key: ["text", keys.map((entry) => entry.key)], expires_at_ms: ["bigint", keys.map((entry) => entry.expires_at_ms)] })}
       on conflict (deployment_id, node_id, key) do update set expires_at_ms = greatest(dedupe_keys.expires_at_ms, excluded.expires_at_ms)`);
   }
 }
@@ -171,14 +174,28 @@ export async function persistEffects(tx: Database, runs: readonly { target: RunT
   const usage = records.filter(({ effect }) => effect.type.startsWith("UsageRecord@"));
   const others = records.filter(({ effect }) => !effect.type.startsWith("UsageRecord@")).map(({ effect }) => effect);
   if (usage.length > 0) {
-    // The columns are read from the payload in SQL: sending them beside it would double what
-    // PostgreSQL parses.
-    const rows = usage.map(({ effect: record, partitionKey }) => ({ node_id: record.nodeId, record_key: record.id, event_seq: seqOf(record.events), correlation_id: record.correlationId, partition_key: partitionKey, payload: record.payload }));
-    const text = (name: string) => sql.raw(`case when jsonb_typeof(payload->'${name}') = 'string' then payload->>'${name}' end`);
+    // Column by column: PostgreSQL parses each value once, the payload as json text.
+    const payloads = usage.map(({ effect }) => (effect.payload ?? {}) as Record<string, unknown>);
+    const text = (name: string) => payloads.map((payload) => (typeof payload[name] === "string" ? payload[name] : null));
+    const quantity = payloads.map(({ quantity: value }) => {
+      return value === undefined || value === null ? "0" : typeof value === "object" ? JSON.stringify(value) : String(value);
+    });
     await tx.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload)
-      select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, coalesce(${text("tenantId")}, partition_key), ${text("contractId")}, ${text("productCode")},
-        coalesce(${text("metric")}, 'unknown'), coalesce(payload->>'quantity', '0')::numeric, coalesce(${text("ratingPeriod")}, ''), correlation_id, payload
-      from ${jsonRecords(rows, "node_id text, record_key text, event_seq bigint, correlation_id text, partition_key text, payload jsonb")}
+      select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, coalesce(tenant_id, partition_key), contract_id, product_code, coalesce(metric, 'unknown'), quantity, coalesce(rating_period, ''), correlation_id, payload
+      from ${columnRecords({
+        node_id: ["text", usage.map(({ effect }) => effect.nodeId)],
+        record_key: ["text", usage.map(({ effect }) => effect.id)],
+        event_seq: ["bigint", usage.map(({ effect }) => seqOf(effect.events))],
+        partition_key: ["text", usage.map(({ partitionKey }) => partitionKey)],
+        tenant_id: ["text", text("tenantId")],
+        contract_id: ["text", text("contractId")],
+        product_code: ["text", text("productCode")],
+        metric: ["text", text("metric")],
+        quantity: ["numeric", quantity],
+        rating_period: ["text", text("ratingPeriod")],
+        correlation_id: ["text", usage.map(({ effect }) => effect.correlationId)],
+        payload: ["json", payloads.map((payload) => JSON.stringify(payload))],
+      })}
       on conflict (flow_version_id, record_key) do nothing`);
   }
   if (others.length > 0) {
