@@ -157,6 +157,13 @@ export interface EngineContext {
   lookup(table: "account" | "product" | "contract" | "priceList", key: string): Record<string, unknown> | undefined;
   priceList(name: string, region: string | undefined, at: string): PriceList | undefined;
   dedupe: {
+    /**
+     * Events come from a store that keeps each (source, id) once and hands each to a flow once
+     * (the runtime's events_raw): a key that is an event's own identity cannot repeat, so a
+     * Dedupe node neither asks about nor remembers it. Unset where one input may hold an event
+     * twice (a designer test run).
+     */
+    uniqueEvents?: boolean;
     /** True if the key was seen and its window (epoch ms) has not expired at `atMs`. */
     seen(nodeId: string, key: string, atMs: number): boolean;
     remember(nodeId: string, key: string, expiresAtMs: number): void;

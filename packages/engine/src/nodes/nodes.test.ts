@@ -223,6 +223,53 @@ describe("Approval gate", () => {
   });
 });
 
+describe("Dedupe by the event's identity", () => {
+  const dedupeBy = (key: string) =>
+    compileFlow(
+      flowWith(
+        [
+          { id: "dedupe", type: "dedupe", position: { x: 0, y: 0 }, config: { key, window: { amount: 1, unit: "day" } } },
+          { id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "id", expression: "id" }] } },
+          { id: "again", type: "dedupe", position: { x: 0, y: 0 }, config: { key: 'source & "/" & id', window: { amount: 1, unit: "day" } } },
+          { id: "records", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "id", expression: "id" }] } },
+        ],
+        [
+          ["validate", "valid", "dedupe", "in"],
+          ["dedupe", "unique", "map", "in"],
+          ["map", "out", "again", "in"],
+          ["again", "unique", "records", "in"],
+        ],
+      ),
+    );
+  /** A context whose events are unique (the runtime's), recording what the Dedupe nodes ask and remember. */
+  const uniqueEventsContext = () => {
+    const base = memoryContext();
+    const calls: string[] = [];
+    const dedupe = {
+      uniqueEvents: true,
+      seen: (nodeId: string, key: string, atMs: number) => (calls.push(`seen ${nodeId} ${key}`), base.dedupe.seen(nodeId, key, atMs)),
+      remember: (nodeId: string, key: string, expiresAtMs: number) => (calls.push(`remember ${nodeId} ${key}`), base.dedupe.remember(nodeId, key, expiresAtMs)),
+    };
+    return { context: { ...base, dedupe }, calls };
+  };
+
+  it("keeps no keys for events where events are unique, and still for items made from them", () => {
+    const { context, calls } = uniqueEventsContext();
+    const effects = dedupeBy('source & "/" & id').run([apiCall("a", "t", 1, at(1)), apiCall("b", "t", 1, at(1))], context);
+    expect(effects.records.filter((record) => record.nodeId === "records")).toHaveLength(2);
+    // A mapped record is not its event, whatever its fields: that node keeps keys.
+    expect(calls).toEqual(["seen again /a", "remember again /a", "seen again /b", "remember again /b"]);
+  });
+
+  it("keeps keys for any other key, and drops a repeat where one input may hold an event twice", () => {
+    const { context, calls } = uniqueEventsContext();
+    dedupeBy("data.tenantId & id").run([apiCall("a", "t", 1, at(1))], context);
+    expect(calls).toContain("remember dedupe ta");
+    const effects = dedupeBy('id & "@" & source').run([apiCall("a", "t", 1, at(1)), apiCall("a", "t", 1, at(1))], memoryContext());
+    expect(effects.duplicates).toEqual([expect.objectContaining({ nodeId: "dedupe", key: "a@/gateway" })]);
+  });
+});
+
 describe("memoryContext price lists", () => {
   it("treats a list effective exactly at the window start as effective, whatever the timestamp's format", () => {
     const context = memoryContext({ priceLists: [{ name: "p", version: 1, region: "global", currency: "EUR", includedUnits: "0", tiers: [], effectiveFrom: "2026-11-01T00:00:00Z", effectiveTo: "2026-12-01T00:00:00Z" }] });

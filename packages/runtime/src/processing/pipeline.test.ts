@@ -1,5 +1,5 @@
 import { eq, inArray, not } from "drizzle-orm";
-import { accountMap, contracts, deployments, eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptions, postings, runtimePartitions, runtimeWindows, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { accountMap, contracts, dedupeKeys, deployments, eventOutcome, eventProcessed, eventsRaw, eventStatus, exceptions, postings, runtimePartitions, runtimeWindows, storeRawEvents, usageRecords, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -57,6 +57,8 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     expect(records.map((record) => `${record.tenantId} ${record.quantity} ${record.ratingPeriod}`).sort()).toEqual(["acme 400000 2026-10", "acme 50000 2026-10", "acme 600000 2026-10", "globex 50000 2026-10"]);
     const [unmatched] = await handle.db.select().from(exceptions);
     expect(unmatched).toMatchObject({ kind: "unmatched_account", raisedBy: "enrich", status: "open" });
+    // The template's Dedupe key is the event's identity, which ingestion keeps once: no key is stored.
+    expect(await handle.db.$count(dedupeKeys)).toBe(0);
 
     // Nothing closes before the grace period ends (1 Nov 02:00).
     expect((await closeDueWindows(handle.db, { now: new Date("2026-11-01T01:59:00Z") })).windows).toBe(0);

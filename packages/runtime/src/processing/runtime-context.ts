@@ -47,6 +47,8 @@ export function runtimeContext(reference: ReferenceData, state: LoadedState, opt
     lookup: base.lookup,
     priceList: base.priceList,
     dedupe: {
+      // Processing, retries and replays read events from events_raw, where a (source, id) is stored once.
+      uniqueEvents: true,
       seen(nodeId, key, atMs) {
         const batchExpiry = inBatch.get(nodeId)?.get(key);
         if (batchExpiry !== undefined) return atMs < batchExpiry;
