@@ -59,9 +59,10 @@ describe("deploys racing with the work on a deployment's state", () => {
       // The first event of October: the batch opens the month's window.
       await ingestEvents(handle.db, WORKSPACE, [apiCall("e2", "globex", 5, "2027-10-04T10:00:00Z")]);
 
-      // Another transaction holds e2's dedupe key, so the batch stops just before it commits.
+      // Another transaction holds e2's usage-record key, so the batch stops just before it commits.
       await session`begin`;
-      await session`insert into dedupe_keys (deployment_id, node_id, key, expires_at_ms) values (${deployment.id}, 'dedupe', '/gateway/e2', 0)`;
+      await session`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, tenant_id, metric, quantity, rating_period, correlation_id, payload)
+        values (${WORKSPACE}, ${deployment.flowVersionId}, 'map', 'map:/gateway#e2', 'globex', 'api_calls', 0, '2027-10', 'held', '{}')`;
       const batch = processNextBatch(handle.db, { now });
       await expect.poll(() => waitingForLocks(session, 1)).toBe(true);
       // The deploy either waits for the batch or lets it run again under the new deployment.
