@@ -5,6 +5,13 @@ export const eventStatuses = ["pending", "processed"] as const;
 export type EventStatus = (typeof eventStatuses)[number];
 export type EventOutcome = "validated" | "duplicate" | "exception";
 
+/**
+ * Text compared byte by byte (collation "C") in the keys of the tables written per event: their
+ * indexes never need a locale's order, and "C" comparisons made storing an event and a usage
+ * record about a tenth cheaper in PostgreSQL than the database's default collation.
+ */
+export const keyText = customType<{ data: string; driverData: string }>({ dataType: () => 'text collate "C"' });
+
 /** A 64-bit transaction id (never wraps), as text: drivers have no JavaScript type for it. */
 const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
 
@@ -17,13 +24,13 @@ export const eventsRaw = pgTable(
   "events_raw",
   {
     seq: bigint("seq", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    workspaceId: text("workspace_id").notNull(),
-    source: text("source").notNull(),
-    eventId: text("event_id").notNull(),
+    workspaceId: keyText("workspace_id").notNull(),
+    source: keyText("source").notNull(),
+    eventId: keyText("event_id").notNull(),
     type: text("type").notNull(),
     subject: text("subject"),
     time: timestamp("time", { withTimezone: true }),
-    partitionKey: text("partition_key").notNull(),
+    partitionKey: keyText("partition_key").notNull(),
     correlationId: text("correlation_id").notNull(),
     // json, not jsonb: kept as the text it was stored as, and a quarter cheaper to store (14.8
     // against 19.5 ms per 1,000 events measured); nothing queries inside it.
@@ -50,8 +57,8 @@ export const eventsRaw = pgTable(
 export const runtimePartitions = pgTable(
   "runtime_partitions",
   {
-    workspaceId: text("workspace_id").notNull(),
-    partitionKey: text("partition_key").notNull(),
+    workspaceId: keyText("workspace_id").notNull(),
+    partitionKey: keyText("partition_key").notNull(),
     /** The last processed event, in (xid, seq) order: the ones after it are pending. */
     cursorXid: xid8("cursor_xid").notNull().default(sql`'0'::xid8`),
     cursorSeq: bigint("cursor_seq", { mode: "number" }).notNull().default(0),
