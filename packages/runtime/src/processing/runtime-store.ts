@@ -309,20 +309,17 @@ export async function persistEffects(tx: Database, runs: readonly { target: RunT
 
   const links = all("lineage").map(({ effect }) => effect);
   if (links.length > 0) {
-    const rows = links.map((link) => {
-      const type = nodes.get(link.nodeId)?.type;
-      return {
-        output_type: type === "aggregate" ? "window" : type === "post" || type === "notify" ? "posting" : type === "rate" ? "rated" : (type ?? "output"),
-        output_id: link.outputId,
-        input_type: type === "aggregate" ? "events" : "items",
-        input_ids: link.inputIds,
-        node_id: link.nodeId,
-        pricing_rule_version: link.pricingRuleVersion ?? null,
-      };
-    });
+    const types = links.map((link) => nodes.get(link.nodeId)?.type);
     await tx.execute(sql`insert into lineage (workspace_id, output_type, output_id, input_type, input_ids, flow_version_id, node_id, pricing_rule_version)
       select ${workspaceId}, output_type, output_id, input_type, input_ids, ${flowVersionId}::uuid, node_id, pricing_rule_version
-      from ${jsonRecords(rows, "output_type text, output_id text, input_type text, input_ids jsonb, node_id text, pricing_rule_version text")}`);
+      from ${columnRecords({
+        output_type: ["text", types.map((type) => (type === "aggregate" ? "window" : type === "post" || type === "notify" ? "posting" : type === "rate" ? "rated" : (type ?? "output")))],
+        output_id: ["text", links.map((link) => link.outputId)],
+        input_type: ["text", types.map((type) => (type === "aggregate" ? "events" : "items"))],
+        input_ids: ["jsonb", links.map((link) => JSON.stringify(link.inputIds))],
+        node_id: ["text", links.map((link) => link.nodeId)],
+        pricing_rule_version: ["text", links.map((link) => link.pricingRuleVersion ?? null)],
+      })}`);
   }
 }
 
