@@ -3,8 +3,9 @@ import type { Database } from "./open-database";
 
 /**
  * Runs a raw statement and returns its rows on either driver (postgres.js answers an array,
- * PGlite an object with `rows`). Hot paths use it with one JSON parameter expanded by
- * `jsonb_to_recordset`, which is far cheaper than a query builder binding thousands of values.
+ * PGlite an object with `rows`). Hot paths use it with rows in one or a few parameters
+ * (`columnRecords` for rows per event, `jsonRecords` for a few), far cheaper than a query builder
+ * binding thousands of values.
  */
 export async function rowsOf<T>(db: Database, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown;
