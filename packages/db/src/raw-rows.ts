@@ -35,18 +35,18 @@ export function uuidArray(ids: readonly string[]): SQL {
   return sql`${`{${ids.join(",")}}`}::uuid[]`;
 }
 
-/** One column of `columnRecords`: its SQL type and its values, row by row (JSON texts for `json` and `jsonb`). */
-export type Column = readonly [type: string, values: readonly unknown[]];
+/** One column of `columnRecords`: its SQL type and its values, row by row (JSON texts for json and jsonb). */
+export type RecordColumn = readonly [type: string, values: readonly unknown[]];
 
 /**
  * Rows given column by column, as a relation `r` with the given columns: each column's values
- * in one JSON array parameter, cast to its type, and `json`/`jsonb` columns one JSON text per line of one
- * text parameter (JSON.stringify never writes a raw newline), zipped by position. PostgreSQL parses a
- * value once here; `jsonRecords` makes a jsonb document of every row first, which cost three
- * times as much for a batch of usage records (16.8 against 5.5 µs of server CPU per row). The
- * relation's `ord` column numbers the rows from 1.
+ * in one JSON array parameter, cast to its type, and json or jsonb columns one JSON text per
+ * line of one text parameter (JSON.stringify never writes a raw newline), zipped by position.
+ * PostgreSQL parses a value once here; `jsonRecords` makes a jsonb document of every row first,
+ * which cost three times as much for a batch of usage records (16.8 against 5.5 µs of
+ * PostgreSQL CPU per row). The relation's `ord` column numbers the rows from 1.
  */
-export function columnRecords(columns: Record<string, Column>): SQL {
+export function columnRecords(columns: Record<string, RecordColumn>): SQL {
   const names = Object.keys(columns);
   const sources = names.map((name) => {
     const [type, values] = columns[name]!;
