@@ -35,7 +35,8 @@ export async function runOnPartitions(
     const context = runtimeContext(reference, loaded, options);
     return { target, loaded, context, effects: run(target, context) };
   });
-  if (!deploymentId) return runs.map(({ context, ...done }) => ({ ...done, changes: context.changes }));
+  const asRun = runs.map(({ context, ...done }) => ({ ...done, changes: context.changes }));
+  if (!deploymentId) return asRun;
 
   const asked: StateChanges["asked"] = new Map();
   for (const { context } of runs) {
@@ -45,6 +46,8 @@ export async function runOnPartitions(
       asked.set(nodeId, all);
     }
   }
+  // A Dedupe node keyed by the event's identity asks nothing: then no deployment's keys are read.
+  if (asked.size === 0) return asRun;
   const seen = await findSeenKeys(tx, await dedupeScopes(tx, deploymentId), asked, (first.now ?? new Date()).getTime());
   return runs.map(({ target, loaded, context, effects }) => {
     const askedSeen = [...context.changes.asked].some(([nodeId, keys]) => [...keys].some((key) => seen.get(nodeId)?.has(key)));

@@ -176,23 +176,20 @@ export async function persistEffects(tx: Database, runs: readonly { target: RunT
   if (usage.length > 0) {
     // Column by column: PostgreSQL parses each value once, the payload as json text.
     const payloads = usage.map(({ effect }) => (effect.payload ?? {}) as Record<string, unknown>);
-    const text = (name: string) => payloads.map((payload) => (typeof payload[name] === "string" ? payload[name] : null));
-    const quantity = payloads.map(({ quantity: value }) => {
-      return value === undefined || value === null ? "0" : typeof value === "object" ? JSON.stringify(value) : String(value);
-    });
+    const text = (name: string, otherwise: (row: number) => string | null = () => null) => payloads.map((payload, row) => (typeof payload[name] === "string" ? payload[name] : otherwise(row)));
+    const quantity = payloads.map(({ quantity: value }) => (value === undefined || value === null ? "0" : typeof value === "object" ? JSON.stringify(value) : String(value)));
     await tx.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload)
-      select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, coalesce(tenant_id, partition_key), contract_id, product_code, coalesce(metric, 'unknown'), quantity, coalesce(rating_period, ''), correlation_id, payload
+      select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload
       from ${columnRecords({
         node_id: ["text", usage.map(({ effect }) => effect.nodeId)],
         record_key: ["text", usage.map(({ effect }) => effect.id)],
         event_seq: ["bigint", usage.map(({ effect }) => seqOf(effect.events))],
-        partition_key: ["text", usage.map(({ partitionKey }) => partitionKey)],
-        tenant_id: ["text", text("tenantId")],
+        tenant_id: ["text", text("tenantId", (row) => usage[row]!.partitionKey)],
         contract_id: ["text", text("contractId")],
         product_code: ["text", text("productCode")],
-        metric: ["text", text("metric")],
+        metric: ["text", text("metric", () => "unknown")],
         quantity: ["numeric", quantity],
-        rating_period: ["text", text("ratingPeriod")],
+        rating_period: ["text", text("ratingPeriod", () => "")],
         correlation_id: ["text", usage.map(({ effect }) => effect.correlationId)],
         payload: ["json", payloads.map((payload) => JSON.stringify(payload))],
       })}
