@@ -29,7 +29,6 @@ export async function ingestEvents(db: Database, workspaceId: string, events: re
       return;
     }
     rows.push({
-      workspaceId,
       source: identity.source!,
       eventId: identity.id!,
       type: event.type as string,
@@ -43,7 +42,7 @@ export async function ingestEvents(db: Database, workspaceId: string, events: re
   });
   let outcomes: RawEventOutcome[];
   try {
-    outcomes = await storeRawEvents(db, rows);
+    outcomes = await storeRawEvents(db, workspaceId, rows);
   } catch (error) {
     if (!refusedText(error)) throw error;
     // One string PostgreSQL cannot hold fails the whole insert: such events are answered invalid
@@ -56,7 +55,7 @@ export async function ingestEvents(db: Database, workspaceId: string, events: re
     });
     rows = kept.map((i) => rows[i]!);
     rowIndex = kept.map((i) => rowIndex[i]!);
-    outcomes = await storeRawEvents(db, rows);
+    outcomes = await storeRawEvents(db, workspaceId, rows);
   }
   outcomes.forEach((outcome, i) => {
     const index = rowIndex[i]!;

@@ -109,7 +109,6 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
 
   it("stores raw events once per (source, id) and reports repeats as duplicates", async () => {
     const event = (id: string) => ({
-      workspaceId: ws,
       source: "/api-gateway",
       eventId: id,
       type: "com.meterflow.api.call",
@@ -117,9 +116,9 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
       correlationId: `corr-${id}`,
       envelope: { id },
     });
-    const first = await storeRawEvents(handle.db, [event("e-1"), event("e-2"), event("e-1")]);
+    const first = await storeRawEvents(handle.db, ws, [event("e-1"), event("e-2"), event("e-1")]);
     expect(first.map((o) => o.status)).toEqual(["stored", "stored", "duplicate"]);
-    const second = await storeRawEvents(handle.db, [event("e-2"), event("e-3")]);
+    const second = await storeRawEvents(handle.db, ws, [event("e-2"), event("e-3")]);
     expect(second.map((o) => o.status)).toEqual(["duplicate", "stored"]);
   });
 });

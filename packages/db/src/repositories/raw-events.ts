@@ -4,14 +4,15 @@ import { UnstorableTextError } from "../errors";
 import { columnRecords, rowsOf } from "../raw-rows";
 import { eventsRaw, type EventOutcome, type EventStatus } from "../schema";
 
-export type NewRawEvent = Omit<typeof eventsRaw.$inferInsert, "seq" | "outcome" | "receivedAt" | "xid">;
+/** An event to store; the workspace is the request's, one for all of them. */
+export type NewRawEvent = Omit<typeof eventsRaw.$inferInsert, "seq" | "workspaceId" | "outcome" | "receivedAt" | "xid">;
 export type RawEventOutcome = { status: "stored"; seq: number } | { status: "duplicate" };
 
 /**
  * Stores raw events, once each: a repeat of (workspace, source, id) is reported as a duplicate
  * rather than stored again. Outcomes come back in input order.
  */
-export async function storeRawEvents(db: Database, events: NewRawEvent[]): Promise<RawEventOutcome[]> {
+export async function storeRawEvents(db: Database, workspaceId: string, events: NewRawEvent[]): Promise<RawEventOutcome[]> {
   if (events.length === 0) return [];
   const envelopes = events.map((event) => JSON.stringify(event.envelope));
   // A json column keeps \u0000 and a lone surrogate's escape, which no text column or jsonb value
@@ -26,9 +27,8 @@ export async function storeRawEvents(db: Database, events: NewRawEvent[]): Promi
     db,
     sql`with stored as (
           insert into events_raw (workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope)
-          select workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope
+          select ${workspaceId}, source, event_id, type, subject, time, partition_key, correlation_id, envelope
           from ${columnRecords({
-            workspace_id: ["text", events.map((event) => event.workspaceId)],
             source: ["text", events.map((event) => event.source)],
             event_id: ["text", events.map((event) => event.eventId)],
             type: ["text", events.map((event) => event.type)],

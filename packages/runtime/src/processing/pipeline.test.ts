@@ -148,12 +148,12 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     // Stored under a partition key of their own (as an older ingestion keyed by subject did).
     const underUser = (id: string, time: string, partitionKey: string) => {
       const event = apiCall(id, "acme", 100, time);
-      return { workspaceId: WORKSPACE, source: event.source, eventId: event.id, type: event.type, subject: partitionKey, time: new Date(time), partitionKey, correlationId: id, envelope: event };
+      return { source: event.source, eventId: event.id, type: event.type, subject: partitionKey, time: new Date(time), partitionKey, correlationId: id, envelope: event };
     };
     const now = new Date("2027-02-10T00:00:00Z");
     await ingestEvents(handle.db, WORKSPACE, [apiCall("f1", "acme", 10, "2027-02-03T10:00:00Z"), apiCall("f2", "acme", 20, "2027-02-04T10:00:00Z")]);
     await drain(now);
-    await storeRawEvents(handle.db, [underUser("f3", "2027-02-05T10:00:00Z", "user-7")]);
+    await storeRawEvents(handle.db, WORKSPACE, [underUser("f3", "2027-02-05T10:00:00Z", "user-7")]);
     await drain(now);
 
     const february = (await handle.db.select().from(runtimeWindows)).filter((row) => (row.state as { start: string }).start.startsWith("2027-02"));
@@ -167,7 +167,7 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
 
     // Once the window is closed and summarised, another partition's event for it is late, not a second summary.
     await closeDueWindows(handle.db, { now: new Date("2027-03-01T02:00:00Z") });
-    await storeRawEvents(handle.db, [underUser("f4", "2027-02-06T10:00:00Z", "user-9")]);
+    await storeRawEvents(handle.db, WORKSPACE, [underUser("f4", "2027-02-06T10:00:00Z", "user-9")]);
     await drain(new Date("2027-03-01T03:00:00Z"));
     const [late] = await handle.db.select().from(exceptions).where(eq(exceptions.eventKeys, ["/gateway#f4"]));
     expect(late).toMatchObject({ kind: "late_event" });
@@ -176,7 +176,7 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     expect(summaries).toEqual([{ count: 2 }]);
 
     // Two partitions of one micro-batch opening the same window: the first keeps it.
-    await storeRawEvents(handle.db, [underUser("f5", "2027-04-05T10:00:00Z", "user-a"), underUser("f6", "2027-04-06T10:00:00Z", "user-b")]);
+    await storeRawEvents(handle.db, WORKSPACE, [underUser("f5", "2027-04-05T10:00:00Z", "user-a"), underUser("f6", "2027-04-06T10:00:00Z", "user-b")]);
     const batch = await processNextBatch(handle.db, { now: () => new Date("2027-04-10T00:00:00Z") });
     expect(batch).toMatchObject({ partitions: 2, events: 2, outcomes: { validated: 1, exception: 1 } });
     const april = (await handle.db.select().from(runtimeWindows)).filter((row) => (row.state as { start: string }).start.startsWith("2027-04"));
