@@ -40,11 +40,11 @@ export async function storeRawEvents(db: Database, workspaceId: string, events: 
           })}
           order by ord
           on conflict (workspace_id, source, event_id) do nothing
-          returning seq, source, event_id, workspace_id, partition_key
+          returning seq, source, event_id, partition_key
         ), heads as (
           insert into runtime_partitions as p (workspace_id, partition_key, head_xid, head_seq, pending)
-          select workspace_id, partition_key, pg_current_xact_id(), max(seq), count(*) from stored
-          group by workspace_id, partition_key order by workspace_id, partition_key
+          select ${workspaceId}, partition_key, pg_current_xact_id(), max(seq), count(*) from stored
+          group by partition_key order by partition_key
           on conflict (workspace_id, partition_key) do update set pending = p.pending + excluded.pending,
             -- A transaction that began earlier may commit later: the head only moves forward.
             head_xid = case when (excluded.head_xid, excluded.head_seq) > (p.head_xid, p.head_seq) then excluded.head_xid else p.head_xid end,
