@@ -41,3 +41,15 @@ export function refusedText(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The database refused a row for repeating the key of the named unique constraint
+ * (unique_violation), as either driver reports it, directly or as a drizzle query's cause.
+ */
+export function violatesUnique(error: unknown, constraint: string): boolean {
+  for (let at: unknown = error; at instanceof Error; at = at.cause) {
+    const { code, constraint_name: postgresName, constraint: pgliteName } = at as { code?: unknown; constraint_name?: unknown; constraint?: unknown };
+    if (code === "23505" && (postgresName ?? pgliteName) === constraint) return true;
+  }
+  return false;
+}

@@ -1,4 +1,5 @@
-import { countRawEvents, ensureWorkspace, type DatabaseHandle } from "@meterflow/db";
+import { countRawEvents, ensureWorkspace, rowsOf, type DatabaseHandle } from "@meterflow/db";
+import { sql } from "drizzle-orm";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "./ingest-events";
@@ -46,5 +47,16 @@ describe.each(databaseCases())("ingestEvents on $name", ({ open }) => {
     expect(await ingestEvents(handle.db, "w", [call("pair", { data: { tenantId: "acme", note: "\ud83d\ude00" } })])).toMatchObject({ stored: 1 });
     // The text of an escape is not the character: a backslash followed by "u0000" is stored.
     expect(await ingestEvents(handle.db, "w", [call("backslash", { data: { tenantId: "acme", note: "C:\\u0000\\ud800" } })])).toMatchObject({ stored: 1 });
+  });
+
+  it("stores each event once when requests repeating each other's events run at once, and counts it once as pending", async () => {
+    const pending = async () => Number((await rowsOf<{ n: string | number }>(handle.db, sql`select coalesce(sum(pending), 0) as n from runtime_partitions where workspace_id = 'w'`))[0]!.n);
+    const [eventsBefore, pendingBefore] = [await countRawEvents(handle.db, "w"), await pending()];
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => call(`overlap-${from + i}`));
+    const answers = await Promise.all([ingestEvents(handle.db, "w", range(0, 300)), ingestEvents(handle.db, "w", range(150, 450)), ingestEvents(handle.db, "w", range(100, 200))]);
+    expect(answers.reduce((total, answer) => total + answer.stored, 0)).toBe(450);
+    expect(answers.reduce((total, answer) => total + answer.duplicates, 0)).toBe(250);
+    expect(await countRawEvents(handle.db, "w")).toBe(eventsBefore + 450);
+    expect(await pending()).toBe(pendingBefore + 450);
   });
 });
