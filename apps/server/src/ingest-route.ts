@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { authenticateApiKey, type Database } from "@meterflow/db";
-import { createIngestActivity, createRateLimiter, ingestEvents, parseIngestRequest, type IngestActivity } from "@meterflow/runtime";
+import type { Database } from "@meterflow/db";
+import { createIngestActivity, createKeyAuthenticator, createRateLimiter, ingestEvents, parseIngestRequest, type IngestActivity } from "@meterflow/runtime";
 import type { ServerConfig } from "./config";
 
 export interface IngestRouteOptions {
@@ -12,6 +12,7 @@ export interface IngestRouteOptions {
 /** `POST /v1/events`: CloudEvents in structured, batch or binary mode, per workspace API key. */
 export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], { onStored = () => {}, activity = createIngestActivity() }: IngestRouteOptions = {}) {
   const limiter = createRateLimiter({ perSecond: limits.eventsPerSecond, burst: limits.burst });
+  const authenticate = createKeyAuthenticator(db);
 
   return (request: IncomingMessage, response: ServerResponse): Promise<void> => activity.track(() => handle(request, response));
 
@@ -21,7 +22,7 @@ export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], 
     if (!key) return reply(response, 401, { error: "Missing API key: send it as 'Authorization: Bearer mf_…' (or an x-api-key header); the designer shows yours" });
     const body = await readBody(request, limits.maxBodyBytes);
     if (body === undefined) return reply(response, 413, { error: `The body is larger than the ${limits.maxBodyBytes}-byte limit (METERFLOW_MAX_BODY_BYTES); split it into smaller batches` });
-    const caller = await authenticateApiKey(db, key);
+    const caller = await authenticate(key);
     if (!caller) return reply(response, 401, { error: "Unknown or revoked API key" });
 
     const parsed = parseIngestRequest(request.headers["content-type"], request.headers, body);

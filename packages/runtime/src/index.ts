@@ -1,5 +1,6 @@
 export { createIngestActivity, type IngestActivity } from "./ingest-activity";
 export { ingestEvents, type IngestResult, type IngestSummary } from "./ingest-events";
+export { createKeyAuthenticator } from "./key-authenticator";
 export { parseIngestRequest, type IngestMode, type ParsedIngestRequest } from "./parse-ingest-request";
 export { createRateLimiter } from "./rate-limiter";
 export { createDispatcher, erpSandboxEndpoint, type Endpoint, type EndpointRegistry } from "./outbox/dispatch-postings";
