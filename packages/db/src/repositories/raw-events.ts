@@ -6,7 +6,7 @@ import { eventsRaw, type EventOutcome, type EventStatus } from "../schema";
 
 /** An event to store; the workspace is the request's, one for all of them. */
 export type NewRawEvent = Omit<typeof eventsRaw.$inferInsert, "seq" | "workspaceId" | "outcome" | "receivedAt" | "xid">;
-export type RawEventOutcome = { status: "stored"; seq: number } | { status: "duplicate" };
+export type RawEventOutcome = { status: "stored" | "duplicate" };
 
 /**
  * Stores raw events, once each: a repeat of (workspace, source, id) is reported as a duplicate
@@ -23,8 +23,8 @@ export async function storeRawEvents(db: Database, workspaceId: string, events: 
   // partition's head moves to this transaction's last event in the same statement, so workers
   // find the work; its row stays locked only from here to the commit, and in key order, so
   // requests never deadlock.
-  const store = (onRepeat: SQL) =>
-    rowsOf<{ seq: string | number; source: string; event_id: string }>(
+  const store = <Row>(onRepeat: SQL, answer: SQL) =>
+    rowsOf<Row>(
       db,
       sql`with stored as (
             insert into events_raw (workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope)
@@ -51,25 +51,26 @@ export async function storeRawEvents(db: Database, workspaceId: string, events: 
               head_xid = case when (excluded.head_xid, excluded.head_seq) > (p.head_xid, p.head_seq) then excluded.head_xid else p.head_xid end,
               head_seq = case when (excluded.head_xid, excluded.head_seq) > (p.head_xid, p.head_seq) then excluded.head_seq else p.head_seq end
           )
-          select seq, source, event_id from stored`,
+          ${answer}`,
     );
-  let inserted;
   try {
     // Repeats are rare (a client's retry), so the insert first assumes there are none: asking the
     // unique index about every row first (ON CONFLICT) made storing an event a quarter dearer in
-    // PostgreSQL. A repeat fails that statement whole, and it runs again skipping repeats.
-    inserted = await store(sql``);
+    // PostgreSQL. A repeat fails that statement whole, and it runs again skipping repeats. When
+    // it succeeds, every event was stored, and no row needs to come back.
+    const [answer] = await store<{ stored: string | number }>(sql``, sql`select count(*) as stored from stored`);
+    if (Number(answer?.stored) !== events.length) throw new Error(`Stored ${answer?.stored} of ${events.length} events`);
+    return events.map(() => ({ status: "stored" }));
   } catch (error) {
     if (!violatesUnique(error, "events_raw_source_id_unique")) throw error;
-    inserted = await store(sql`on conflict (workspace_id, source, event_id) do nothing`);
   }
-  const stored = new Map(inserted.map((row) => [`${row.source}\u0000${row.event_id}`, Number(row.seq)]));
+  const inserted = await store<{ source: string; event_id: string }>(sql`on conflict (workspace_id, source, event_id) do nothing`, sql`select source, event_id from stored`);
+  const stored = new Set(inserted.map((row) => `${row.source}\u0000${row.event_id}`));
   return events.map((event) => {
     const key = `${event.source}\u0000${event.eventId}`;
-    const seq = stored.get(key);
-    if (seq === undefined) return { status: "duplicate" };
+    if (!stored.has(key)) return { status: "duplicate" };
     stored.delete(key); // a repeat inside the same batch is a duplicate too
-    return { status: "stored", seq };
+    return { status: "stored" };
   });
 }
 
