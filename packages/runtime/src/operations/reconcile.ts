@@ -1,5 +1,5 @@
 import Decimal from "decimal.js";
-import { and, eq, gte, lt, sql } from "drizzle-orm";
+import { and, between, eq, gte, lt, sql } from "drizzle-orm";
 import { deployments, eventOutcome, eventsRaw, postings, runtimeWindows, usageRecords, usageSummaries, type Database } from "@meterflow/db";
 
 /** How the ERP reports a posted document, looked up by the idempotency key it was posted with. */
@@ -43,18 +43,20 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
   const periods = new Set(raw.map((row) => row.period));
   const fromPeriod = from.toISOString().slice(0, 7);
   const toPeriod = new Date(to.getTime() - 1).toISOString().slice(0, 7);
+  // Records and summaries are read for the range's periods only (a workspace keeps years of
+  // them), compared byte by byte as here.
   const inRange = (period: string) => period >= fromPeriod && period <= toPeriod;
 
   const records = await db
     .select({ tenant: usageRecords.tenantId, metric: usageRecords.metric, period: usageRecords.ratingPeriod, count: sql<number>`count(*)::int`, quantity: sql<string>`coalesce(sum(${usageRecords.quantity}), 0)::text` })
     .from(usageRecords)
-    .where(and(eq(usageRecords.workspaceId, workspaceId), input.tenant ? eq(usageRecords.tenantId, input.tenant) : undefined))
+    .where(and(eq(usageRecords.workspaceId, workspaceId), input.tenant ? eq(usageRecords.tenantId, input.tenant) : undefined, between(usageRecords.ratingPeriod, fromPeriod, toPeriod)))
     .groupBy(usageRecords.tenantId, usageRecords.metric, usageRecords.ratingPeriod);
   const closed = await db
     .select({ summary: usageSummaries, posting: { status: postings.status, request: postings.request, idempotencyKey: postings.idempotencyKey } })
     .from(usageSummaries)
     .leftJoin(postings, eq(postings.idempotencyKey, usageSummaries.postingKey))
-    .where(and(eq(usageSummaries.workspaceId, workspaceId), input.tenant ? eq(usageSummaries.tenantId, input.tenant) : undefined));
+    .where(and(eq(usageSummaries.workspaceId, workspaceId), input.tenant ? eq(usageSummaries.tenantId, input.tenant) : undefined, sql`${usageSummaries.ratingPeriod} collate "C" between ${fromPeriod} and ${toPeriod}`));
   const open = await db
     .select({ state: runtimeWindows.state })
     .from(runtimeWindows)
