@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { refusedText } from "./errors";
 import { columnRecords, rowsOf } from "./raw-rows";
 import { databaseCases } from "./testing/database-cases";
 
@@ -22,6 +23,40 @@ describe.each(databaseCases())("columnRecords on $name", (database) => {
         { name: null, amount: "2", doc: documents[1], ids: "array 0", ord: 2 },
         { name: "third", amount: "0.0010", doc: documents[2], ids: "array 2", ord: 3 },
       ]);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it("sends a column whose rows all hold one value once, and gives the same rows", async () => {
+    const handle = await database.open();
+    try {
+      const same = (rows: number) => Array.from({ length: rows });
+      const relation = columnRecords({
+        id: ["text", ["a", "b", "c"]],
+        source: ["text", same(3).map(() => "/gw")],
+        subject: ["text", same(3).map(() => null)],
+        seq: ["bigint", same(3).map(() => 7)],
+        doc: ["json", same(3).map(() => JSON.stringify({ note: "one\nvalue" }))],
+      });
+      const rows = await rowsOf<{ id: string; source: string; subject: null; seq: string | number; doc: unknown; ord: string | number }>(handle.db, sql`select * from ${relation} order by ord`);
+      expect(rows.map((row) => ({ ...row, seq: Number(row.seq), ord: Number(row.ord) }))).toEqual(
+        ["a", "b", "c"].map((id, i) => ({ id, source: "/gw", subject: null, seq: 7, doc: { note: "one\nvalue" }, ord: i + 1 })),
+      );
+      const allSame = await rowsOf<{ source: string }>(handle.db, sql`select source from ${columnRecords({ source: ["text", ["/gw", "/gw"]], type: ["text", ["t", "t"]] })}`);
+      expect(allSame).toEqual([{ source: "/gw" }, { source: "/gw" }]);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it("refuses text PostgreSQL cannot hold the same way whether or not every row holds it", async () => {
+    const handle = await database.open();
+    try {
+      for (const values of [["a\u0000b", "a\u0000b"], ["a\u0000b", "c"], ["\ud800", "\ud800"]]) {
+        const refused = await rowsOf(handle.db, sql`select * from ${columnRecords({ id: ["text", ["1", "2"]], note: ["text", values] })}`).catch((error: unknown) => error);
+        expect(refusedText(refused)).toBe(true);
+      }
     } finally {
       await handle.close();
     }
