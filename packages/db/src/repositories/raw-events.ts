@@ -10,7 +10,8 @@ export type RawEventOutcome = { status: "stored" | "duplicate" };
 
 /**
  * Stores raw events, once each: a repeat of (workspace, source, id) is reported as a duplicate
- * rather than stored again. Outcomes come back in input order.
+ * rather than stored again. Outcomes come back in input order. Each statement commits on its
+ * own: not for a caller's transaction, which the first insert failing on a repeat would abort.
  */
 export async function storeRawEvents(db: Database, workspaceId: string, events: NewRawEvent[]): Promise<RawEventOutcome[]> {
   if (events.length === 0) return [];
