@@ -34,12 +34,11 @@ export class UnstorableTextError extends Error {
  * such text was found before sending it.
  */
 export function refusedText(error: unknown): boolean {
-  for (let at: unknown = error; at instanceof Error; at = at.cause) {
+  return causes(error).some((at) => {
     if (at instanceof UnstorableTextError) return true;
     const code = (at as { code?: unknown }).code;
-    if (code === "22P05" || (code === "22P02" && /Unicode|surrogate|json/i.test(`${at.message} ${(at as { detail?: unknown }).detail ?? ""}`))) return true;
-  }
-  return false;
+    return code === "22P05" || (code === "22P02" && /Unicode|surrogate|json/i.test(`${at.message} ${(at as { detail?: unknown }).detail ?? ""}`));
+  });
 }
 
 /**
@@ -47,9 +46,15 @@ export function refusedText(error: unknown): boolean {
  * (unique_violation), as either driver reports it, directly or as a drizzle query's cause.
  */
 export function violatesUnique(error: unknown, constraint: string): boolean {
-  for (let at: unknown = error; at instanceof Error; at = at.cause) {
+  return causes(error).some((at) => {
     const { code, constraint_name: postgresName, constraint: pgliteName } = at as { code?: unknown; constraint_name?: unknown; constraint?: unknown };
-    if (code === "23505" && (postgresName ?? pgliteName) === constraint) return true;
-  }
-  return false;
+    return code === "23505" && (postgresName ?? pgliteName) === constraint;
+  });
+}
+
+/** An error and its causes: drizzle wraps the driver's error as a query error's cause. */
+function causes(error: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let at: unknown = error; at instanceof Error; at = at.cause) chain.push(at);
+  return chain;
 }
