@@ -59,4 +59,11 @@ describe.each(databaseCases())("ingestEvents on $name", ({ open }) => {
     expect(await countRawEvents(handle.db, "w")).toBe(eventsBefore + 450);
     expect(await pending()).toBe(pendingBefore + 450);
   });
+
+  it("stores each event's time as the engine reads it, also where PostgreSQL alone would read it otherwise", async () => {
+    const times = ["2026-11-03T10:00:00Z", "2026-11-03T10:00:00.250Z", "2026-10-31T23:59:59.9999996Z", "2026-11-03t12:30:00+05:30"];
+    await ingestEvents(handle.db, "w", times.map((time, i) => call(`time-${i}`, { time })));
+    const stored = await rowsOf<{ event_id: string; time: string }>(handle.db, sql`select event_id, to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') as time from events_raw where event_id like 'time-%' order by event_id`);
+    expect(stored.map((row) => row.time)).toEqual(["2026-11-03T10:00:00.000", "2026-11-03T10:00:00.250", "2026-10-31T23:59:59.999", "2026-11-03T07:00:00.000"]);
+  });
 });

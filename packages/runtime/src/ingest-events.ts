@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { refusedText, storeRawEvents, UNSTORABLE_TEXT, type Database, type NewRawEvent, type RawEventOutcome } from "@meterflow/db";
-import { envelopeProblem, traceIdOf } from "@meterflow/engine";
+import { envelopeProblem, strictInstantMs, traceIdOf } from "@meterflow/engine";
 
 export type IngestResult = { index: number; id?: string; source?: string; status: "stored" | "duplicate" } | { index: number; id?: string; source?: string; status: "invalid"; error: string };
 
@@ -33,7 +33,7 @@ export async function ingestEvents(db: Database, workspaceId: string, events: re
       eventId: identity.id!,
       type: event.type as string,
       subject: typeof event.subject === "string" ? event.subject : null,
-      time: typeof event.time === "string" ? new Date(event.time) : null,
+      time: typeof event.time === "string" ? storableTime(event.time) : null,
       partitionKey: partitionKeyOf(event),
       correlationId: traceIdOf(event) ?? randomUUID(),
       envelope: event,
@@ -75,6 +75,16 @@ function partitionKeyOf(event: Record<string, unknown>): string {
   const tenant = (event.data as { tenantId?: unknown } | undefined)?.tenantId;
   if (typeof tenant === "string" && tenant) return tenant;
   return typeof event.subject === "string" && event.subject ? event.subject : (event.source as string);
+}
+
+/**
+ * The time to store: the envelope's own text when it is UTC to the millisecond in the usual form
+ * (what SDKs write), which PostgreSQL and the engine read alike, sparing a Date per event; any
+ * other RFC 3339 text as the engine reads it (PostgreSQL would round a seventh fractional digit
+ * where JavaScript cuts at the third, and at the end of a month the two could disagree).
+ */
+function storableTime(text: string): string {
+  return strictInstantMs(text) !== undefined ? text : new Date(text).toISOString();
 }
 
 function identityOf(raw: unknown): { id?: string; source?: string } {

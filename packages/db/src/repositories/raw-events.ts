@@ -4,8 +4,12 @@ import { UnstorableTextError, violatesUnique } from "../errors";
 import { columnRecords, rowsOf } from "../raw-rows";
 import { eventsRaw, type EventOutcome, type EventStatus } from "../schema";
 
-/** An event to store; the workspace is the request's, one for all of them. */
-export type NewRawEvent = Omit<typeof eventsRaw.$inferInsert, "seq" | "workspaceId" | "outcome" | "receivedAt" | "xid">;
+/**
+ * An event to store; the workspace is the request's, one for all of them. Its time is RFC 3339
+ * text, which PostgreSQL reads itself (ingestion sends the envelope's own text where that reads
+ * the same in JavaScript).
+ */
+export type NewRawEvent = Omit<typeof eventsRaw.$inferInsert, "seq" | "workspaceId" | "outcome" | "receivedAt" | "xid" | "time"> & { time?: string | null };
 export type RawEventOutcome = { status: "stored" | "duplicate" };
 
 /**
@@ -35,7 +39,7 @@ export async function storeRawEvents(db: Database, workspaceId: string, events: 
               event_id: ["text", events.map((event) => event.eventId)],
               type: ["text", events.map((event) => event.type)],
               subject: ["text", events.map((event) => event.subject ?? null)],
-              time: ["timestamptz", events.map((event) => (event.time ? event.time.toISOString() : null))],
+              time: ["timestamptz", events.map((event) => event.time ?? null)],
               partition_key: ["text", events.map((event) => event.partitionKey)],
               correlation_id: ["text", events.map((event) => event.correlationId)],
               envelope: ["json", envelopes],

@@ -148,7 +148,7 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     // Stored under a partition key of their own (as an older ingestion keyed by subject did).
     const underUser = (id: string, time: string, partitionKey: string) => {
       const event = apiCall(id, "acme", 100, time);
-      return { source: event.source, eventId: event.id, type: event.type, subject: partitionKey, time: new Date(time), partitionKey, correlationId: id, envelope: event };
+      return { source: event.source, eventId: event.id, type: event.type, subject: partitionKey, time, partitionKey, correlationId: id, envelope: event };
     };
     const now = new Date("2027-02-10T00:00:00Z");
     await ingestEvents(handle.db, WORKSPACE, [apiCall("f1", "acme", 10, "2027-02-03T10:00:00Z"), apiCall("f2", "acme", 20, "2027-02-04T10:00:00Z")]);

@@ -110,7 +110,7 @@ describe.each(databaseCases())("deploying a new version of a flow on $name", ({ 
     await ingestEvents(handle.db, WORKSPACE, [call("jan-1", 10, "2027-01-03T10:00:00Z")]);
     await drain("2027-01-10T00:00:00Z");
     const stray = call("jan-2", 10, "2027-01-04T10:00:00Z");
-    await storeRawEvents(handle.db, WORKSPACE, [{ source: stray.source, eventId: stray.id, type: stray.type, subject: "user-7", time: new Date(stray.time), partitionKey: "user-7", correlationId: stray.id, envelope: stray }]);
+    await storeRawEvents(handle.db, WORKSPACE, [{ source: stray.source, eventId: stray.id, type: stray.type, subject: "user-7", time: stray.time, partitionKey: "user-7", correlationId: stray.id, envelope: stray }]);
     await drain("2027-01-10T00:00:00Z");
     const [running] = await handle.db.select().from(deployments).where(eq(deployments.status, "active"));
     const [refused] = await handle.db.select().from(exceptions).where(eq(exceptions.eventKeys, ["/gateway#jan-2"]));
