@@ -7,8 +7,9 @@
  * same events into a bare table: the physical baseline. Prints JSON.
  *
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), EVENTS (default 100000),
- * RATE (offered events/s for the latency phase, default 5000), SECONDS (its length, default 10),
- * WARMUP_SECONDS (the same load, unmeasured, before it; default 3).
+ * RATE (offered events/s for the latency phase, default 5000), SECONDS (its length, default 10;
+ * longer where a request size needs it for MIN_REQUESTS, default 200: a p99 of fewer than 200
+ * requests is their slowest one), WARMUP_SECONDS (the same load, unmeasured, before it; default 3).
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,7 @@ const totalEvents = Number(process.env.EVENTS ?? 100_000);
 const offeredRate = Number(process.env.RATE ?? 5_000);
 const latencySeconds = Number(process.env.SECONDS ?? 10);
 const warmupSeconds = Number(process.env.WARMUP_SECONDS ?? 3);
+const minRequests = Number(process.env.MIN_REQUESTS ?? 200);
 const BATCH = 1_000;
 const TENANTS = ["acme", "globex", "initech"];
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -114,7 +116,7 @@ try {
     };
     const warmup = await offer(`warm${size}`, Math.max(1, Math.round((offeredRate * warmupSeconds) / size)));
     firstRequestAfterStart ??= warmup[0];
-    const latencies = await offer(`lat${size}`, Math.round((offeredRate * latencySeconds) / size));
+    const latencies = await offer(`lat${size}`, Math.max(minRequests, Math.round((offeredRate * latencySeconds) / size)));
     return { eventsPerRequest: size, requests: latencies.length, p50: +percentile(latencies, 50).toFixed(1), p99: +percentile(latencies, 99).toFixed(1), max: +Math.max(...latencies).toFixed(1) };
   };
   const latencyBySize = [await latencyAt(1_000), await latencyAt(100)];
