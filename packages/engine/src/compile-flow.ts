@@ -129,6 +129,7 @@ export function compileFlow(input: unknown): FlowPlan {
           effects.exceptions.push({ kind: "invalid_event", reason: problem, nodeId: "ingestion", raisedBy: "ingestion", itemId: key, correlationId: key, events: [key], payload: raw });
           return;
         }
+        // As correlationIdOf, with a repeat's own key (a test run's input may hold an event twice).
         const item: Item = { id: key, value: event, events: [key], correlationId: traceIdOf(event) ?? key };
         let accepted = false;
         for (const id of sources) {
@@ -249,6 +250,11 @@ function nonEmpty(value: unknown): boolean {
 export function traceIdOf(event: Record<string, unknown>): string | undefined {
   const parts = typeof event.traceparent === "string" ? event.traceparent.split("-") : [];
   return parts.length === 4 && parts[1] ? parts[1] : undefined;
+}
+
+/** What an event's records, postings and exceptions are correlated by: its trace id, else its key. */
+export function correlationIdOf(event: CloudEvent): string {
+  return traceIdOf(event) ?? eventKey(event);
 }
 
 function topologicalOrder(document: FlowDocument): string[] {

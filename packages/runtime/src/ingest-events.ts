@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { refusedText, storeRawEvents, UNSTORABLE_TEXT, type Database, type NewRawEvent, type RawEventOutcome } from "@meterflow/db";
-import { envelopeProblem, strictInstantMs, traceIdOf } from "@meterflow/engine";
+import { correlationIdOf, envelopeProblem, strictInstantMs, type CloudEvent } from "@meterflow/engine";
 
 export type IngestResult = { index: number; id?: string; source?: string; status: "stored" | "duplicate" } | { index: number; id?: string; source?: string; status: "invalid"; error: string };
 
@@ -35,7 +34,8 @@ export async function ingestEvents(db: Database, workspaceId: string, events: re
       subject: typeof event.subject === "string" ? event.subject : null,
       time: typeof event.time === "string" ? storableTime(event.time) : null,
       partitionKey: partitionKeyOf(event),
-      correlationId: traceIdOf(event) ?? randomUUID(),
+      // The engine's correlation id for the event, so the raw event and what it became share one.
+      correlationId: correlationIdOf(event as CloudEvent),
       envelope: event,
     });
     rowIndex.push(index);

@@ -55,6 +55,10 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     expect(raw.map((row) => `${row.id}:${row.status}:${row.outcome}`)).toEqual(["a1:processed:validated", "a2:processed:validated", "a3:processed:validated", "g1:processed:validated", "x1:processed:exception"]);
     const records = await handle.db.select().from(usageRecords).orderBy(usageRecords.eventSeq);
     expect(records.map((record) => `${record.tenantId} ${record.quantity} ${record.ratingPeriod}`).sort()).toEqual(["acme 400000 2026-10", "acme 50000 2026-10", "acme 600000 2026-10", "globex 50000 2026-10"]);
+    // A raw event and its usage record share the correlation id (the event's key, with no traceparent).
+    const correlations = await handle.db.select({ seq: eventsRaw.seq, correlationId: eventsRaw.correlationId }).from(eventsRaw);
+    expect(records.map((record) => [record.correlationId, correlations.find((event) => event.seq === record.eventSeq)?.correlationId])).toEqual(records.map((record) => [record.correlationId, record.correlationId]));
+    expect(records.map((record) => record.correlationId).sort()).toEqual(["/gateway#a1", "/gateway#a2", "/gateway#a3", "/gateway#g1"]);
     const [unmatched] = await handle.db.select().from(exceptions);
     expect(unmatched).toMatchObject({ kind: "unmatched_account", raisedBy: "enrich", status: "open" });
     // The template's Dedupe key is the event's identity, which ingestion keeps once: no key is stored.
