@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../open-database";
-import { UnstorableTextError, violatesUnique } from "../errors";
-import { columnRecords, rowsOf } from "../raw-rows";
+import { UnstorableTextError } from "../errors";
+import { columnRecords, insertAssumingNew, rowsOf } from "../raw-rows";
 import { eventsRaw, type EventOutcome, type EventStatus } from "../schema";
 
 /**
@@ -15,7 +15,8 @@ export type RawEventOutcome = { status: "stored" | "duplicate" };
 /**
  * Stores raw events, once each: a repeat of (workspace, source, id) is reported as a duplicate
  * rather than stored again. Outcomes come back in input order. Each statement commits on its
- * own: not for a caller's transaction, which the first insert failing on a repeat would abort.
+ * own: not for a caller's transaction, which the first insert failing on a repeat would abort
+ * (ingestion spares the savepoint that would take).
  */
 export async function storeRawEvents(db: Database, workspaceId: string, events: NewRawEvent[]): Promise<RawEventOutcome[]> {
   if (events.length === 0) return [];
@@ -28,9 +29,9 @@ export async function storeRawEvents(db: Database, workspaceId: string, events: 
   // partition's head moves to this transaction's last event in the same statement, so workers
   // find the work; its row stays locked only from here to the commit, and in key order, so
   // requests never deadlock.
-  const store = <Row>(onRepeat: SQL, answer: SQL) =>
+  const store = <Row>(into: Database, skipRepeats: boolean, answer: SQL) =>
     rowsOf<Row>(
-      db,
+      into,
       sql`with stored as (
             insert into events_raw (workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope)
             select ${workspaceId}, source, event_id, type, subject, time, partition_key, correlation_id, envelope
@@ -45,7 +46,7 @@ export async function storeRawEvents(db: Database, workspaceId: string, events: 
               envelope: ["json", envelopes],
             })}
             order by ord
-            ${onRepeat}
+            ${skipRepeats ? sql`on conflict (workspace_id, source, event_id) do nothing` : sql``}
             returning seq, source, event_id, partition_key
           ), heads as (
             insert into runtime_partitions as p (workspace_id, partition_key, head_xid, head_seq, pending)
@@ -58,24 +59,20 @@ export async function storeRawEvents(db: Database, workspaceId: string, events: 
           )
           ${answer}`,
     );
-  try {
-    // Repeats are rare (a client's retry), so the insert first assumes there are none: asking the
-    // unique index about every row first (ON CONFLICT) made storing an event a quarter dearer in
-    // PostgreSQL. A repeat fails that statement whole, and it runs again skipping repeats. When
-    // it succeeds, every event was stored, and no row needs to come back.
-    const [answer] = await store<{ stored: string | number }>(sql``, sql`select count(*) as stored from stored`);
-    if (Number(answer?.stored) !== events.length) throw new Error(`Stored ${answer?.stored} of ${events.length} events`);
-    return events.map(() => ({ status: "stored" }));
-  } catch (error) {
-    if (!violatesUnique(error, "events_raw_source_id_unique")) throw error;
-  }
-  const inserted = await store<{ source: string; event_id: string }>(sql`on conflict (workspace_id, source, event_id) do nothing`, sql`select source, event_id from stored`);
-  const stored = new Set(inserted.map((row) => `${row.source}\u0000${row.event_id}`));
-  return events.map((event) => {
-    const key = `${event.source}\u0000${event.eventId}`;
-    if (!stored.has(key)) return { status: "duplicate" };
-    stored.delete(key); // a repeat inside the same batch is a duplicate too
-    return { status: "stored" };
+  return insertAssumingNew(db, "events_raw_source_id_unique", async (into, skipRepeats): Promise<RawEventOutcome[]> => {
+    // Without repeats every event was stored, and no row needs to come back.
+    if (!skipRepeats) {
+      await store(into, false, sql`select 1`);
+      return events.map(() => ({ status: "stored" }));
+    }
+    const inserted = await store<{ source: string; event_id: string }>(into, true, sql`select source, event_id from stored`);
+    const stored = new Set(inserted.map((row) => `${row.source}\u0000${row.event_id}`));
+    return events.map((event) => {
+      const key = `${event.source}\u0000${event.eventId}`;
+      if (!stored.has(key)) return { status: "duplicate" };
+      stored.delete(key); // a repeat inside the same batch is a duplicate too
+      return { status: "stored" };
+    });
   });
 }
 

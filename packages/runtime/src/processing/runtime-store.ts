@@ -13,7 +13,7 @@ import {
   columnRecords,
   rowsOf,
   uuidArray,
-  violatesUnique,
+  insertAssumingNew,
   type Database,
 } from "@meterflow/db";
 import { durationMs, windowOf, type Effects, type FlowPlan, type WindowState } from "@meterflow/engine";
@@ -179,7 +179,7 @@ export async function persistEffects(tx: Database, runs: readonly { target: RunT
     const payloads = usage.map(({ effect }) => (effect.payload ?? {}) as Record<string, unknown>);
     const text = (name: string, otherwise: (row: number) => string | null = () => null) => payloads.map((payload, row) => (typeof payload[name] === "string" ? payload[name] : otherwise(row)));
     const quantity = payloads.map(({ quantity: value }) => (value === undefined || value === null ? "0" : typeof value === "object" ? JSON.stringify(value) : String(value)));
-    const insert = (into: Database, onRepeat: SQL) =>
+    const insert = (into: Database, skipRepeats: boolean) =>
       into.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload)
         select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload
         from ${columnRecords({
@@ -195,20 +195,10 @@ export async function persistEffects(tx: Database, runs: readonly { target: RunT
           correlation_id: ["text", usage.map(({ effect }) => effect.correlationId)],
           payload: ["json", payloads.map((payload) => JSON.stringify(payload))],
         })}
-        ${onRepeat}`);
-    const skipRepeats = sql`on conflict (flow_version_id, record_key) do nothing`;
-    if (deploymentId === null) await insert(tx, skipRepeats); // a backfill may add what was made before
-    else {
-      // A deployment's records are new (each event is processed once) but for rare retries: the
-      // insert assumes so, in a savepoint, which made storing a record a quarter cheaper in
-      // PostgreSQL than asking the key's index about every row first (ON CONFLICT).
-      try {
-        await tx.transaction((savepoint) => insert(savepoint, sql``));
-      } catch (error) {
-        if (!violatesUnique(error, "usage_records_flow_version_id_record_key_pk")) throw error;
-        await insert(tx, skipRepeats);
-      }
-    }
+        ${skipRepeats ? sql`on conflict (flow_version_id, record_key) do nothing` : sql``}`);
+    // A deployment processes each event once, so its records are new; a backfill may repeat them.
+    if (deploymentId === null) await insert(tx, true);
+    else await insertAssumingNew(tx, "usage_records_flow_version_id_record_key_pk", insert, { savepoint: true });
   }
   if (others.length > 0) {
     await tx
