@@ -129,8 +129,8 @@ export function compileFlow(input: unknown): FlowPlan {
           effects.exceptions.push({ kind: "invalid_event", reason: problem, nodeId: "ingestion", raisedBy: "ingestion", itemId: key, correlationId: key, events: [key], payload: raw });
           return;
         }
-        // As correlationIdOf, with a repeat's own key (a test run's input may hold an event twice).
-        const item: Item = { id: key, value: event, events: [key], correlationId: traceIdOf(event) ?? key };
+        // A repeat (a test run's input may hold an event twice) is correlated by its own key.
+        const item: Item = { id: key, value: event, events: [key], correlationId: correlationIdOf(event, key) };
         let accepted = false;
         for (const id of sources) {
           if (sourceAccepts(id, event)) {
@@ -253,8 +253,8 @@ export function traceIdOf(event: Record<string, unknown>): string | undefined {
 }
 
 /** What an event's records, postings and exceptions are correlated by: its trace id, else its key. */
-export function correlationIdOf(event: CloudEvent): string {
-  return traceIdOf(event) ?? eventKey(event);
+export function correlationIdOf(event: CloudEvent, key = eventKey(event)): string {
+  return traceIdOf(event) ?? key;
 }
 
 function topologicalOrder(document: FlowDocument): string[] {
