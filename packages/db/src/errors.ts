@@ -21,6 +21,10 @@ export class DatabaseStartupError extends Error {
 /** What PostgreSQL text cannot hold, for messages. */
 export const UNSTORABLE_TEXT = "a character PostgreSQL text cannot hold (U+0000, or half of a surrogate pair)";
 
+/** Finds in a string what PostgreSQL text cannot hold: U+0000, or a surrogate without its pair. */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what is searched for
+export const unstorableCharacter = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** Text PostgreSQL could store as json but not as text later, found before it was sent. */
 export class UnstorableTextError extends Error {
   constructor(what: string) {

@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { violatesUnique } from "./errors";
+import { unstorableCharacter, violatesUnique } from "./errors";
 import type { Database } from "./open-database";
 
 /**
@@ -90,9 +90,6 @@ function sameInEveryRow(values: readonly unknown[]): boolean {
   for (let row = 1; row < values.length; row += 1) if (values[row] !== first) return false;
   // Text PostgreSQL cannot hold goes row by row, where it fails as such (see refusedText) rather
   // than being sent as a parameter the driver would alter or the server refuse otherwise.
-  if (typeof first === "string") return !unsafeText.test(first);
+  if (typeof first === "string") return !unstorableCharacter.test(first);
   return typeof first !== "object" || first === null;
 }
-
-// eslint-disable-next-line no-control-regex -- U+0000 is exactly what is searched for
-const unsafeText = /[\u0000\ud800-\udfff]/;

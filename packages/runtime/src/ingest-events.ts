@@ -1,4 +1,4 @@
-import { refusedText, storeRawEvents, UNSTORABLE_TEXT, type Database, type NewRawEvent, type RawEventOutcome } from "@meterflow/db";
+import { refusedText, storeRawEvents, UNSTORABLE_TEXT, unstorableCharacter, type Database, type NewRawEvent, type RawEventOutcome } from "@meterflow/db";
 import { correlationIdOf, envelopeProblem, strictInstantMs, type CloudEvent } from "@meterflow/engine";
 
 export type IngestResult = { index: number; id?: string; source?: string; status: "stored" | "duplicate" } | { index: number; id?: string; source?: string; status: "invalid"; error: string };
@@ -93,16 +93,13 @@ function identityOf(raw: unknown): { id?: string; source?: string } {
   return { ...(typeof id === "string" ? { id } : {}), ...(typeof source === "string" ? { source } : {}) };
 }
 
-// eslint-disable-next-line no-control-regex -- U+0000 is exactly what is searched for
-const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 /** The path of the first key or string in `value` that PostgreSQL text cannot hold. */
 function unstorableTextAt(value: unknown, path = "$"): string | undefined {
-  if (typeof value === "string") return unstorable.test(value) ? path : undefined;
+  if (typeof value === "string") return unstorableCharacter.test(value) ? path : undefined;
   if (value === null || typeof value !== "object") return undefined;
   for (const [key, item] of Object.entries(value)) {
     const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
-    if (unstorable.test(key)) return at;
+    if (unstorableCharacter.test(key)) return at;
     const found = unstorableTextAt(item, at);
     if (found !== undefined) return found;
   }
