@@ -55,7 +55,20 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
     expect((await api.caller.runtime.stats()).pendingEvents).toBeGreaterThanOrEqual(2);
     while (await processNextBatch(handle.db));
     expect(await api.caller.runtime.stats()).toMatchObject({ pendingEvents: 0, usageRecords: 1 });
-    expect((await api.caller.runtime.usageRecords()).map((record) => record.tenantId)).toEqual(["acme"]);
+    const [record] = await api.caller.runtime.usageRecords();
+    expect(record).toMatchObject({ tenantId: "acme", metric: "api_calls", quantity: "10", ratingPeriod: "2026-10" });
+    // The record as the Map node made it, though its row keeps only what no column holds.
+    expect(record!.payload).toEqual({
+      tenantId: "acme",
+      contractId: "C-ACME-2026",
+      productCode: "api-calls",
+      metric: "api_calls",
+      quantity: "10",
+      ratingPeriod: "2026-10",
+      pricingRef: "api-calls-standard",
+      erpAccount: "ERP-1001",
+      audit: { flowVersionHash: version.contentHash, nodeId: "map", correlationId: "/gw#r-1", eventTime: "2026-10-03T10:00:00Z", mappingRef: "UsageRecord@1" },
+    });
     expect((await api.caller.runtime.recentEnvelopes({ limit: 2 })).map((envelope) => envelope.id)).toEqual(["r-2", "r-1"]);
     const events = await api.caller.runtime.events();
     expect(events.filter((event) => event.id.startsWith("r-")).map((event) => `${event.id} ${event.outcome}`).sort()).toEqual(["r-1 validated", "r-2 exception"]);

@@ -59,6 +59,8 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     const correlations = await handle.db.select({ seq: eventsRaw.seq, correlationId: eventsRaw.correlationId }).from(eventsRaw);
     expect(records.map((record) => [record.correlationId, correlations.find((event) => event.seq === record.eventSeq)?.correlationId])).toEqual(records.map((record) => [record.correlationId, record.correlationId]));
     expect(records.map((record) => record.correlationId).sort()).toEqual(["/gateway#a1", "/gateway#a2", "/gateway#a3", "/gateway#g1"]);
+    // A record's row keeps in its payload only what its columns do not hold.
+    expect(records[0]!.payload).toEqual({ pricingRef: "api-calls-standard", erpAccount: expect.any(String), audit: { eventTime: expect.any(String), mappingRef: "UsageRecord@1" }, $audit: true });
     const [unmatched] = await handle.db.select().from(exceptions);
     expect(unmatched).toMatchObject({ kind: "unmatched_account", raisedBy: "enrich", status: "open" });
     // The template's Dedupe key is the event's identity, which ingestion keeps once: no key is stored.

@@ -18,6 +18,7 @@ import {
 } from "@meterflow/db";
 import { durationMs, windowOf, type Effects, type FlowPlan, type WindowState } from "@meterflow/engine";
 import { emptyState, type LoadedState, type StateChanges } from "./runtime-context";
+import { usageRecordColumns } from "./usage-record-row";
 
 /** Where a run's effects belong: the deployment (or a backfill of a version) and the partition. */
 export interface RunTarget {
@@ -176,9 +177,9 @@ export async function persistEffects(tx: Database, runs: readonly { target: RunT
   const others = records.filter(({ effect }) => !effect.type.startsWith("UsageRecord@")).map(({ effect }) => effect);
   if (usage.length > 0) {
     // Column by column: PostgreSQL parses each value once, the payload as json text.
-    const payloads = usage.map(({ effect }) => (effect.payload ?? {}) as Record<string, unknown>);
-    const text = (name: string, otherwise: (row: number) => string | null = () => null) => payloads.map((payload, row) => (typeof payload[name] === "string" ? payload[name] : otherwise(row)));
-    const quantity = payloads.map(({ quantity: value }) => (value === undefined || value === null ? "0" : typeof value === "object" ? JSON.stringify(value) : String(value)));
+    const rows = usage.map(({ effect, partitionKey }) =>
+      usageRecordColumns((effect.payload ?? {}) as Record<string, unknown>, { tenantId: partitionKey }, { flowVersionHash: plan.hash, nodeId: effect.nodeId, correlationId: effect.correlationId }),
+    );
     const insert = (into: Database, skipRepeats: boolean) =>
       into.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload)
         select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload
@@ -186,14 +187,14 @@ export async function persistEffects(tx: Database, runs: readonly { target: RunT
           node_id: ["text", usage.map(({ effect }) => effect.nodeId)],
           record_key: ["text", usage.map(({ effect }) => effect.id)],
           event_seq: ["bigint", usage.map(({ effect }) => seqOf(effect.events))],
-          tenant_id: ["text", text("tenantId", (row) => usage[row]!.partitionKey)],
-          contract_id: ["text", text("contractId")],
-          product_code: ["text", text("productCode")],
-          metric: ["text", text("metric", () => "unknown")],
-          quantity: ["numeric", quantity],
-          rating_period: ["text", text("ratingPeriod", () => "")],
+          tenant_id: ["text", rows.map((row) => row.tenantId)],
+          contract_id: ["text", rows.map((row) => row.contractId)],
+          product_code: ["text", rows.map((row) => row.productCode)],
+          metric: ["text", rows.map((row) => row.metric)],
+          quantity: ["numeric", rows.map((row) => row.quantity)],
+          rating_period: ["text", rows.map((row) => row.ratingPeriod)],
           correlation_id: ["text", usage.map(({ effect }) => effect.correlationId)],
-          payload: ["json", payloads.map((payload) => JSON.stringify(payload))],
+          payload: ["json", rows.map((row) => JSON.stringify(row.rest))],
         })}
         ${skipRepeats ? sql`on conflict (flow_version_id, record_key) do nothing` : sql``}`);
     // A deployment processes each event once, so its records are new; a backfill may repeat them.
