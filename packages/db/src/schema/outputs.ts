@@ -30,7 +30,10 @@ export const usageRecords = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
-    index("usage_records_tenant_period_idx").on(table.workspaceId, table.tenantId, table.metric, table.ratingPeriod),
+    // BRIN, not a b-tree: records arrive roughly in period order, so reconciliation's read of a
+    // period range finds its blocks from a summary per 128 pages, which costs next to nothing per
+    // insert (the b-tree on workspace, tenant, metric and period cost about 1.5 µs per record).
+    index("usage_records_period_brin").using("brin", table.ratingPeriod).with({ autosummarize: true }),
     // The key, and no surrogate id beside it: a second index per record cost 2.5 ms per 1,000.
     primaryKey({ columns: [table.flowVersionId, table.recordKey] }),
   ],
