@@ -7,10 +7,10 @@ export { createDispatcher, erpSandboxEndpoint, type Endpoint, type EndpointRegis
 export { closeDueWindows, listOpenWindows } from "./processing/close-windows";
 export { deployVersion, listDeployments, stopDeployment } from "./processing/deployments";
 export { processNextBatch } from "./processing/process-events";
-export { usageRecordPayload } from "./processing/usage-record-row";
 export { ApprovalForbiddenError, decideApproval, listApprovals } from "./operations/approvals";
 export { exceptionCounts, listExceptions, resolveExceptions, retryExceptions, RetryRefusedError } from "./operations/exceptions";
 export { erpSandboxLookup, reconcile, type ErpLookup } from "./operations/reconcile";
 export { replayEvents } from "./operations/replay";
 export { tracePosting } from "./operations/trace-posting";
+export { latestUsageRecords } from "./operations/usage-records";
 export { startRuntime } from "./runtime-service";

@@ -1,5 +1,5 @@
 import { and, count, desc, eq } from "drizzle-orm";
-import { approvalStatuses, countPendingEvents, countRawEvents, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, flowVersions, lineage, listApiKeys, oldestOpenTransaction, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
+import { approvalStatuses, countPendingEvents, countRawEvents, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, oldestOpenTransaction, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
 import { exceptionKinds } from "@meterflow/flow-spec";
 import {
   closeDueWindows,
@@ -17,7 +17,7 @@ import {
   retryExceptions,
   stopDeployment,
   tracePosting,
-  usageRecordPayload,
+  latestUsageRecords,
 } from "@meterflow/runtime";
 import { z } from "zod";
 import { procedureFor, router, workspaceProcedure } from "../trpc";
@@ -92,26 +92,9 @@ export const runtimeRouter = router({
     (await ctx.db.select({ envelope: eventsRaw.envelope }).from(eventsRaw).where(eq(eventsRaw.workspaceId, ctx.workspaceId)).orderBy(desc(eventsRaw.seq)).limit(input.limit)).map((row) => row.envelope),
   ),
   /** The latest usage records, each with the record as its flow produced it (`payload`). */
-  usageRecords: workspaceProcedure.input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 })).query(async ({ ctx, input }) => {
-    const rows = await ctx.db
-      .select({ row: usageRecords, flowVersionHash: flowVersions.contentHash })
-      .from(usageRecords)
-      .innerJoin(flowVersions, eq(flowVersions.id, usageRecords.flowVersionId))
-      .where(eq(usageRecords.workspaceId, ctx.workspaceId))
-      .orderBy(desc(usageRecords.createdAt))
-      .limit(input.limit);
-    return rows.map(({ row, flowVersionHash }) => ({
-      recordKey: row.recordKey,
-      eventSeq: row.eventSeq,
-      tenantId: row.tenantId,
-      metric: row.metric,
-      quantity: row.quantity,
-      ratingPeriod: row.ratingPeriod,
-      flowVersionId: row.flowVersionId,
-      createdAt: row.createdAt,
-      payload: usageRecordPayload(row, { flowVersionHash, nodeId: row.nodeId, correlationId: row.correlationId }),
-    }));
-  }),
+  usageRecords: workspaceProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 }))
+    .query(({ ctx, input }) => latestUsageRecords(ctx.db, ctx.workspaceId, input.limit)),
   windows: workspaceProcedure.query(async ({ ctx }) => ({
     open: await listOpenWindows(ctx.db, ctx.workspaceId),
     closed: await ctx.db.select().from(usageSummaries).where(eq(usageSummaries.workspaceId, ctx.workspaceId)).orderBy(desc(usageSummaries.createdAt)).limit(100),
