@@ -8,7 +8,7 @@ const audit = { flowVersionHash: origin.flowVersionHash, nodeId: "map", correlat
 function roundTrip(payload: Record<string, unknown>, at: RecordOrigin = origin) {
   const { rest, ...columns } = usageRecordColumns(payload, { tenantId: "partition-1" }, at);
   const stored = JSON.parse(JSON.stringify(rest)) as unknown;
-  return { columns, rest, back: usageRecordPayload({ ...columns, payload: stored }, at) };
+  return { columns, rest: stored as Record<string, unknown>, back: usageRecordPayload({ ...columns, payload: stored }, at) };
 }
 
 describe("usage records as rows", () => {
@@ -42,6 +42,15 @@ describe("usage records as rows", () => {
     expect(rest.audit).toEqual(record.audit);
     expect(rest).not.toHaveProperty("$audit");
     expect(back).toEqual(record);
+  });
+
+  it("writes what JSON would of the fields it keeps: undefined left out, __proto__ kept as a field", () => {
+    const record = JSON.parse('{"tenantId":"acme","__proto__":{"x":1},"note":"a\\"b"}') as Record<string, unknown>;
+    record.gone = undefined;
+    const { rest, back } = roundTrip(record);
+    expect(rest).not.toHaveProperty("gone");
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(back).toEqual(JSON.parse('{"tenantId":"acme","__proto__":{"x":1},"note":"a\\"b"}'));
   });
 
   it("stores a record with a field of its own beginning with $ whole, so no marker meets it", () => {

@@ -46,18 +46,19 @@ const exactDecimal = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
 const negativeZero = /^-0(?:\.0+)?$/;
 
 export function usageRecordColumns(payload: Record<string, unknown>, fallbacks: { tenantId: string }, origin: RecordOrigin): UsageRecordColumns {
-  const text = (value: unknown) => (typeof value === "string" ? value : null);
   const quantity = payload.quantity;
   const columns: UsageRecordColumns = {
-    tenantId: text(payload.tenantId) ?? fallbacks.tenantId,
-    contractId: text(payload.contractId),
-    productCode: text(payload.productCode),
-    metric: text(payload.metric) ?? "unknown",
+    tenantId: textOrNull(payload.tenantId) ?? fallbacks.tenantId,
+    contractId: textOrNull(payload.contractId),
+    productCode: textOrNull(payload.productCode),
+    metric: textOrNull(payload.metric) ?? "unknown",
     quantity: quantity === undefined || quantity === null ? "0" : typeof quantity === "object" ? JSON.stringify(quantity) : String(quantity),
-    ratingPeriod: text(payload.ratingPeriod) ?? "",
+    ratingPeriod: textOrNull(payload.ratingPeriod) ?? "",
     rest: {},
   };
-  // One pass, no copies beyond the rest: this runs for every record processed.
+  // One pass, no copies beyond the rest, no closure made per call (tsx names each one it makes,
+  // which cost more than the split): this runs for every record processed. Writing the rest's
+  // JSON text directly rather than an object measured half as fast again.
   const rest = columns.rest;
   for (const key in payload) {
     const value = payload[key];
@@ -75,7 +76,7 @@ export function usageRecordColumns(payload: Record<string, unknown>, fallbacks: 
       case "audit":
         if (isPlainObject(value) && value.flowVersionHash === origin.flowVersionHash && value.nodeId === origin.nodeId && value.correlationId === origin.correlationId) {
           const others: Record<string, unknown> = {};
-          for (const field in value) if (field !== "flowVersionHash" && field !== "nodeId" && field !== "correlationId") others[field] = value[field];
+          for (const field in value) if (field !== "flowVersionHash" && field !== "nodeId" && field !== "correlationId") setField(others, field, value[field]);
           rest.audit = others;
           rest[AUDIT_FROM_ROW] = true;
           continue;
@@ -87,7 +88,7 @@ export function usageRecordColumns(payload: Record<string, unknown>, fallbacks: 
           return columns;
         }
     }
-    rest[key] = value;
+    setField(rest, key, value);
   }
   let absent: string[] | undefined;
   for (const field of fallbackFields) if (!Object.hasOwn(payload, field)) (absent ??= []).push(field);
@@ -104,9 +105,19 @@ export function usageRecordPayload(row: Omit<UsageRecordColumns, "rest"> & { pay
   const payload: Record<string, unknown> = {};
   for (const field of textFields) if (!Object.hasOwn(rest, field) && !absent.has(field) && row[field] !== null) payload[field] = row[field];
   if (!Object.hasOwn(rest, "quantity") && !absent.has("quantity")) payload.quantity = row.quantity;
-  Object.assign(payload, rest);
+  for (const key of Object.keys(rest)) setField(payload, key, rest[key]);
   if (auditFromRow) payload.audit = { flowVersionHash: origin.flowVersionHash, nodeId: origin.nodeId, correlationId: origin.correlationId, ...(rest.audit as object) };
   return payload;
+}
+
+/** Sets a field as JSON.parse would: one named __proto__ is a field, not the object's prototype. */
+function setField(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+function textOrNull(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
