@@ -23,8 +23,9 @@ export async function storeRawEvents(db: Database, workspaceId: string, events: 
   const envelopes = events.map((event) => JSON.stringify(event.envelope));
   // A json column keeps \u0000 and a lone surrogate's escape, which no text column or jsonb value
   // can hold: processing such an event would fail every batch it is in. JSON.stringify writes
-  // such an escape for them only, so an escape not itself escaped finds them exactly.
-  if (envelopes.some((text) => unstorableEscape.test(text))) throw new UnstorableTextError("An envelope");
+  // such an escape for them only, so an escape not itself escaped finds them exactly. Texts
+  // without "\u" cannot hold one, and that test costs a tenth of the pattern's.
+  if (envelopes.some((text) => text.includes("\\u") && unstorableEscape.test(text))) throw new UnstorableTextError("An envelope");
   // Ordered as received, so a repeat inside one request keeps its first occurrence. Each
   // partition's head moves to this transaction's last event in the same statement, so workers
   // find the work; its row stays locked only from here to the commit, and in key order, so
