@@ -7,6 +7,7 @@ import {
   deployVersion,
   exceptionCounts,
   ingestEvents,
+  latestUsageRecords,
   listApprovals,
   listDeployments,
   listExceptions,
@@ -17,7 +18,6 @@ import {
   retryExceptions,
   stopDeployment,
   tracePosting,
-  latestUsageRecords,
 } from "@meterflow/runtime";
 import { z } from "zod";
 import { procedureFor, router, workspaceProcedure } from "../trpc";

@@ -2,9 +2,9 @@
  * A usage record as a usage_records row: the fields the table has columns for (tenant, contract,
  * product, metric, quantity, period) go in those columns, and the payload keeps only the rest.
  * Repeating them in the payload cost PostgreSQL about 2 µs per record (json text of 370 bytes
- * rather than 130 for the template's records), and nothing queries the payload; splitting costs
- * Node about what stringifying the whole record did. `usageRecordPayload` puts a record back
- * together from its row, exactly.
+ * rather than 130 for the template's records), and nothing queries the payload; splitting and
+ * stringifying the rest costs Node less than stringifying the whole record did (0.75 against 1
+ * µs). `usageRecordPayload` puts a record back together from its row, exactly.
  */
 
 /** Fields held by a text column (tenant_id...); a missing or non-text field's column gets a fallback or null. */
@@ -58,7 +58,7 @@ export function usageRecordColumns(payload: Record<string, unknown>, fallbacks: 
   };
   // One pass, no copies beyond the rest, no closure made per call (tsx names each one it makes,
   // which cost more than the split): this runs for every record processed. Writing the rest's
-  // JSON text directly rather than an object measured half as fast again.
+  // JSON text directly, without the object, measured slower (1.8 µs).
   const rest = columns.rest;
   for (const key in payload) {
     const value = payload[key];
