@@ -16,7 +16,12 @@ test("an event sent with the API key becomes a usage record and, once its window
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
   const events = page.getByRole("region", { name: "Recent events" });
   await expect(events.getByRole("row", { name: /ops-1 globex .* validated/ })).toBeVisible();
-  await expect(page.getByRole("region", { name: "Usage records" }).getByRole("row", { name: "globex api_calls 345678 2026-09" })).toBeVisible();
+  const record = page.getByRole("region", { name: "Usage records" }).getByRole("row", { name: "globex api_calls 345678 2026-09" });
+  await expect(record).toBeVisible();
+  // The record as the flow's Map node made it, with what only its payload holds.
+  await record.getByText("as made").click();
+  await expect(record.locator("pre")).toContainText('"erpAccount": "ERP-1002"');
+  await expect(record.locator("pre")).toContainText('"mappingRef": "UsageRecord@1"');
 
   // September closed long ago: the scheduler closes it within seconds, or the operator does now.
   const postings = page.getByRole("region", { name: "Postings to the ERP" });

@@ -77,13 +77,19 @@ export function OperationsPage() {
           ))}
         </OpsTable>
 
-        <OpsTable title="Usage records" empty="No usage records yet." headers={["Tenant", "Metric", "Quantity", "Period"]}>
+        <OpsTable title="Usage records" empty="No usage records yet." headers={["Tenant", "Metric", "Quantity", "Period", "Record"]}>
           {records.data?.map((record) => (
             <tr key={`${record.flowVersionId}/${record.recordKey}`}>
               <td>{record.tenantId}</td>
               <td>{record.metric}</td>
               <td className="num">{record.quantity}</td>
               <td>{record.ratingPeriod}</td>
+              <td>
+                <details>
+                  <summary>as made</summary>
+                  <pre>{JSON.stringify(record.payload, null, 2)}</pre>
+                </details>
+              </td>
             </tr>
           ))}
         </OpsTable>
