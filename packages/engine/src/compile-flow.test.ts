@@ -6,6 +6,14 @@ import { apiCall, billingReference, meteredApiBillingTemplate } from "./testing-
 describe("the metered-api-billing template, end to end", () => {
   const plan = compileFlow(meteredApiBillingTemplate());
 
+  it("runs a batch longer than a call's argument list may be (a replay of a busy tenant's month)", () => {
+    const events = Array.from({ length: 150_000 }, (_, i) => apiCall(`big-${i}`, "t-1", 1, "2026-11-02T10:00:00Z"));
+    const effects = plan.run(events, memoryContext(billingReference));
+    expect(effects.outcomes).toHaveLength(150_000);
+    expect(effects.outcomes.every(({ outcome }) => outcome === "validated")).toBe(true);
+    expect(effects.records).toHaveLength(150_000);
+  });
+
   it("validates, dedupes, enriches, maps and aggregates a batch; every event has one outcome", () => {
     const context = memoryContext(billingReference);
     const effects = plan.run(

@@ -90,8 +90,10 @@ export function compileFlow(input: unknown): FlowPlan {
         for (const item of out) if (item.exception && item.exception.raisedBy === undefined) item.exception.raisedBy = id;
         if (next && next.length > 0) {
           for (const target of next) {
-            if (!inputs.has(target.node)) inputs.set(target.node, []);
-            inputs.get(target.node)!.push(...out);
+            const queued = inputs.get(target.node);
+            // Appended one by one: spreading a batch into push() fails past ~125,000 items.
+            if (queued) for (const item of out) queued.push(item);
+            else inputs.set(target.node, out.slice());
           }
           continue;
         }
