@@ -252,7 +252,8 @@ export const builtins: Record<string, Builtin> = {
     maxArgs: 1,
     call: (args) => {
       const values = numbersArg("max", args, 0);
-      return values && values.length > 0 ? Math.max(...values) : undefined;
+      // A fold, not Math.max(...values): spreading fails past ~125,000 values.
+      return values && values.length > 0 ? values.reduce((max, value) => (value > max ? value : max)) : undefined;
     },
   },
   min: {
@@ -260,7 +261,7 @@ export const builtins: Record<string, Builtin> = {
     maxArgs: 1,
     call: (args) => {
       const values = numbersArg("min", args, 0);
-      return values && values.length > 0 ? Math.min(...values) : undefined;
+      return values && values.length > 0 ? values.reduce((min, value) => (value < min ? value : min)) : undefined;
     },
   },
   average: {

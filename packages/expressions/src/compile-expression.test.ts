@@ -195,6 +195,15 @@ describe.each(Object.entries(groups))("%s", (_group, cases) => {
   });
 });
 
+describe("aggregates over long arrays", () => {
+  // The reference evaluator spreads them into Math.max and fails with a stack overflow.
+  it("takes $max and $min of more values than a call's argument list may hold", () => {
+    const values = Array.from({ length: 200_000 }, (_, i) => ((i * 7919) % 200_003) - 1_000);
+    expect(compile("$max(values)").evaluate({ values })).toBe(values.reduce((a, b) => Math.max(a, b)));
+    expect(compile("$min(values)").evaluate({ values })).toBe(values.reduce((a, b) => Math.min(a, b)));
+  });
+});
+
 describe("fallback to the reference evaluator", () => {
   it.each([
     { expr: "data.items^(>p).n", result: ["b", "a"] },
