@@ -46,7 +46,11 @@ export async function replayEvents(db: Database, input: ReplayInput) {
     .limit(input.limit ?? 200_000);
   const reference = await referenceDataOf(db, input.workspaceId, true);
   const partitions = new Map<string, typeof rows>();
-  for (const row of rows) partitions.set(row.partitionKey, [...(partitions.get(row.partitionKey) ?? []), row]);
+  for (const row of rows) {
+    const events = partitions.get(row.partitionKey);
+    if (events) events.push(row);
+    else partitions.set(row.partitionKey, [row]);
+  }
 
   const aggregates = plan.document.nodes.filter((node) => node.type === "aggregate").map((node) => node.id);
   const opened: { partitionKey: string; run: Effects; context: ReturnType<typeof memoryContext>; partialWindows: string[] }[] = [];
