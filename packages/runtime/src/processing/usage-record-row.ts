@@ -9,6 +9,7 @@
 
 /** Fields held by a text column (tenant_id...); a missing or non-text field's column gets a fallback or null. */
 const textFields = ["tenantId", "contractId", "productCode", "metric", "ratingPeriod"] as const;
+const heldAsText: ReadonlySet<string> = new Set(textFields);
 /** Fields whose column holds something when the record lacks them: a lack is written down. */
 const fallbackFields = ["tenantId", "metric", "quantity", "ratingPeriod"] as const;
 
@@ -62,31 +63,21 @@ export function usageRecordColumns(payload: Record<string, unknown>, fallbacks: 
   const rest = columns.rest;
   for (const key in payload) {
     const value = payload[key];
-    switch (key) {
-      case "tenantId":
-      case "contractId":
-      case "productCode":
-      case "metric":
-      case "ratingPeriod":
-        if (typeof value === "string") continue;
-        break;
-      case "quantity":
-        if (typeof value === "string" && exactDecimal.test(value) && !negativeZero.test(value)) continue;
-        break;
-      case "audit":
-        if (isPlainObject(value) && value.flowVersionHash === origin.flowVersionHash && value.nodeId === origin.nodeId && value.correlationId === origin.correlationId) {
-          const others: Record<string, unknown> = {};
-          for (const field in value) if (field !== "flowVersionHash" && field !== "nodeId" && field !== "correlationId") setField(others, field, value[field]);
-          rest.audit = others;
-          rest[AUDIT_FROM_ROW] = true;
-          continue;
-        }
-        break;
-      default:
-        if (key.charCodeAt(0) === 36 /* $ */) {
-          columns.rest = { [WHOLE]: payload };
-          return columns;
-        }
+    if (heldAsText.has(key)) {
+      if (typeof value === "string") continue;
+    } else if (key === "quantity") {
+      if (typeof value === "string" && exactDecimal.test(value) && !negativeZero.test(value)) continue;
+    } else if (key === "audit") {
+      if (isPlainObject(value) && value.flowVersionHash === origin.flowVersionHash && value.nodeId === origin.nodeId && value.correlationId === origin.correlationId) {
+        const others: Record<string, unknown> = {};
+        for (const field in value) if (field !== "flowVersionHash" && field !== "nodeId" && field !== "correlationId") setField(others, field, value[field]);
+        rest.audit = others;
+        rest[AUDIT_FROM_ROW] = true;
+        continue;
+      }
+    } else if (key.charCodeAt(0) === 36 /* $ */) {
+      columns.rest = { [WHOLE]: payload };
+      return columns;
     }
     setField(rest, key, value);
   }
