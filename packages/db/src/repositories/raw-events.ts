@@ -30,22 +30,24 @@ export async function storeRawEvents(db: Database, workspaceId: string, events: 
   // partition's head moves to this transaction's last event in the same statement, so workers
   // find the work; its row stays locked only from here to the commit, and in key order, so
   // requests never deadlock.
+  // Built once: the insert runs again skipping repeats when one fails it.
+  const received = columnRecords({
+    source: ["text", events.map((event) => event.source)],
+    event_id: ["text", events.map((event) => event.eventId)],
+    type: ["text", events.map((event) => event.type)],
+    subject: ["text", events.map((event) => event.subject ?? null)],
+    time: ["timestamptz", events.map((event) => event.time ?? null)],
+    partition_key: ["text", events.map((event) => event.partitionKey)],
+    correlation_id: ["text", events.map((event) => event.correlationId)],
+    envelope: ["json", envelopes],
+  });
   const store = <Row>(into: Database, skipRepeats: boolean, answer: SQL) =>
     rowsOf<Row>(
       into,
       sql`with stored as (
             insert into events_raw (workspace_id, source, event_id, type, subject, time, partition_key, correlation_id, envelope)
             select ${workspaceId}, source, event_id, type, subject, time, partition_key, correlation_id, envelope
-            from ${columnRecords({
-              source: ["text", events.map((event) => event.source)],
-              event_id: ["text", events.map((event) => event.eventId)],
-              type: ["text", events.map((event) => event.type)],
-              subject: ["text", events.map((event) => event.subject ?? null)],
-              time: ["timestamptz", events.map((event) => event.time ?? null)],
-              partition_key: ["text", events.map((event) => event.partitionKey)],
-              correlation_id: ["text", events.map((event) => event.correlationId)],
-              envelope: ["json", envelopes],
-            })}
+            from ${received}
             order by ord
             ${skipRepeats ? sql`on conflict (workspace_id, source, event_id) do nothing` : sql``}
             returning seq, source, event_id, partition_key

@@ -180,22 +180,24 @@ export async function persistEffects(tx: Database, runs: readonly { target: RunT
     const rows = usage.map(({ effect, partitionKey }) =>
       usageRecordColumns((effect.payload ?? {}) as Record<string, unknown>, { tenantId: partitionKey }, { flowVersionHash: plan.hash, nodeId: effect.nodeId, correlationId: effect.correlationId }),
     );
+    // Built once: a deployment's insert runs again skipping repeats when one fails it.
+    const relation = columnRecords({
+      node_id: ["text", usage.map(({ effect }) => effect.nodeId)],
+      record_key: ["text", usage.map(({ effect }) => effect.id)],
+      event_seq: ["bigint", usage.map(({ effect }) => seqOf(effect.events))],
+      tenant_id: ["text", rows.map((row) => row.tenantId)],
+      contract_id: ["text", rows.map((row) => row.contractId)],
+      product_code: ["text", rows.map((row) => row.productCode)],
+      metric: ["text", rows.map((row) => row.metric)],
+      quantity: ["numeric", rows.map((row) => row.quantity)],
+      rating_period: ["text", rows.map((row) => row.ratingPeriod)],
+      correlation_id: ["text", usage.map(({ effect }) => effect.correlationId)],
+      payload: ["json", rows.map((row) => JSON.stringify(row.rest))],
+    });
     const insert = (into: Database, skipRepeats: boolean) =>
       into.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload)
         select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload
-        from ${columnRecords({
-          node_id: ["text", usage.map(({ effect }) => effect.nodeId)],
-          record_key: ["text", usage.map(({ effect }) => effect.id)],
-          event_seq: ["bigint", usage.map(({ effect }) => seqOf(effect.events))],
-          tenant_id: ["text", rows.map((row) => row.tenantId)],
-          contract_id: ["text", rows.map((row) => row.contractId)],
-          product_code: ["text", rows.map((row) => row.productCode)],
-          metric: ["text", rows.map((row) => row.metric)],
-          quantity: ["numeric", rows.map((row) => row.quantity)],
-          rating_period: ["text", rows.map((row) => row.ratingPeriod)],
-          correlation_id: ["text", usage.map(({ effect }) => effect.correlationId)],
-          payload: ["json", rows.map((row) => JSON.stringify(row.rest))],
-        })}
+        from ${relation}
         ${skipRepeats ? sql`on conflict (flow_version_id, record_key) do nothing` : sql``}`);
     // A deployment processes each event once, so its records are new; a backfill may repeat them.
     if (deploymentId === null) await insert(tx, true);
