@@ -103,13 +103,13 @@ async function reprocessEvent(
 ): Promise<RetryResult> {
   const onlyFlow = refusedBy ? (await tx.select({ flowId: deployments.flowId }).from(deployments).where(eq(deployments.id, refusedBy)))[0]?.flowId : undefined;
   const [event] = await tx
-    .select({ seq: eventsRaw.seq, workspaceId: eventsRaw.workspaceId, partitionKey: eventsRaw.partitionKey, source: eventsRaw.source, eventId: eventsRaw.eventId, type: eventsRaw.type, envelope: eventsRaw.envelope })
+    .select({ seq: eventsRaw.seq, workspaceId: eventsRaw.workspaceId, partitionKey: eventsRaw.partitionKey, envelope: eventsRaw.envelope })
     .from(eventsRaw)
     .where(eq(eventsRaw.seq, seq));
   if (!event) throw new RetryRefusedError(`The stored event ${seq} of this exception no longer exists; resolve it with a comment instead`);
   if (!(await tryLockPartition(tx, event.workspaceId, event.partitionKey))) throw new RetryRefusedError(`Partition ${event.partitionKey} is being processed; retry in a moment`);
   const outcome = (
-    await processEvents(tx, event.workspaceId, [{ partitionKey: event.partitionKey, rows: [{ ...event, envelope: event.envelope as unknown as CloudEvent }] }], now, onlyFlow ? { onlyFlow } : {}).catch((error: unknown) => {
+    await processEvents(tx, event.workspaceId, [{ partitionKey: event.partitionKey, rows: [{ seq: event.seq, envelope: event.envelope as unknown as CloudEvent }] }], now, onlyFlow ? { onlyFlow } : {}).catch((error: unknown) => {
       throw error instanceof DeploymentChangedError ? new RetryRefusedError("The flow was deployed meanwhile; retry again") : error;
     })
   ).get(seq);

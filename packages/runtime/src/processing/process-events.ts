@@ -59,11 +59,9 @@ async function processBatchOnce(db: Database, options: ProcessOptions): Promise<
   });
 }
 
+/** A claimed raw event: its order, and its envelope (which holds its source, id and type). */
 export interface ClaimedEvent {
   seq: number;
-  source: string;
-  eventId: string;
-  type: string;
   envelope: CloudEvent;
 }
 
@@ -94,7 +92,7 @@ export async function processEvents(
 ): Promise<Map<number, EventOutcome>> {
   const deployed = (await activeDeployments(tx, workspaceId)).filter((deployment) => !options.onlyFlow || deployment.flowId === options.onlyFlow);
   const rows = partitions.flatMap((partition) => partition.rows);
-  const seqByKey = new Map(rows.map((row) => [eventKey({ source: row.source, id: row.eventId }), row.seq]));
+  const seqByKey = new Map(rows.map((row) => [eventKey(row.envelope), row.seq]));
   const outcomeOf = new Map<number, EventOutcome>();
   const accepted = new Set<number>();
   const refusals: Refusal[] = [];
@@ -103,7 +101,7 @@ export async function processEvents(
     const plan = await planFor(tx, deployment.flowVersionId);
     const batches = new Map<string, readonly ClaimedEvent[]>();
     for (const { partitionKey, rows: events } of partitions) {
-      const batch = events.filter((row) => plan.accepts({ type: row.type, source: row.source }));
+      const batch = events.filter((row) => plan.accepts(row.envelope));
       if (batch.length > 0) batches.set(partitionKey, batch);
     }
     if (batches.size === 0) continue;
@@ -144,7 +142,7 @@ export async function processEvents(
   }
 
   for (const row of rows) {
-    if (!accepted.has(row.seq)) refusals.push({ row, kind: "routing", reason: `No deployed flow accepts events of type "${row.type}" from "${row.source}"` });
+    if (!accepted.has(row.seq)) refusals.push({ row, kind: "routing", reason: `No deployed flow accepts events of type "${row.envelope.type}" from "${row.envelope.source}"` });
   }
   if (refusals.length > 0) {
     await tx.insert(exceptions).values(
@@ -155,7 +153,7 @@ export async function processEvents(
         deploymentId: deployment?.id ?? null,
         flowVersionId: deployment?.flowVersionId ?? null,
         eventSeq: row.seq,
-        eventKeys: [eventKey({ source: row.source, id: row.eventId })],
+        eventKeys: [eventKey(row.envelope)],
         payload: row.envelope,
         history: [{ at: now.toISOString(), actor: "runtime", action: "raised", comment: reason }],
       })),
@@ -280,7 +278,7 @@ async function claimPartitions(tx: Database, batchSize: number, limit: number): 
   for (const { i, seq, xid, envelope } of rows) {
     let partition = partitions.get(i);
     if (!partition) partitions.set(i, (partition = { workspaceId: locked[i]!.w, partitionKey: locked[i]!.p, rows: [] }));
-    partition.rows.push({ seq: Number(seq), xid, source: envelope.source, eventId: envelope.id, type: envelope.type, envelope });
+    partition.rows.push({ seq: Number(seq), xid, envelope });
   }
   return [...partitions.values()];
 }
