@@ -58,3 +58,35 @@ describe("migrations 0005, 0007 and 0009 (event cursors, partition heads, pendin
     }
   });
 });
+
+describe("migration 0015 (partition counters)", () => {
+  it("counts the events and usage records already stored into their partitions' totals", async () => {
+    const client = new PGlite();
+    const db = drizzle({ client });
+    const older = migrationsBefore("0015_partition_counters");
+    try {
+      await migrate(db, { migrationsFolder: older });
+      await client.exec(`insert into events_raw (workspace_id, source, event_id, type, partition_key, correlation_id, envelope) values
+        ('w', '/s', 'a', 't', 'acme', 'c', '{}'), ('w', '/s', 'b', 't', 'acme', 'c', '{}'), ('w', '/s', 'c', 't', 'globex', 'c', '{}'), ('v', '/s', 'a', 't', 'acme', 'c', '{}');
+        insert into runtime_partitions (workspace_id, partition_key) values ('w', 'acme'), ('w', 'globex'), ('v', 'acme');
+        insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, metric, quantity, rating_period, correlation_id, payload)
+          select 'w', gen_random_uuid(), 'usage', event_id, seq, 'tenant-of-' || partition_key, 'calls', 1, '2026-10', 'c', '{}' from events_raw where workspace_id = 'w' and event_id in ('a', 'c');
+        -- Made from no single event: counted under its tenant.
+        insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, metric, quantity, rating_period, correlation_id, payload)
+          values ('w', gen_random_uuid(), 'usage', 'summary', null, 'initech', 'calls', 1, '2026-10', 'c', '{}')`);
+      await migrate(db, { migrationsFolder });
+      const { rows } = await client.query<{ workspace_id: string; partition_key: string; stored: number; usage_records: number }>(
+        "select workspace_id, partition_key, stored::int as stored, usage_records::int as usage_records from runtime_partitions order by workspace_id, partition_key",
+      );
+      expect(rows).toEqual([
+        { workspace_id: "v", partition_key: "acme", stored: 1, usage_records: 0 },
+        { workspace_id: "w", partition_key: "acme", stored: 2, usage_records: 1 },
+        { workspace_id: "w", partition_key: "globex", stored: 1, usage_records: 1 },
+        { workspace_id: "w", partition_key: "initech", stored: 0, usage_records: 1 },
+      ]);
+    } finally {
+      await client.close();
+      rmSync(older, { recursive: true, force: true });
+    }
+  });
+});

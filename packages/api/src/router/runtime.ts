@@ -1,5 +1,5 @@
 import { and, count, desc, eq } from "drizzle-orm";
-import { approvalStatuses, countPendingEvents, countRawEvents, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, oldestOpenTransaction, postings, postingStatuses, usageRecords, usageSummaries } from "@meterflow/db";
+import { approvalStatuses, countPendingEvents, countStoredAndRecorded, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, oldestOpenTransaction, postings, postingStatuses, usageSummaries } from "@meterflow/db";
 import { exceptionKinds } from "@meterflow/flow-spec";
 import {
   closeDueWindows,
@@ -46,10 +46,9 @@ export const runtimeRouter = router({
 
   /** Counts for the operations view: events by status, records, open exceptions, postings by status. */
   stats: workspaceProcedure.query(async ({ ctx }) => {
-    const [rawEvents, pendingEvents, records, postingRows, exceptionRows] = await Promise.all([
-      countRawEvents(ctx.db, ctx.workspaceId),
+    const [{ rawEvents, usageRecords: recordCount }, pendingEvents, postingRows, exceptionRows] = await Promise.all([
+      countStoredAndRecorded(ctx.db, ctx.workspaceId),
       countPendingEvents(ctx.db, ctx.workspaceId),
-      ctx.db.select({ count: count() }).from(usageRecords).where(eq(usageRecords.workspaceId, ctx.workspaceId)),
       ctx.db.select({ status: postings.status, count: count() }).from(postings).where(eq(postings.workspaceId, ctx.workspaceId)).groupBy(postings.status),
       exceptionCounts(ctx.db, ctx.workspaceId),
     ]);
@@ -59,7 +58,7 @@ export const runtimeRouter = router({
       rawEvents,
       pendingEvents,
       processingHeldBy,
-      usageRecords: records[0]?.count ?? 0,
+      usageRecords: recordCount,
       postings: Object.fromEntries(postingRows.map((row) => [row.status, row.count])),
       openExceptions: exceptionRows.filter((row) => row.status === "open").reduce((total, row) => total + row.count, 0),
       erpPageUrl: ctx.runtime?.erpPageUrl ?? null,

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../open-database";
 import { UnstorableTextError } from "../errors";
-import { columnRecords, insertAssumingNew, rowsOf } from "../raw-rows";
+import { columnRecords, insertAssumingNew, jsonRecords, rowsOf } from "../raw-rows";
 import { eventsRaw, type EventOutcome, type EventStatus } from "../schema";
 
 /**
@@ -52,10 +52,10 @@ export async function storeRawEvents(db: Database, workspaceId: string, events: 
             ${skipRepeats ? sql`on conflict (workspace_id, source, event_id) do nothing` : sql``}
             returning seq, source, event_id, partition_key
           ), heads as (
-            insert into runtime_partitions as p (workspace_id, partition_key, head_xid, head_seq, pending)
-            select ${workspaceId}, partition_key, pg_current_xact_id(), max(seq), count(*) from stored
+            insert into runtime_partitions as p (workspace_id, partition_key, head_xid, head_seq, pending, stored)
+            select ${workspaceId}, partition_key, pg_current_xact_id(), max(seq), count(*), count(*) from stored
             group by partition_key order by partition_key
-            on conflict (workspace_id, partition_key) do update set pending = p.pending + excluded.pending,
+            on conflict (workspace_id, partition_key) do update set pending = p.pending + excluded.pending, stored = p.stored + excluded.stored,
               -- A transaction that began earlier may commit later: the head only moves forward.
               head_xid = case when (excluded.head_xid, excluded.head_seq) > (p.head_xid, p.head_seq) then excluded.head_xid else p.head_xid end,
               head_seq = case when (excluded.head_xid, excluded.head_seq) > (p.head_xid, p.head_seq) then excluded.head_seq else p.head_seq end
@@ -122,7 +122,23 @@ export async function oldestOpenTransaction(db: Database, minSeconds: number): P
   return row ? { seconds: Math.floor(Number(row.seconds)), application: row.application, state: row.state } : null;
 }
 
-export async function countRawEvents(db: Database, workspaceId: string): Promise<number> {
-  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(eventsRaw).where(sql`${eventsRaw.workspaceId} = ${workspaceId}`);
-  return row?.count ?? 0;
+/** A workspace's events stored and usage records made, ever: its partitions' counters, not a count of rows. */
+export async function countStoredAndRecorded(db: Database, workspaceId: string): Promise<{ rawEvents: number; usageRecords: number }> {
+  const [row] = await rowsOf<{ raw_events: string | number; usage_records: string | number }>(
+    db,
+    sql`select coalesce(sum(stored), 0) as raw_events, coalesce(sum(usage_records), 0) as usage_records from runtime_partitions where workspace_id = ${workspaceId}`,
+  );
+  return { rawEvents: Number(row?.raw_events ?? 0), usageRecords: Number(row?.usage_records ?? 0) };
+}
+
+/**
+ * Adds usage records made to their partitions' counters (creating a partition's row if none is
+ * there yet), in key order like every writer of these rows, so none deadlocks with another.
+ */
+export async function countUsageRecords(db: Database, workspaceId: string, byPartition: ReadonlyMap<string, number>): Promise<void> {
+  const counts = [...byPartition].filter(([, n]) => n > 0).map(([p, n]) => ({ p, n }));
+  if (counts.length === 0) return;
+  await db.execute(sql`insert into runtime_partitions as p (workspace_id, partition_key, usage_records)
+    select ${workspaceId}, r.p, r.n from ${jsonRecords(counts, "p text, n bigint")} order by r.p
+    on conflict (workspace_id, partition_key) do update set usage_records = p.usage_records + excluded.usage_records`);
 }

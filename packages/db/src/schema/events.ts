@@ -74,6 +74,13 @@ export const runtimePartitions = pgTable(
      * events are pending is always read from the cursor.
      */
     pending: bigint("pending", { mode: "number" }).notNull().default(0),
+    /**
+     * Events stored in the partition, and usage records made from its events, ever: counted in
+     * the statements that write them (ingestion's head, a batch's cursor), so the Operations
+     * page's totals read this table rather than counting millions of rows every few seconds.
+     */
+    stored: bigint("stored", { mode: "number" }).notNull().default(0),
+    usageRecords: bigint("usage_records", { mode: "number" }).notNull().default(0),
     /** Workers take the partition processed longest ago first, so a busy tenant starves none. */
     processedAt: timestamp("processed_at", { withTimezone: true }),
   },

@@ -6,7 +6,7 @@ import { ingestEvents } from "../ingest-events";
 import { createDispatcher, erpSandboxEndpoint } from "../outbox/dispatch-postings";
 import { closeDueWindows } from "../processing/close-windows";
 import { processNextBatch } from "../processing/process-events";
-import { apiCall, deployedBillingFlow, OPERATOR, publishChangedVersion, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
+import { apiCall, countersAndRows, deployedBillingFlow, OPERATOR, publishChangedVersion, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
 import { decideApproval, listApprovals } from "./approvals";
 import { listExceptions, resolveExceptions, retryExceptions } from "./exceptions";
 import { erpSandboxLookup, reconcile } from "./reconcile";
@@ -66,6 +66,8 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
     expect((await retryExceptions(handle.db, { workspaceId: WORKSPACE, ids: [umbrella.id], actor: OPERATOR, now: new Date(clock) }))[0]).toMatchObject({ outcome: "resolved" });
     const [record] = await handle.db.select().from(usageRecords).where(eq(usageRecords.tenantId, "umbrella"));
     expect(record).toMatchObject({ quantity: "2000", contractId: "C-UMB" });
+    const afterRetry = await countersAndRows(handle.db); // a retry's record is counted too
+    expect(afterRetry.counters).toEqual(afterRetry.rows);
     await expect(retryExceptions(handle.db, { workspaceId: WORKSPACE, ids: [umbrella.id], actor: OPERATOR })).rejects.toThrow(/is resolved; only open exceptions/);
 
     await resolveExceptions(handle.db, { workspaceId: WORKSPACE, ids: [hooli.id], actor: OPERATOR, comment: "test tenant, not billable" });
@@ -198,6 +200,9 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
 
     const again = await replayEvents(handle.db, august);
     expect(again).toMatchObject({ stored: { records: 0, summaries: 0, postings: 0 }, alreadySummarised: [{ versionNumber: 1 }] });
+    // The backfill's record is counted once, the repeat's not at all.
+    const totals = await countersAndRows(handle.db);
+    expect(totals.counters).toEqual(totals.rows);
   });
 
   it("a backfill leaves a month the runtime keeps open to it: it is billed once, when it closes", async () => {

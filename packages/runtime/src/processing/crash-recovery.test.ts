@@ -10,7 +10,7 @@ import { createThrowawayDatabase } from "@meterflow/db/testing";
 import { describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
 import { createDispatcher, erpSandboxEndpoint } from "../outbox/dispatch-postings";
-import { apiCall, deployedBillingFlow, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
+import { apiCall, countersAndRows, deployedBillingFlow, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
 import { closeDueWindows } from "./close-windows";
 
 const workerScript = fileURLToPath(new URL("../testing/worker-process.ts", import.meta.url));
@@ -109,6 +109,8 @@ describe("a runtime process killed with SIGKILL in the middle of a batch", async
         expect(outcomes).toEqual([{ status: "processed", outcome: "validated", count: 600 }]);
         const records = await handle.db.select({ tenant: usageRecords.tenantId, count: count(), quantity: sql<string>`sum(${usageRecords.quantity})::text` }).from(usageRecords).groupBy(usageRecords.tenantId).orderBy(usageRecords.tenantId);
         expect(records).toEqual([...expected].sort().map(([tenant, quantity]) => ({ tenant, count: 200, quantity: String(quantity) })));
+        // The killed batch's counts went with its rollback: the totals count each event and record once.
+        expect(await countersAndRows(handle.db)).toEqual({ counters: { rawEvents: 600, usageRecords: 600 }, rows: { rawEvents: 600, usageRecords: 600 } });
 
         await closeDueWindows(handle.db, { now: new Date(NOW) });
         const dispatcher = createDispatcher(handle.db, { endpoints: { "erp-sandbox@1": { ...erpSandboxEndpoint(sandbox.baseUrl), ratePerSecond: 1000 } } });

@@ -68,10 +68,19 @@ export async function runOnPartition(
   return done!;
 }
 
-/** Commits what runs of one deployment changed and produced, in the caller's transaction. */
-export async function commitRuns(tx: Database, runs: readonly Pick<PartitionRun, "target" | "changes" | "effects">[], eventSeqs: ReadonlyMap<string, number> = new Map()): Promise<void> {
+/**
+ * Commits what runs of one deployment changed and produced, in the caller's transaction. Given a
+ * `recordsTally`, the usage records made are added to it per partition for the caller to count
+ * (a batch counts them with its cursors), else they are counted here.
+ */
+export async function commitRuns(
+  tx: Database,
+  runs: readonly Pick<PartitionRun, "target" | "changes" | "effects">[],
+  eventSeqs: ReadonlyMap<string, number> = new Map(),
+  options: { recordsTally?: Map<string, number> } = {},
+): Promise<void> {
   await persistState(tx, runs);
-  await persistEffects(tx, runs, eventSeqs);
+  await persistEffects(tx, runs, eventSeqs, options);
 }
 
 /** `commitRuns` for one run. */

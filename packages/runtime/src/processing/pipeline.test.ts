@@ -4,7 +4,7 @@ import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
 import { createDispatcher, erpSandboxEndpoint } from "../outbox/dispatch-postings";
-import { apiCall, deployedBillingFlow, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
+import { apiCall, countersAndRows, deployedBillingFlow, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
 import { tracePosting } from "../operations/trace-posting";
 import { closeDueWindows } from "./close-windows";
 import { deployVersion } from "./deployments";
@@ -148,6 +148,9 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     const partitions = await handle.db.select({ pending: runtimePartitions.pending }).from(runtimePartitions).where(inArray(runtimePartitions.partitionKey, tenants));
     expect(partitions.map((partition) => partition.pending)).toEqual(tenants.map(() => 0));
     expect(await handle.db.select().from(eventsRaw).where(not(eventProcessed))).toEqual([]);
+    // runtime.stats' totals, kept by the statements that wrote the rows, match the rows.
+    const totals = await countersAndRows(handle.db);
+    expect(totals.counters).toEqual(totals.rows);
   });
 
   it("never lets two partitions write one window: the second's events become exceptions that say why, and none is lost", async () => {

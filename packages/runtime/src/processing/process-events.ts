@@ -50,11 +50,15 @@ async function processBatchOnce(db: Database, options: ProcessOptions): Promise<
     const claimed = await claimPartitions(tx, batchSize, options.partitions ?? 100);
     if (claimed.length === 0) return undefined;
     const outcomes: Record<EventOutcome, number> = { validated: 0, duplicate: 0, exception: 0 };
+    // Usage records made per workspace and partition: counted with the cursors, in their statement.
+    const recordsTallies = new Map<string, Map<string, number>>();
     for (const workspaceId of new Set(claimed.map((partition) => partition.workspaceId))) {
       const partitions = claimed.filter((partition) => partition.workspaceId === workspaceId);
-      for (const outcome of (await processEvents(tx, workspaceId, partitions, now)).values()) outcomes[outcome] += 1;
+      const recordsTally = new Map<string, number>();
+      recordsTallies.set(workspaceId, recordsTally);
+      for (const outcome of (await processEvents(tx, workspaceId, partitions, now, { recordsTally })).values()) outcomes[outcome] += 1;
     }
-    await moveCursors(tx, claimed);
+    await moveCursors(tx, claimed, recordsTallies);
     return { partitions: claimed.length, events: claimed.reduce((total, partition) => total + partition.rows.length, 0), outcomes };
   });
 }
@@ -88,7 +92,7 @@ export async function processEvents(
   workspaceId: string,
   partitions: readonly { partitionKey: string; rows: readonly ClaimedEvent[] }[],
   now: Date,
-  options: { onlyFlow?: string } = {},
+  options: { onlyFlow?: string; recordsTally?: Map<string, number> } = {},
 ): Promise<Map<number, EventOutcome>> {
   const deployed = (await activeDeployments(tx, workspaceId)).filter((deployment) => !options.onlyFlow || deployment.flowId === options.onlyFlow);
   const rows = partitions.flatMap((partition) => partition.rows);
@@ -130,7 +134,7 @@ export async function processEvents(
     // Shared with other batches; a deploy's update of the row waits for it, so a deploy that
     // takes this deployment's windows over sees every window this batch writes under it.
     if ((await holdDeployment(tx, deployment.id)) !== "active") throw new DeploymentChangedError(`Deployment ${deployment.id} was replaced while a batch ran on it`);
-    await commitRuns(tx, runs, seqByKey);
+    await commitRuns(tx, runs, seqByKey, { recordsTally: options.recordsTally });
     for (const { effects } of runs) {
       for (const { event, outcome } of effects.outcomes) {
         const seq = seqByKey.get(event);
@@ -284,20 +288,22 @@ async function claimPartitions(tx: Database, batchSize: number, limit: number): 
 }
 
 /**
- * Moves each partition's cursor to its last processed event. Rows are locked in key order, as
- * ingestion locks heads, so the two never deadlock.
+ * Moves each partition's cursor to its last processed event and counts the usage records made
+ * from its events. Rows are locked in key order, as ingestion locks heads, so the two never
+ * deadlock.
  */
-async function moveCursors(tx: Database, partitions: readonly ClaimedPartition[]): Promise<void> {
+async function moveCursors(tx: Database, partitions: readonly ClaimedPartition[], recordsTallies: ReadonlyMap<string, ReadonlyMap<string, number>>): Promise<void> {
   const cursors = partitions.map((partition) => {
     const last = partition.rows[partition.rows.length - 1]!;
-    return { w: partition.workspaceId, p: partition.partitionKey, xid: last.xid, seq: last.seq, n: partition.rows.length };
+    const records = recordsTallies.get(partition.workspaceId)?.get(partition.partitionKey) ?? 0;
+    return { w: partition.workspaceId, p: partition.partitionKey, xid: last.xid, seq: last.seq, n: partition.rows.length, u: records };
   });
-  await tx.execute(sql`with cursor as (select * from ${jsonRecords(cursors, "w text, p text, xid text, seq bigint, n bigint")}),
+  await tx.execute(sql`with cursor as (select * from ${jsonRecords(cursors, "w text, p text, xid text, seq bigint, n bigint, u bigint")}),
       locked as (
         select p.workspace_id, p.partition_key from runtime_partitions p join cursor c on c.w = p.workspace_id and c.p = p.partition_key
         order by p.workspace_id, p.partition_key for update of p
       )
-    update runtime_partitions p set cursor_xid = c.xid::xid8, cursor_seq = c.seq, pending = greatest(p.pending - c.n, 0), processed_at = now()
+    update runtime_partitions p set cursor_xid = c.xid::xid8, cursor_seq = c.seq, pending = greatest(p.pending - c.n, 0), usage_records = p.usage_records + c.u, processed_at = now()
     from cursor c, locked l
     where p.workspace_id = c.w and p.partition_key = c.p and l.workspace_id = c.w and l.partition_key = c.p`);
 }

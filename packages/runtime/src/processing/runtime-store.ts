@@ -14,6 +14,7 @@ import {
   rowsOf,
   uuidArray,
   insertAssumingNew,
+  countUsageRecords,
   type Database,
 } from "@meterflow/db";
 import { durationMs, windowOf, type Effects, type FlowPlan, type WindowState } from "@meterflow/engine";
@@ -163,7 +164,12 @@ export async function persistState(tx: Database, runs: readonly { target: RunTar
  * intents (the outbox), approval requests, exceptions and lineage. Unique keys make every insert
  * idempotent, so a backfill of the same version adds nothing twice.
  */
-export async function persistEffects(tx: Database, runs: readonly { target: RunTarget; effects: Effects }[], eventSeqs: ReadonlyMap<string, number>): Promise<void> {
+export async function persistEffects(
+  tx: Database,
+  runs: readonly { target: RunTarget; effects: Effects }[],
+  eventSeqs: ReadonlyMap<string, number>,
+  { recordsTally }: { recordsTally?: Map<string, number> } = {},
+): Promise<void> {
   if (runs.length === 0) return;
   const { workspaceId, flowVersionId, deploymentId, plan, now } = runs[0]!.target;
   const seqOf = (events: string[]) => (events[0] === undefined ? null : (eventSeqs.get(events[0]) ?? null));
@@ -194,14 +200,22 @@ export async function persistEffects(tx: Database, runs: readonly { target: RunT
       correlation_id: ["text", usage.map(({ effect }) => effect.correlationId)],
       payload: ["json", rows.map((row) => JSON.stringify(row.rest))],
     });
-    const insert = (into: Database, skipRepeats: boolean) =>
-      into.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload)
+    const insertInto = sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload)
         select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, event_seq, tenant_id, contract_id, product_code, metric, quantity, rating_period, correlation_id, payload
-        from ${relation}
-        ${skipRepeats ? sql`on conflict (flow_version_id, record_key) do nothing` : sql``}`);
+        from ${relation}`;
+    // Every record went in, or (skipping repeats) the ones whose keys come back.
+    const insert = async (into: Database, skipRepeats: boolean): Promise<readonly { record_key: string }[] | "all"> => {
+      if (!skipRepeats) return (await into.execute(insertInto), "all");
+      return rowsOf<{ record_key: string }>(into, sql`${insertInto} on conflict (flow_version_id, record_key) do nothing returning record_key`);
+    };
     // A deployment processes each event once, so its records are new; a backfill may repeat them.
-    if (deploymentId === null) await insert(tx, true);
-    else await insertAssumingNew(tx, "usage_records_flow_version_id_record_key_pk", insert, { savepoint: true });
+    const inserted = deploymentId === null ? await insert(tx, true) : await insertAssumingNew(tx, "usage_records_flow_version_id_record_key_pk", insert, { savepoint: true });
+    const tally = recordsTally ?? new Map<string, number>();
+    const partitionOf = inserted === "all" ? undefined : new Map(usage.map(({ effect, partitionKey }) => [effect.id, partitionKey]));
+    for (const partitionKey of inserted === "all" ? usage.map((record) => record.partitionKey) : inserted.map((row) => partitionOf!.get(row.record_key)!)) {
+      tally.set(partitionKey, (tally.get(partitionKey) ?? 0) + 1);
+    }
+    if (!recordsTally) await countUsageRecords(tx, workspaceId, tally);
   }
   if (others.length > 0) {
     await tx

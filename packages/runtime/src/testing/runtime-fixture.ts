@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createFlow, ensureWorkspace, getFlow, publishVersion, saveDraft, seedReferenceData, type Database, type ReferenceDataSet } from "@meterflow/db";
+import { countStoredAndRecorded, createFlow, ensureWorkspace, getFlow, publishVersion, rowsOf, saveDraft, seedReferenceData, type Database, type ReferenceDataSet } from "@meterflow/db";
+import { sql } from "drizzle-orm";
 import type { FlowDocument } from "@meterflow/flow-spec";
 import { createSandboxHandler, SandboxStore } from "@meterflow/erp-sandbox";
 import template from "../../../../templates/metered-api-billing.json";
@@ -31,6 +32,15 @@ export async function publishChangedVersion(db: Database, flowId: string, edit: 
 
 export function apiCall(id: string, tenantId: string, calls: number, time: string) {
   return { specversion: "1.0", id, source: "/gateway", type: "com.meterflow.api.call", time, data: { tenantId, productCode: "api-calls", calls, region: "eu" } };
+}
+
+/** A workspace's totals as its partitions count them (runtime.stats) and as rows counted one by one: they must agree. */
+export async function countersAndRows(db: Database, workspaceId = WORKSPACE) {
+  const [rows] = await rowsOf<{ raw_events: string | number; usage_records: string | number }>(
+    db,
+    sql`select (select count(*) from events_raw where workspace_id = ${workspaceId}) as raw_events, (select count(*) from usage_records where workspace_id = ${workspaceId}) as usage_records`,
+  );
+  return { counters: await countStoredAndRecorded(db, workspaceId), rows: { rawEvents: Number(rows!.raw_events), usageRecords: Number(rows!.usage_records) } };
 }
 
 /** The ERP sandbox on a loopback port. */
