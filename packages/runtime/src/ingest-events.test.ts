@@ -1,4 +1,4 @@
-import { countStoredAndRecorded, ensureWorkspace, rowsOf, type DatabaseHandle } from "@meterflow/db";
+import { partitionTotals, ensureWorkspace, rowsOf, type DatabaseHandle } from "@meterflow/db";
 import { sql } from "drizzle-orm";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ describe.each(databaseCases())("ingestEvents on $name", ({ open }) => {
   /** The workspace's stored events, counted row by row and checked against the partitions' counters. */
   const countRawEvents = async () => {
     const [row] = await rowsOf<{ n: string | number }>(handle.db, sql`select count(*) as n from events_raw where workspace_id = 'w'`);
-    expect((await countStoredAndRecorded(handle.db, "w")).rawEvents).toBe(Number(row!.n));
+    expect((await partitionTotals(handle.db, "w")).rawEvents).toBe(Number(row!.n));
     return Number(row!.n);
   };
 

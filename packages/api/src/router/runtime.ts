@@ -1,5 +1,5 @@
 import { and, count, desc, eq } from "drizzle-orm";
-import { approvalStatuses, countPendingEvents, countStoredAndRecorded, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, oldestOpenTransaction, postings, postingStatuses, usageSummaries } from "@meterflow/db";
+import { approvalStatuses, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, oldestOpenTransaction, partitionTotals, postings, postingStatuses, usageSummaries } from "@meterflow/db";
 import { exceptionKinds } from "@meterflow/flow-spec";
 import {
   closeDueWindows,
@@ -46,9 +46,8 @@ export const runtimeRouter = router({
 
   /** Counts for the operations view: events by status, records, open exceptions, postings by status. */
   stats: workspaceProcedure.query(async ({ ctx }) => {
-    const [{ rawEvents, usageRecords: recordCount }, pendingEvents, postingRows, exceptionRows] = await Promise.all([
-      countStoredAndRecorded(ctx.db, ctx.workspaceId),
-      countPendingEvents(ctx.db, ctx.workspaceId),
+    const [{ rawEvents, pendingEvents, usageRecords: recordCount }, postingRows, exceptionRows] = await Promise.all([
+      partitionTotals(ctx.db, ctx.workspaceId),
       ctx.db.select({ status: postings.status, count: count() }).from(postings).where(eq(postings.workspaceId, ctx.workspaceId)).groupBy(postings.status),
       exceptionCounts(ctx.db, ctx.workspaceId),
     ]);

@@ -122,13 +122,18 @@ export async function oldestOpenTransaction(db: Database, minSeconds: number): P
   return row ? { seconds: Math.floor(Number(row.seconds)), application: row.application, state: row.state } : null;
 }
 
-/** A workspace's events stored and usage records made, ever: its partitions' counters, not a count of rows. */
-export async function countStoredAndRecorded(db: Database, workspaceId: string): Promise<{ rawEvents: number; usageRecords: number }> {
-  const [row] = await rowsOf<{ raw_events: string | number; usage_records: string | number }>(
+/**
+ * A workspace's totals from its partitions' counters, not by counting rows: events stored and
+ * usage records made ever, and events pending (stored after their partition's cursor, which
+ * `countPendingEvents` counts from the events themselves).
+ */
+export async function partitionTotals(db: Database, workspaceId: string): Promise<{ rawEvents: number; pendingEvents: number; usageRecords: number }> {
+  const [row] = await rowsOf<{ raw_events: string | number; pending_events: string | number; usage_records: string | number }>(
     db,
-    sql`select coalesce(sum(stored), 0) as raw_events, coalesce(sum(usage_records), 0) as usage_records from runtime_partitions where workspace_id = ${workspaceId}`,
+    sql`select coalesce(sum(stored), 0) as raw_events, coalesce(sum(pending), 0) as pending_events, coalesce(sum(usage_records), 0) as usage_records
+        from runtime_partitions where workspace_id = ${workspaceId}`,
   );
-  return { rawEvents: Number(row?.raw_events ?? 0), usageRecords: Number(row?.usage_records ?? 0) };
+  return { rawEvents: Number(row?.raw_events ?? 0), pendingEvents: Number(row?.pending_events ?? 0), usageRecords: Number(row?.usage_records ?? 0) };
 }
 
 /**

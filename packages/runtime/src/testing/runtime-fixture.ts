@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { countStoredAndRecorded, createFlow, ensureWorkspace, getFlow, publishVersion, rowsOf, saveDraft, seedReferenceData, type Database, type ReferenceDataSet } from "@meterflow/db";
+import { countPendingEvents, createFlow, ensureWorkspace, getFlow, partitionTotals, publishVersion, rowsOf, saveDraft, seedReferenceData, type Database, type ReferenceDataSet } from "@meterflow/db";
 import { sql } from "drizzle-orm";
 import type { FlowDocument } from "@meterflow/flow-spec";
 import { createSandboxHandler, SandboxStore } from "@meterflow/erp-sandbox";
@@ -40,7 +40,10 @@ export async function countersAndRows(db: Database, workspaceId = WORKSPACE) {
     db,
     sql`select (select count(*) from events_raw where workspace_id = ${workspaceId}) as raw_events, (select count(*) from usage_records where workspace_id = ${workspaceId}) as usage_records`,
   );
-  return { counters: await countStoredAndRecorded(db, workspaceId), rows: { rawEvents: Number(rows!.raw_events), usageRecords: Number(rows!.usage_records) } };
+  return {
+    counters: await partitionTotals(db, workspaceId),
+    rows: { rawEvents: Number(rows!.raw_events), pendingEvents: await countPendingEvents(db, workspaceId), usageRecords: Number(rows!.usage_records) },
+  };
 }
 
 /** The ERP sandbox on a loopback port. */
