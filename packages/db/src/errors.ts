@@ -56,6 +56,11 @@ export function violatesUnique(error: unknown, constraint: string): boolean {
   });
 }
 
+/** A lock was not granted within the statement's lock_timeout (lock_not_available), as either driver reports it. */
+export function lockNotAvailable(error: unknown): boolean {
+  return causes(error).some((at) => (at as { code?: unknown }).code === "55P03");
+}
+
 /** An error and its causes: drizzle wraps the driver's error as a query error's cause. */
 function causes(error: unknown): Error[] {
   const chain: Error[] = [];
