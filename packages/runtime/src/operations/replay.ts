@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
-import { appendAudit, canonicalObjects, eventOutcome, eventsRaw, exceptions, flowVersions, jsonList, jsonRecords, postings, rowsOf, usageRecords, usageSummaries, type Database } from "@meterflow/db";
+import { appendAudit, canonicalObjects, countUsageRecords, eventOutcome, eventsRaw, exceptions, flowVersions, jsonList, jsonRecords, postings, rowsOf, usageRecords, usageSummaries, type Database } from "@meterflow/db";
 import { canonicalJson } from "@meterflow/flow-spec";
 import { eventKey, memoryContext, type CloudEvent, type Effects } from "@meterflow/engine";
 import { planFor, versionsSharingState } from "../processing/deployments";
@@ -139,16 +139,20 @@ export async function replayEvents(db: Database, input: ReplayInput) {
             ...(await tx.select({ key: canonicalObjects.recordKey }).from(canonicalObjects).where(and(inArray(canonicalObjects.flowVersionId, versions), sql`${canonicalObjects.recordKey} in ${jsonList(recordKeys)}`))),
           ].map((row) => row.key),
     );
+    // Records made, counted per partition once at the end: in key order, and holding the
+    // partitions' rows (which ingestion moves heads in) only from there to the commit.
+    const recordsTally = new Map<string, number>();
     for (const { partitionKey, run, closed } of runs) {
       const target = { workspaceId: input.workspaceId, flowVersionId: input.flowVersionId, deploymentId: null, partitionKey, plan, now };
       const records = run.records.filter((record) => !knownRecords.has(record.id));
       for (const effects of [{ ...run, records }, closed]) {
-        await persistEffects(tx, [{ target, effects: { ...effects, exceptions: effects.exceptions.filter((exception) => !knownExceptions.has(exception.itemId)) } }], seqs);
+        await persistEffects(tx, [{ target, effects: { ...effects, exceptions: effects.exceptions.filter((exception) => !knownExceptions.has(exception.itemId)) } }], seqs, { recordsTally });
       }
       stored.records += records.length;
       stored.summaries += closed.summaries.length;
       stored.postings += closed.postings.length;
     }
+    await countUsageRecords(tx, input.workspaceId, recordsTally);
     await appendAudit(tx, {
       workspaceId: input.workspaceId,
       actor: input.actor,
