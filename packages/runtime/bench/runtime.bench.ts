@@ -4,7 +4,8 @@
  * 1,000 over HTTP and measures (1) acknowledgement latency at a fixed offered rate (default 5,000
  * events/s, open loop), (2) sustained events/s from the first request until every event is a
  * committed usage record and in an aggregate, and (3) in the same run, the raw COPY rate of the
- * same events into a bare table (the median of three runs): the physical baseline. Prints JSON.
+ * same events into a bare table (the median of three runs): the physical baseline. Prints JSON,
+ * with the CPU time per event of the server, PostgreSQL and this sender in the durable phase.
  *
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), EVENTS (default 300000: runs
  * of 100,000 lasted under 3 s and varied by a tenth),
@@ -12,7 +13,8 @@
  * longer where a request size needs it for MIN_REQUESTS, default 200: a p99 of fewer than 200
  * requests is their slowest one), WARMUP_SECONDS (the same load, unmeasured, before it; default 3).
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { createThrowawayDatabase } from "@meterflow/db/testing";
@@ -38,9 +40,46 @@ function batchOf(prefix: string, start: number, size = BATCH): string {
   return JSON.stringify(events);
 }
 
-async function startServer(databaseUrl: string): Promise<{ url: string; key: string; stop(): Promise<void> }> {
+/**
+ * CPU time (user + system, in µs) of the processes `pids` names, read from /proc: where the
+ * durable phase's time goes (the server, PostgreSQL, this sender). Undefined off Linux.
+ */
+function cpuMicros(pids: () => number[]): number | undefined {
+  try {
+    const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString());
+    let ticks = 0;
+    for (const pid of pids()) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // the process ended in between
+      }
+    }
+    return (ticks / ticksPerSecond) * 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+/** PostgreSQL's processes on this machine (backends and background workers), by their titles. */
+function postgresPids(): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("postgres");
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function startServer(databaseUrl: string): Promise<{ url: string; key: string; pid: number; stop(): Promise<void> }> {
   const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", METERFLOW_INGEST_RATE: "10000000", METERFLOW_INGEST_BURST: "10000000" };
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.resolve("tsx/cli")), `${repoRoot}apps/server/src/main.ts`], { env, stdio: ["ignore", "pipe", "pipe"] });
+  // tsx as a loader in the server's own process (not its CLI, which runs the server in a child), so its CPU time is this pid's.
+  const child = spawn(process.execPath, ["--import", "tsx", `${repoRoot}apps/server/src/main.ts`], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const started = await new Promise<{ url: string; key: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
@@ -59,6 +98,7 @@ async function startServer(databaseUrl: string): Promise<{ url: string; key: str
   });
   return {
     ...started,
+    pid: child.pid!,
     stop: () =>
       new Promise((resolve) => {
         child.once("exit", () => resolve());
@@ -125,6 +165,7 @@ try {
 
   // 2. Sustained durable throughput: 4 senders as fast as acknowledgements come back.
   const bodies = Array.from({ length: Math.ceil(totalEvents / BATCH) }, (_, b) => batchOf("run", b * BATCH));
+  const cpuAtStart = { server: cpuMicros(() => [server.pid]), postgres: cpuMicros(postgresPids), sender: process.cpuUsage() };
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -135,6 +176,13 @@ try {
   const ingestedMs = performance.now() - started;
   await waitProcessed(sql);
   const durableMs = performance.now() - started;
+  const perEvent = (micros: number | undefined, from: number | undefined) => (micros === undefined || from === undefined ? null : +((micros - from) / (bodies.length * BATCH)).toFixed(1));
+  const senderCpu = process.cpuUsage(cpuAtStart.sender);
+  const cpuMicrosPerEvent = {
+    server: perEvent(cpuMicros(() => [server.pid]), cpuAtStart.server),
+    postgres: perEvent(cpuMicros(postgresPids), cpuAtStart.postgres),
+    sender: perEvent(senderCpu.user + senderCpu.system, 0),
+  };
   const [windows] = await sql<{ events: number }[]>`select (select coalesce(sum((state->>'count')::int), 0) from runtime_windows) + (select coalesce(sum(event_count), 0) from usage_summaries) as events`;
   if (Number(windows!.events) !== offered + bodies.length * BATCH) throw new Error(`aggregates hold ${windows!.events} events, ${offered + bodies.length * BATCH} were sent`);
 
@@ -171,7 +219,7 @@ try {
         benchmark: "runtime: HTTP ingestion -> committed usage records and aggregates (metered-api-billing, local PostgreSQL)",
         events,
         batch: BATCH,
-        durable: { eventsPerSecond: durablePerSecond, seconds: +(durableMs / 1000).toFixed(2), ingestOnlyEventsPerSecond: Math.round(events / (ingestedMs / 1000)), eventsInAggregates: Number(windows!.events) },
+        durable: { eventsPerSecond: durablePerSecond, seconds: +(durableMs / 1000).toFixed(2), ingestOnlyEventsPerSecond: Math.round(events / (ingestedMs / 1000)), eventsInAggregates: Number(windows!.events), cpuMicrosPerEvent },
         ackLatencyMs: { offeredEventsPerSecond: offeredRate, warmupSeconds, firstRequestAfterStart: +firstRequestAfterStart!.toFixed(1), bySize: latencyBySize },
         copyBaseline: { eventsPerSecond: copyPerSecond, seconds: +(copyMs / 1000).toFixed(2), runsEventsPerSecond: copyRuns.map((ms) => Math.round(events / (ms / 1000))) },
         ratio: +(durablePerSecond / copyPerSecond).toFixed(3),
