@@ -17,7 +17,8 @@ const TAIL_PAGES = 128;
  */
 export async function latestUsageRecords(db: Database, workspaceId: string, limit: number, { tailPages = TAIL_PAGES } = {}) {
   const found = await db.transaction(async (tx) => {
-    // Both reads must use the TID range and the BRIN summary, also before statistics exist.
+    // The reads of a part of the table must use the TID range and the BRIN summary, also before
+    // statistics exist (the planner then guesses a third of the table and scans it all).
     await tx.execute(sql`set local enable_seqscan = off`);
     const [{ pages } = { pages: 0 }] = await rowsOf<{ pages: number }>(tx, sql`select (pg_relation_size('usage_records') / current_setting('block_size')::int)::int as pages`);
     let since: Date | string | null = null;
@@ -32,6 +33,8 @@ export async function latestUsageRecords(db: Database, workspaceId: string, limi
         break;
       }
     }
+    // Without a bound every page is read: sequentially, not through an index.
+    if (since === null) await tx.execute(sql`set local enable_seqscan = on`);
     return tx
       .select()
       .from(usageRecords)

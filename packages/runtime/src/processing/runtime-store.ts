@@ -159,10 +159,18 @@ export async function persistState(tx: Database, runs: readonly { target: RunTar
   }
 }
 
+/** The partitions of the usage records that went in, by the keys the insert gave back. */
+function partitionsOf(usage: readonly { effect: { id: string }; partitionKey: string }[], inserted: readonly { record_key: string }[]): string[] {
+  const partitionOfKey = new Map(usage.map(({ effect, partitionKey }) => [effect.id, partitionKey]));
+  return inserted.map((row) => partitionOfKey.get(row.record_key)!);
+}
+
 /**
  * Writes a run's effects: usage records and other canonical objects, closed windows, posting
  * intents (the outbox), approval requests, exceptions and lineage. Unique keys make every insert
- * idempotent, so a backfill of the same version adds nothing twice.
+ * idempotent, so a backfill of the same version adds nothing twice. The usage records that went in
+ * are added to `recordsTally` per partition, for the caller to count at the end of its
+ * transaction, or counted here without one.
  */
 export async function persistEffects(
   tx: Database,
@@ -210,11 +218,9 @@ export async function persistEffects(
     };
     // A deployment processes each event once, so its records are new; a backfill may repeat them.
     const inserted = deploymentId === null ? await insert(tx, true) : await insertAssumingNew(tx, "usage_records_flow_version_id_record_key_pk", insert, { savepoint: true });
+    const madeIn = inserted === "all" ? usage.map((record) => record.partitionKey) : partitionsOf(usage, inserted);
     const tally = recordsTally ?? new Map<string, number>();
-    const partitionOf = inserted === "all" ? undefined : new Map(usage.map(({ effect, partitionKey }) => [effect.id, partitionKey]));
-    for (const partitionKey of inserted === "all" ? usage.map((record) => record.partitionKey) : inserted.map((row) => partitionOf!.get(row.record_key)!)) {
-      tally.set(partitionKey, (tally.get(partitionKey) ?? 0) + 1);
-    }
+    for (const partitionKey of madeIn) tally.set(partitionKey, (tally.get(partitionKey) ?? 0) + 1);
     if (!recordsTally) await countUsageRecords(tx, workspaceId, tally);
   }
   if (others.length > 0) {
