@@ -4,6 +4,7 @@ export * from "./repositories/audit-log";
 export * from "./repositories/flow-versions";
 export * from "./repositories/flows";
 export * from "./repositories/raw-events";
+export * from "./repositories/exceptions";
 export * from "./repositories/workspaces";
 export * from "./schema";
 export * from "./repositories/reference-data";

@@ -195,6 +195,16 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     expect(split[0]!.reason).toContain(`is kept by partition "${april[0]!.partitionKey}", and this event is in partition "${april[0]!.partitionKey === "user-a" ? "user-b" : "user-a"}"`);
   });
 
+  it("raises a whole micro-batch of 5,000 failing events as 5,000 exceptions in one go", async () => {
+    // A tenant missing from the account map: every event misses the Enrich lookup. Written as a
+    // VALUES list, 5,000 exceptions of 14 fields passed PostgreSQL's limit of 65,535 parameters.
+    for (let b = 0; b < 5; b += 1) await ingestEvents(handle.db, WORKSPACE, Array.from({ length: 1_000 }, (_, i) => apiCall(`flood-${b}-${i}`, "unknown-tenant", 1, "2027-08-02T10:00:00Z")));
+    expect(await processNextBatch(handle.db, { batchSize: 5_000, now: () => new Date("2027-08-03T00:00:00Z") })).toMatchObject({ events: 5_000, outcomes: { exception: 5_000 } });
+    const raised = await handle.db.select({ kind: exceptions.kind, partitionKey: exceptions.partitionKey }).from(exceptions).where(eq(exceptions.partitionKey, "unknown-tenant"));
+    expect(raised).toHaveLength(5_000);
+    expect(new Set(raised.map((exception) => `${exception.kind} ${exception.partitionKey}`))).toEqual(new Set(["unmatched_account unknown-tenant"]));
+  });
+
   it("takes many tenants' few events in one micro-batch, each tenant on its own state", async () => {
     const tenants = ["acme", "globex", "initech"];
     await ingestEvents(handle.db, WORKSPACE, tenants.flatMap((tenant, t) => [apiCall(`m-${t}-1`, tenant, 1, "2027-06-02T10:00:00Z"), apiCall(`m-${t}-2`, tenant, 2, "2027-06-03T10:00:00Z")]));

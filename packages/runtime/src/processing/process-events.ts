@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { exceptions, jsonList, jsonRecords, rowsOf, type Database, type ExceptionKind } from "@meterflow/db";
+import { insertExceptions, jsonList, jsonRecords, rowsOf, type Database, type ExceptionKind } from "@meterflow/db";
 import { eventIdentity, eventKey, type CloudEvent, type EventOutcome } from "@meterflow/engine";
 import { activeDeployments, holdDeployment, planFor, versionsSharingState, type Deployment } from "./deployments";
 import { commitRuns, runOnPartitions, type PartitionRun } from "./partition-run";
@@ -149,7 +149,8 @@ export async function processEvents(
     if (!accepted.has(row.seq)) refusals.push({ row, kind: "routing", reason: `No deployed flow accepts events of type "${row.envelope.type}" from "${row.envelope.source}"` });
   }
   if (refusals.length > 0) {
-    await tx.insert(exceptions).values(
+    await insertExceptions(
+      tx,
       refusals.map(({ row, kind, reason, deployment }) => ({
         workspaceId,
         kind,

@@ -1,8 +1,7 @@
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import {
   approvals,
-  canonicalObjects,
-  exceptions,
+  insertExceptions,
   lineage,
   postings,
   runtimeWatermarks,
@@ -224,10 +223,19 @@ export async function persistEffects(
     if (!recordsTally) await countUsageRecords(tx, workspaceId, tally);
   }
   if (others.length > 0) {
-    await tx
-      .insert(canonicalObjects)
-      .values(others.map((record) => ({ workspaceId, flowVersionId, nodeId: record.nodeId, recordKey: record.id, type: record.type, payload: record.payload, correlationId: record.correlationId })))
-      .onConflictDoNothing();
+    // Column by column, like usage records: a VALUES list binds a parameter per field, and a flow
+    // making two objects per event would pass PostgreSQL's 65,535 in a batch of 5,000.
+    await tx.execute(sql`insert into canonical_objects (workspace_id, flow_version_id, node_id, record_key, type, payload, correlation_id)
+      select ${workspaceId}, ${flowVersionId}::uuid, node_id, record_key, type, payload, correlation_id
+      from ${columnRecords({
+        node_id: ["text", others.map((record) => record.nodeId)],
+        record_key: ["text", others.map((record) => record.id)],
+        type: ["text", others.map((record) => record.type)],
+        payload: ["jsonb", others.map((record) => JSON.stringify(record.payload ?? null))],
+        correlation_id: ["text", others.map((record) => record.correlationId)],
+      })}
+      order by ord
+      on conflict do nothing`);
   }
 
   const summaries = all("summaries");
@@ -310,10 +318,9 @@ export async function persistEffects(
   const raised = all("exceptions");
   if (raised.length > 0) {
     const raisedAt = (now ?? new Date()).toISOString();
-    await tx
-      .insert(exceptions)
-      .values(
-        raised.map(({ effect: exception, partitionKey }) => ({
+    await insertExceptions(
+      tx,
+      raised.map(({ effect: exception, partitionKey }) => ({
           workspaceId,
           kind: exception.kind,
           reason: exception.reason,
@@ -328,8 +335,8 @@ export async function persistEffects(
           correlationId: exception.correlationId,
           payload: exception.payload ?? null,
           history: [{ at: raisedAt, actor: "runtime", action: "raised", comment: exception.reason }],
-        })),
-      );
+      })),
+    );
   }
 
   const links = all("lineage").map(({ effect }) => effect);
