@@ -8,7 +8,7 @@ export { closeDueWindows, listOpenWindows } from "./processing/close-windows";
 export { deployVersion, listDeployments, stopDeployment } from "./processing/deployments";
 export { processNextBatch } from "./processing/process-events";
 export { ApprovalForbiddenError, decideApproval, listApprovals } from "./operations/approvals";
-export { exceptionCounts, listExceptions, resolveExceptions, retryExceptions, RetryRefusedError } from "./operations/exceptions";
+export { countOpenExceptions, listExceptions, resolveExceptions, retryExceptions, RetryRefusedError } from "./operations/exceptions";
 export { erpSandboxLookup, reconcile, type ErpLookup } from "./operations/reconcile";
 export { replayEvents } from "./operations/replay";
 export { tracePosting } from "./operations/trace-posting";

@@ -3,9 +3,9 @@ import { approvalStatuses, eventOutcome, eventsRaw, eventStatus, exceptionStatus
 import { exceptionKinds } from "@meterflow/flow-spec";
 import {
   closeDueWindows,
+  countOpenExceptions,
   decideApproval,
   deployVersion,
-  exceptionCounts,
   ingestEvents,
   latestUsageRecords,
   listApprovals,
@@ -46,10 +46,10 @@ export const runtimeRouter = router({
 
   /** Counts for the operations view: events by status, records, open exceptions, postings by status. */
   stats: workspaceProcedure.query(async ({ ctx }) => {
-    const [{ rawEvents, pendingEvents, usageRecords: recordCount }, postingRows, exceptionRows] = await Promise.all([
+    const [{ rawEvents, pendingEvents, usageRecords: recordCount }, postingRows, openExceptions] = await Promise.all([
       partitionTotals(ctx.db, ctx.workspaceId),
       ctx.db.select({ status: postings.status, count: count() }).from(postings).where(eq(postings.workspaceId, ctx.workspaceId)).groupBy(postings.status),
-      exceptionCounts(ctx.db, ctx.workspaceId),
+      countOpenExceptions(ctx.db, ctx.workspaceId),
     ]);
     // Why events wait, when a transaction elsewhere holds processing back (see the runtime README).
     const processingHeldBy = pendingEvents > 0 ? await oldestOpenTransaction(ctx.db, 5) : null;
@@ -59,7 +59,9 @@ export const runtimeRouter = router({
       processingHeldBy,
       usageRecords: recordCount,
       postings: Object.fromEntries(postingRows.map((row) => [row.status, row.count])),
-      openExceptions: exceptionRows.filter((row) => row.status === "open").reduce((total, row) => total + row.count, 0),
+      // Counted up to 10,000: beyond, the page says "10000+".
+      openExceptions: openExceptions.count,
+      openExceptionsCapped: openExceptions.capped,
       erpPageUrl: ctx.runtime?.erpPageUrl ?? null,
     };
   }),

@@ -77,7 +77,9 @@ export const exceptions = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [index("exceptions_open_idx").on(table.workspaceId, table.status, table.kind)],
+  // The newest of a status first (the Operations page's open exceptions), read in index order: a
+  // flood of exceptions (a tenant missing from the account map) is not sorted at every poll.
+  (table) => [index("exceptions_recent_idx").on(table.workspaceId, table.status, table.createdAt)],
 );
 
 export interface PostingAttempt {

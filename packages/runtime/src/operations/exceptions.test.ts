@@ -1,12 +1,12 @@
-import { eq } from "drizzle-orm";
-import { eventOutcome, eventsRaw, exceptions, usageRecords, type DatabaseHandle } from "@meterflow/db";
+import { eq, sql } from "drizzle-orm";
+import { eventOutcome, eventsRaw, exceptions, insertExceptions, usageRecords, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import template from "../../../../templates/metered-api-billing.json";
 import { ingestEvents } from "../ingest-events";
 import { processNextBatch } from "../processing/process-events";
 import { apiCall, deployedBillingFlow, OPERATOR, WORKSPACE } from "../testing/runtime-fixture";
-import { listExceptions, retryExceptions } from "./exceptions";
+import { countOpenExceptions, listExceptions, retryExceptions } from "./exceptions";
 
 describe.each(databaseCases())("retrying an event no flow accepted on $name", ({ open }) => {
   let handle: DatabaseHandle;
@@ -42,5 +42,27 @@ describe.each(databaseCases())("retrying an event no flow accepted on $name", ({
     const records = await handle.db.select({ quantity: usageRecords.quantity }).from(usageRecords).where(eq(usageRecords.tenantId, "acme"));
     expect(records.map((record) => record.quantity)).toEqual(["42"]);
     expect(await handle.db.select().from(exceptions).where(eq(exceptions.status, "open"))).toEqual([]);
+  });
+});
+
+describe.each(databaseCases())("open exceptions on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await open();
+  });
+  afterAll(() => handle?.close());
+
+  it("lists the newest first and counts them up to a cap, saying when there are more", async () => {
+    const raised = (i: number) => ({ workspaceId: "w-flood", kind: "unmatched_account" as const, reason: `no account ${i}`, partitionKey: "nobody", payload: { i }, history: [] });
+    await insertExceptions(handle.db, Array.from({ length: 12 }, (_, i) => raised(i)));
+    await handle.db.update(exceptions).set({ status: "resolved" }).where(eq(exceptions.reason, "no account 11"));
+    expect(await countOpenExceptions(handle.db, "w-flood", 20)).toEqual({ count: 11, capped: false });
+    expect(await countOpenExceptions(handle.db, "w-flood", 11)).toEqual({ count: 11, capped: false });
+    expect(await countOpenExceptions(handle.db, "w-flood", 10)).toEqual({ count: 10, capped: true });
+    expect(await countOpenExceptions(handle.db, "w-other")).toEqual({ count: 0, capped: false });
+
+    await handle.db.update(exceptions).set({ createdAt: sql`now() + make_interval(secs => (${exceptions.payload}->>'i')::int)` }).where(eq(exceptions.workspaceId, "w-flood"));
+    const newest = await listExceptions(handle.db, "w-flood", { status: "open", limit: 3 });
+    expect(newest.map((exception) => exception.reason)).toEqual(["no account 10", "no account 9", "no account 8"]);
   });
 });

@@ -41,7 +41,10 @@ export function OperationsPage() {
             <span>{stats.data.pendingEvents} waiting</span>
             <span>{stats.data.usageRecords} usage records</span>
             <span>{Object.entries(stats.data.postings).map(([status, count]) => `${count} ${status}`).join(", ") || "no postings"}</span>
-            <span>{stats.data.openExceptions} open exceptions</span>
+            <span>
+              {stats.data.openExceptions}
+              {stats.data.openExceptionsCapped ? "+" : ""} open exceptions
+            </span>
             {stats.data.erpPageUrl && (
               <a href={stats.data.erpPageUrl} target="_blank" rel="noreferrer">
                 ERP sandbox invoices ↗
