@@ -52,6 +52,16 @@ export function uuidArray(ids: readonly string[]): SQL {
   return sql`${`{${ids.join(",")}}`}::uuid[]`;
 }
 
+/**
+ * Writes rows a chunk at a time (1,000 by default), for inserts that bind a parameter per field
+ * (a query builder's VALUES list): PostgreSQL takes at most 65,535 parameters in a statement,
+ * which a few thousand rows of a dozen fields pass. In the caller's transaction, the chunks
+ * commit together.
+ */
+export async function inChunks<T>(rows: readonly T[], write: (chunk: T[]) => Promise<unknown>, size = 1_000): Promise<void> {
+  for (let start = 0; start < rows.length; start += size) await write(rows.slice(start, start + size));
+}
+
 /** One column of `columnRecords`: its SQL type and its values, row by row (JSON texts for json and jsonb). */
 export type RecordColumn = readonly [type: string, values: readonly unknown[]];
 

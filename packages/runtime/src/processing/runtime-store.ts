@@ -13,6 +13,7 @@ import {
   rowsOf,
   uuidArray,
   insertAssumingNew,
+  inChunks,
   countUsageRecords,
   type Database,
 } from "@meterflow/db";
@@ -240,79 +241,74 @@ export async function persistEffects(
 
   const summaries = all("summaries");
   if (summaries.length > 0) {
-    await tx
-      .insert(usageSummaries)
-      .values(
-        summaries.map(({ effect: { nodeId, window }, partitionKey }) => {
-          const node = nodes.get(nodeId);
-          const period = node?.type === "aggregate" ? node.config.period : "month";
-          const quantity = window.measures.quantity;
-          return {
-            workspaceId,
-            deploymentId,
-            flowVersionId,
-            nodeId,
-            windowKey: window.key,
-            partitionKey,
-            tenantId: typeof window.group.tenantId === "string" ? window.group.tenantId : null,
-            metric: typeof window.group.metric === "string" ? window.group.metric : null,
-            ratingPeriod: windowOf(window.start, period).label,
-            windowStart: window.start,
-            windowEnd: window.end,
-            eventCount: window.count,
-            quantity: typeof quantity === "string" || typeof quantity === "number" ? String(quantity) : null,
-            measures: window.measures,
-          };
-        }),
-      )
-      .onConflictDoNothing();
+    // In chunks: a partition may close thousands of windows at once (a flow grouping by user).
+    await inChunks(
+      summaries.map(({ effect: { nodeId, window }, partitionKey }) => {
+        const node = nodes.get(nodeId);
+        const period = node?.type === "aggregate" ? node.config.period : "month";
+        const quantity = window.measures.quantity;
+        return {
+          workspaceId,
+          deploymentId,
+          flowVersionId,
+          nodeId,
+          windowKey: window.key,
+          partitionKey,
+          tenantId: typeof window.group.tenantId === "string" ? window.group.tenantId : null,
+          metric: typeof window.group.metric === "string" ? window.group.metric : null,
+          ratingPeriod: windowOf(window.start, period).label,
+          windowStart: window.start,
+          windowEnd: window.end,
+          eventCount: window.count,
+          quantity: typeof quantity === "string" || typeof quantity === "number" ? String(quantity) : null,
+          measures: window.measures,
+        };
+      }),
+      (chunk) => tx.insert(usageSummaries).values(chunk).onConflictDoNothing(),
+    );
   }
 
   const intents = all("postings").map(({ effect }) => effect);
   if (intents.length > 0) {
-    await tx
-      .insert(postings)
-      .values(
-        intents.map((intent) => {
-          const node = nodes.get(intent.nodeId);
-          return {
-            workspaceId,
-            flowVersionId,
-            deploymentId,
-            nodeId: intent.nodeId,
-            kind: intent.kind,
-            endpoint: intent.endpoint,
-            operation: intent.operation,
-            idempotencyKey: intent.idempotencyKey,
-            request: intent.request,
-            maxAttempts: node?.type === "post" ? node.config.retry.maxAttempts : 8,
-            nextAttemptAt: now ?? new Date(),
-            correlationId: intent.correlationId,
-          };
-        }),
-      )
-      .onConflictDoNothing();
+    await inChunks(
+      intents.map((intent) => {
+        const node = nodes.get(intent.nodeId);
+        return {
+          workspaceId,
+          flowVersionId,
+          deploymentId,
+          nodeId: intent.nodeId,
+          kind: intent.kind,
+          endpoint: intent.endpoint,
+          operation: intent.operation,
+          idempotencyKey: intent.idempotencyKey,
+          request: intent.request,
+          maxAttempts: node?.type === "post" ? node.config.retry.maxAttempts : 8,
+          nextAttemptAt: now ?? new Date(),
+          correlationId: intent.correlationId,
+        };
+      }),
+      (chunk) => tx.insert(postings).values(chunk).onConflictDoNothing(),
+    );
     for (const run of runs) if (run.effects.postings.length > 0) await linkSummariesToPostings(tx, run.target, run.effects);
   }
 
   const requests = all("approvals");
   if (requests.length > 0) {
-    await tx
-      .insert(approvals)
-      .values(
-        requests.map(({ effect: request, partitionKey }) => ({
-          workspaceId,
-          deploymentId,
-          flowVersionId,
-          nodeId: request.nodeId,
-          itemId: request.itemId,
-          partitionKey,
-          approverRole: request.approverRole,
-          payload: request.payload,
-          eventKeys: request.events,
-        })),
-      )
-      .onConflictDoNothing();
+    await inChunks(
+      requests.map(({ effect: request, partitionKey }) => ({
+        workspaceId,
+        deploymentId,
+        flowVersionId,
+        nodeId: request.nodeId,
+        itemId: request.itemId,
+        partitionKey,
+        approverRole: request.approverRole,
+        payload: request.payload,
+        eventKeys: request.events,
+      })),
+      (chunk) => tx.insert(approvals).values(chunk).onConflictDoNothing(),
+    );
   }
 
   const raised = all("exceptions");

@@ -1,0 +1,39 @@
+import { and, eq, isNotNull } from "drizzle-orm";
+import { postings, usageSummaries, type DatabaseHandle } from "@meterflow/db";
+import { databaseCases } from "@meterflow/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import template from "../../../../templates/metered-api-billing.json";
+import { ingestEvents } from "../ingest-events";
+import { apiCall, deployedBillingFlow, WORKSPACE } from "../testing/runtime-fixture";
+import { closeDueWindows } from "./close-windows";
+import { processNextBatch } from "./process-events";
+
+/** The billing template's Aggregate keyed by each record's quantity too: one window per event here. */
+function windowPerEvent() {
+  const document = structuredClone(template) as typeof template;
+  const aggregate = document.nodes.find((node) => node.id === "aggregate")!;
+  (aggregate.config as { groupBy: { name: string; expression: string }[] }).groupBy.push({ name: "quantity", expression: "quantity" });
+  return document;
+}
+
+describe.each(databaseCases())("closing many windows of one partition at once on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await open();
+  });
+  afterAll(async () => handle?.close());
+
+  it("summarises 5,000 windows of one tenant in one close and puts each on a posting", { timeout: 120_000 }, async () => {
+    // As VALUES lists, 5,000 summaries of 14 fields passed PostgreSQL's 65,535 parameters: the
+    // close failed at every tick and the month was never billed.
+    await deployedBillingFlow(handle.db, windowPerEvent());
+    for (let b = 0; b < 5; b += 1) await ingestEvents(handle.db, WORKSPACE, Array.from({ length: 1_000 }, (_, i) => apiCall(`w-${b}-${i}`, "acme", b * 1_000 + i + 1, "2027-11-02T10:00:00Z")));
+    while (await processNextBatch(handle.db, { batchSize: 5_000, now: () => new Date("2027-11-03T00:00:00Z") }));
+    const closed = await closeDueWindows(handle.db, { now: new Date("2027-12-01T02:00:00Z") });
+    expect(closed).toMatchObject({ partitions: 1, windows: 5_000 });
+    // Every window is a line of a posting (the ERP takes an invoice's lines in parts).
+    expect(await handle.db.$count(usageSummaries, and(eq(usageSummaries.ratingPeriod, "2027-11"), isNotNull(usageSummaries.postingKey)))).toBe(5_000);
+    expect(await handle.db.$count(postings)).toBe(closed.postings);
+    expect(await closeDueWindows(handle.db, { now: new Date("2027-12-02T00:00:00Z") })).toMatchObject({ windows: 0 });
+  });
+});
