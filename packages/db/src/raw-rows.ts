@@ -53,6 +53,17 @@ export function uuidArray(ids: readonly string[]): SQL {
 }
 
 /**
+ * How many rows a query (`select 1 from …`) gives, counted up to `cap`: beyond it, `capped` (a
+ * badge then says "10000+"). For counts the Operations page polls every few seconds, which a
+ * flood (of exceptions, of open windows) would otherwise make read everything each time.
+ */
+export async function countUpTo(db: Database, rows: SQL, cap = 10_000): Promise<{ count: number; capped: boolean }> {
+  const [row] = await rowsOf<{ count: number }>(db, sql`select count(*)::int as count from (${rows} limit ${cap + 1}) as counted`);
+  const count = row?.count ?? 0;
+  return count > cap ? { count: cap, capped: true } : { count, capped: false };
+}
+
+/**
  * Writes rows a chunk at a time (1,000 by default), for inserts that bind a parameter per field
  * (a query builder's VALUES list): PostgreSQL takes at most 65,535 parameters in a statement,
  * which a few thousand rows of a dozen fields pass. In the caller's transaction, the chunks

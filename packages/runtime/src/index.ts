@@ -4,7 +4,7 @@ export { createKeyAuthenticator } from "./key-authenticator";
 export { parseIngestRequest, type IngestMode, type ParsedIngestRequest } from "./parse-ingest-request";
 export { createRateLimiter } from "./rate-limiter";
 export { createDispatcher, erpSandboxEndpoint, type Endpoint, type EndpointRegistry } from "./outbox/dispatch-postings";
-export { closeDueWindows, listOpenWindows } from "./processing/close-windows";
+export { closeDueWindows, countOpenWindows, listOpenWindows } from "./processing/close-windows";
 export { deployVersion, listDeployments, stopDeployment } from "./processing/deployments";
 export { processNextBatch } from "./processing/process-events";
 export { ApprovalForbiddenError, decideApproval, listApprovals } from "./operations/approvals";

@@ -4,6 +4,7 @@ import { exceptionKinds } from "@meterflow/flow-spec";
 import {
   closeDueWindows,
   countOpenExceptions,
+  countOpenWindows,
   decideApproval,
   deployVersion,
   ingestEvents,
@@ -95,8 +96,10 @@ export const runtimeRouter = router({
   usageRecords: workspaceProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 }))
     .query(({ ctx, input }) => latestUsageRecords(ctx.db, ctx.workspaceId, input.limit)),
+  /** The open windows closing soonest (100), how many are open (counted up to 10,000), and the latest closed. */
   windows: workspaceProcedure.query(async ({ ctx }) => ({
     open: await listOpenWindows(ctx.db, ctx.workspaceId),
+    openCount: await countOpenWindows(ctx.db, ctx.workspaceId),
     closed: await ctx.db.select().from(usageSummaries).where(eq(usageSummaries.workspaceId, ctx.workspaceId)).orderBy(desc(usageSummaries.createdAt)).limit(100),
   })),
   /** Closes due windows now, or every open window (an early close: later events for them become late events). */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import template from "../../../../templates/metered-api-billing.json";
 import { ingestEvents } from "../ingest-events";
 import { apiCall, deployedBillingFlow, WORKSPACE } from "../testing/runtime-fixture";
-import { closeDueWindows } from "./close-windows";
+import { closeDueWindows, countOpenWindows, listOpenWindows } from "./close-windows";
 import { processNextBatch } from "./process-events";
 
 /** The billing template's Aggregate keyed by each record's quantity too: one window per event here. */
@@ -29,6 +29,10 @@ describe.each(databaseCases())("closing many windows of one partition at once on
     await deployedBillingFlow(handle.db, windowPerEvent());
     for (let b = 0; b < 5; b += 1) await ingestEvents(handle.db, WORKSPACE, Array.from({ length: 1_000 }, (_, i) => apiCall(`w-${b}-${i}`, "acme", b * 1_000 + i + 1, "2027-11-02T10:00:00Z")));
     while (await processNextBatch(handle.db, { batchSize: 5_000, now: () => new Date("2027-11-03T00:00:00Z") }));
+    // The Operations page lists the 100 closing soonest and counts the rest, up to a cap.
+    expect(await listOpenWindows(handle.db, WORKSPACE)).toHaveLength(100);
+    expect(await countOpenWindows(handle.db, WORKSPACE)).toEqual({ count: 5_000, capped: false });
+    expect(await countOpenWindows(handle.db, WORKSPACE, 1_000)).toEqual({ count: 1_000, capped: true });
     const closed = await closeDueWindows(handle.db, { now: new Date("2027-12-01T02:00:00Z") });
     expect(closed).toMatchObject({ partitions: 1, windows: 5_000 });
     // Every window is a line of a posting (the ERP takes an invoice's lines in parts).

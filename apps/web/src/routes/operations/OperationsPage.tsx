@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useTRPC } from "../../lib/trpc";
+import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 import { ReconcileCard, ReplayCard } from "./ReconcileAndReplay";
 
 const REFRESH_MS = 3_000;
@@ -100,6 +100,7 @@ export function OperationsPage() {
         <OpsTable
           title="Open windows"
           empty="No open aggregate windows."
+          note={openWindowsNote(windows.data)}
           headers={["Tenant", "Period start", "Events", "Quantity", "Closes at", "Billed by"]}
           actions={
             <>
@@ -221,13 +222,29 @@ export function OperationsPage() {
   );
 }
 
-function OpsTable({ title, headers, empty, actions, children }: { title: string; headers: string[]; empty: string; actions?: React.ReactNode; children: React.ReactNode[] | undefined }) {
+function OpsTable({
+  title,
+  headers,
+  empty,
+  actions,
+  note,
+  children,
+}: {
+  title: string;
+  headers: string[];
+  empty: string;
+  actions?: React.ReactNode;
+  /** Under the title, e.g. that the table shows only some of the rows. */
+  note?: string | undefined;
+  children: React.ReactNode[] | undefined;
+}) {
   return (
     <section className="ops-card" aria-label={title}>
       <div className="ops-card-head">
         <h2>{title}</h2>
         {actions && <div className="ops-actions">{actions}</div>}
       </div>
+      {note && <p className="muted small">{note}</p>}
       {children && children.length > 0 ? (
         <table>
           <thead>
@@ -289,4 +306,10 @@ function PostingTrace({ idempotencyKey, onClose }: { idempotencyKey: string; onC
       )}
     </section>
   );
+}
+
+/** Says when the open windows listed (those closing soonest) are not all of them. */
+function openWindowsNote(data: RouterOutputs["runtime"]["windows"] | undefined): string | undefined {
+  if (!data || data.openCount.count <= data.open.length) return undefined;
+  return `The ${data.open.length} closing soonest of ${data.openCount.count}${data.openCount.capped ? "+" : ""} open windows.`;
 }
