@@ -107,9 +107,27 @@ export const runtimeRouter = router({
     .input(z.object({ all: z.boolean().default(false) }))
     .mutation(({ ctx, input }) => closeDueWindows(ctx.db, { all: input.all, workspaceId: ctx.workspaceId })),
 
+  /**
+   * The latest postings (100), without their requests and attempt logs: those hold every line and
+   * every ERP answer (900 KB for 100 postings of 100 lines), and the trace of one shows them.
+   */
   postings: workspaceProcedure.input(z.object({ status: z.enum(postingStatuses).optional() }).default({})).query(({ ctx, input }) =>
     ctx.db
-      .select()
+      .select({
+        id: postings.id,
+        endpoint: postings.endpoint,
+        operation: postings.operation,
+        kind: postings.kind,
+        status: postings.status,
+        attempts: postings.attempts,
+        maxAttempts: postings.maxAttempts,
+        nextAttemptAt: postings.nextAttemptAt,
+        erpDocumentId: postings.erpDocumentId,
+        idempotencyKey: postings.idempotencyKey,
+        lastError: postings.lastError,
+        createdAt: postings.createdAt,
+        updatedAt: postings.updatedAt,
+      })
       .from(postings)
       .where(and(eq(postings.workspaceId, ctx.workspaceId), input.status ? eq(postings.status, input.status) : undefined))
       .orderBy(desc(postings.createdAt))
