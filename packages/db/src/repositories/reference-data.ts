@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../open-database";
-import { accountMap, contracts, priceLists, productMap, type Entitlement, type PriceTier } from "../schema";
+import { accountMap, contracts, priceLists, productMap, referenceDataVersion, type Entitlement, type PriceTier } from "../schema";
 
 export interface ReferenceDataSet {
   accounts: Omit<typeof accountMap.$inferInsert, "workspaceId">[];
@@ -24,6 +24,15 @@ export async function seedReferenceData(db: Database, workspaceId: string, data:
     }
   });
   return true;
+}
+
+/**
+ * The version of all reference data: it moves with every committed statement that writes any of
+ * it. Read it before the data, and data read after it is at least as new as that version.
+ */
+export async function readReferenceDataVersion(db: Database): Promise<number> {
+  const [row] = await db.select({ version: referenceDataVersion.version }).from(referenceDataVersion);
+  return row?.version ?? 0;
 }
 
 /** A workspace's reference data, keyed the way flows look it up: accounts and contracts by tenant, products by code. */

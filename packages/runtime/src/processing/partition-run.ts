@@ -1,4 +1,4 @@
-import { loadReferenceData, type Database } from "@meterflow/db";
+import { loadReferenceData, readReferenceDataVersion, type Database } from "@meterflow/db";
 import type { EngineContext, Effects, ReferenceData } from "@meterflow/engine";
 import { dedupeScopes } from "./deployments";
 import { emptyState, runtimeContext, type LoadedState, type StateChanges } from "./runtime-context";
@@ -89,7 +89,7 @@ export async function commitRun(tx: Database, target: RunTarget, changes: StateC
 }
 
 /** Reference data changes rarely; a second's cache per database spares four queries per batch. */
-const referenceCache = new WeakMap<object, Map<string, { at: number; data: ReferenceData }>>();
+const referenceCache = new WeakMap<object, Map<string, { at: number; version: number; data: ReferenceData }>>();
 
 export async function referenceDataOf(db: Database, workspaceId: string, fresh = false): Promise<ReferenceData> {
   // A database and its transactions share one dialect object (and every transaction has its own
@@ -99,7 +99,14 @@ export async function referenceDataOf(db: Database, workspaceId: string, fresh =
   if (!byWorkspace) referenceCache.set(owner, (byWorkspace = new Map()));
   const cached = byWorkspace.get(workspaceId);
   if (!fresh && cached && Date.now() - cached.at < 1000) return cached.data;
+  // Then only the version is read, and the data again only if it moved: reading it all each
+  // second took 0.8-1 s with 100,000 tenants. The version first: data read after it is as new.
+  const version = await readReferenceDataVersion(db);
+  if (cached && cached.version === version) {
+    cached.at = Date.now();
+    return cached.data;
+  }
   const data = (await loadReferenceData(db, workspaceId)) as ReferenceData;
-  byWorkspace.set(workspaceId, { at: Date.now(), data });
+  byWorkspace.set(workspaceId, { at: Date.now(), version, data });
   return data;
 }
