@@ -358,19 +358,20 @@ export async function persistEffects(
 async function linkSummariesToPostings(tx: Database, target: RunTarget, effects: Effects): Promise<void> {
   const aggregates = aggregateNodeIds(target.plan);
   const known = new Map(effects.lineage.map((link) => [link.outputId, link]));
+  const links: { node_id: string; window_key: string; posting_key: string; line_offset: number; line_count: number }[] = [];
   for (const intent of effects.postings) {
     let offset = 0;
     for (const part of intent.parts) {
       const window = await windowBehind(tx, target.workspaceId, aggregates, part.itemId, known);
-      if (window) {
-        await tx
-          .update(usageSummaries)
-          .set({ postingKey: intent.idempotencyKey, lineOffset: offset, lineCount: part.lines })
-          .where(and(eq(usageSummaries.flowVersionId, target.flowVersionId), eq(usageSummaries.nodeId, window.nodeId), eq(usageSummaries.windowKey, window.windowKey)));
-      }
+      if (window) links.push({ node_id: window.nodeId, window_key: window.windowKey, posting_key: intent.idempotencyKey, line_offset: offset, line_count: part.lines });
       offset += part.lines;
     }
   }
+  if (links.length === 0) return;
+  // One statement for all: an update per line took about 12 s for 20,000 windows closed at once.
+  await tx.execute(sql`update usage_summaries s set posting_key = r.posting_key, line_offset = r.line_offset, line_count = r.line_count
+    from ${jsonRecords(links, "node_id text, window_key text, posting_key text, line_offset int, line_count int")}
+    where s.flow_version_id = ${target.flowVersionId}::uuid and s.node_id = r.node_id and s.window_key = r.window_key`);
 }
 
 export function aggregateNodeIds(plan: FlowPlan): string[] {
