@@ -1,11 +1,11 @@
 import { sql } from "drizzle-orm";
 import { lockNotAvailable, rowsOf, type Database } from "@meterflow/db";
 
-/** The BRIN summaries the runtime reads by: usage records by creation time and by rating period. */
-const summaries = ["usage_records_created_brin", "usage_records_period_brin"] as const;
+/** The BRIN summaries the runtime reads by: usage records by creation time and by rating period, raw events by time. */
+const summaries = ["usage_records_created_brin", "usage_records_period_brin", "events_raw_time_brin"] as const;
 
 /**
- * Summarises the page ranges of usage_records written since the last call. A BRIN scan reads
+ * Summarises the page ranges of usage_records and events_raw written since the last call. A BRIN scan reads
  * every range not summarised yet, and autovacuum summarises them only on its rounds (a minute
  * apart or more): at tens of thousands of records a second that was millions of rows read by
  * each look for the latest records or a period's. Each call reads only the pages written since
