@@ -1,8 +1,9 @@
-import { partitionTotals, ensureWorkspace, rowsOf, type DatabaseHandle } from "@meterflow/db";
+import { ensureWorkspace, rowsOf, type DatabaseHandle } from "@meterflow/db";
 import { sql } from "drizzle-orm";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "./ingest-events";
+import { countersAndRows } from "./testing/runtime-fixture";
 
 const call = (id: string, extra: Record<string, unknown> = {}) => ({ specversion: "1.0", id, source: "/gw", type: "com.meterflow.api.call", time: "2026-11-03T10:00:00Z", data: { tenantId: "acme", calls: 1 }, ...extra });
 
@@ -13,11 +14,11 @@ describe.each(databaseCases())("ingestEvents on $name", ({ open }) => {
     await ensureWorkspace(handle.db, { id: "w", name: "W" }, { id: "u", name: "U", email: "u@x", roles: ["engineer"] });
   });
   afterAll(async () => handle?.close());
-  /** The workspace's stored events, counted row by row and checked against the partitions' counters. */
+  /** The workspace's stored events, counted row by row, after checking the partitions' counters agree. */
   const countRawEvents = async () => {
-    const [row] = await rowsOf<{ n: string | number }>(handle.db, sql`select count(*) as n from events_raw where workspace_id = 'w'`);
-    expect((await partitionTotals(handle.db, "w")).rawEvents).toBe(Number(row!.n));
-    return Number(row!.n);
+    const { counters, rows } = await countersAndRows(handle.db, "w");
+    expect(counters).toEqual(rows);
+    return rows.rawEvents;
   };
 
   it("stores good events, reports repeats as duplicates and bad ones with a reason, in request order", async () => {
