@@ -1,6 +1,7 @@
-import { loadReferenceData, type Database } from "@meterflow/db";
+import type { Database } from "@meterflow/db";
 import { compileFlow, FlowCompileError, memoryContext, type Effects, type NodeTrace } from "@meterflow/engine";
 import type { FlowDocument } from "@meterflow/flow-spec";
+import { referenceDataOf } from "@meterflow/runtime";
 import { InvalidFlowError } from "./flow-validation";
 
 const RECORD_LIMIT = 200;
@@ -18,7 +19,9 @@ export async function testRunFlow(db: Database, workspaceId: string, document: F
     if (error instanceof FlowCompileError) throw new InvalidFlowError(error.problems);
     throw error;
   }
-  const context = memoryContext(await loadReferenceData(db, workspaceId));
+  // The runtime's copy, checked against the reference data version: an edit made just before
+  // the test run is in it, and unchanged data is not read again (0.8-1 s with 100,000 tenants).
+  const context = memoryContext(await referenceDataOf(db, workspaceId, true));
   const run = plan.run(events, context, { trace: true });
   const closed = closeWindows ? plan.closeWindows(context, { all: true, trace: true }) : undefined;
   const both = <K extends "exceptions" | "postings" | "approvals" | "summaries">(key: K): Effects[K] => [...run[key], ...(closed?.[key] ?? [])] as Effects[K];

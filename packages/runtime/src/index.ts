@@ -7,6 +7,7 @@ export { createDispatcher, erpSandboxEndpoint, type Endpoint, type EndpointRegis
 export { closeDueWindows, countOpenWindows, listOpenWindows } from "./processing/close-windows";
 export { deployVersion, listDeployments, stopDeployment } from "./processing/deployments";
 export { processNextBatch } from "./processing/process-events";
+export { referenceDataOf } from "./processing/partition-run";
 export { ApprovalForbiddenError, decideApproval, listApprovals } from "./operations/approvals";
 export { countOpenExceptions, listExceptions, resolveExceptions, retryExceptions, RetryRefusedError } from "./operations/exceptions";
 export { erpSandboxLookup, reconcile, type ErpLookup } from "./operations/reconcile";
