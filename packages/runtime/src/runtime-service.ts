@@ -17,7 +17,7 @@ export interface RuntimeOptions extends Pick<DispatcherOptions, "endpoints" | "b
   dispatchMs?: number;
   /** Pause between deletions of expired dedupe keys (default an hour). */
   pruneMs?: number;
-  /** Pause between summaries of the usage records' new BRIN ranges (default 15 s). */
+  /** Pause between summaries of new BRIN ranges of usage records and raw events (default 15 s). */
   summarizeMs?: number;
   log?: (message: string, error?: unknown) => void;
   /** Ingestion in this process: workers wait (up to `giveWayMs`, default 100) while requests are in flight. */

@@ -140,7 +140,7 @@ export async function partitionTotals(db: Database, workspaceId: string): Promis
  * Adds usage records made to their partitions' counters (creating a partition's row if none is
  * there yet), in key order like every writer of these rows, so none deadlocks with another.
  */
-export async function countUsageRecords(db: Database, workspaceId: string, byPartition: ReadonlyMap<string, number>): Promise<void> {
+export async function addUsageRecordCounts(db: Database, workspaceId: string, byPartition: ReadonlyMap<string, number>): Promise<void> {
   const counts = [...byPartition].filter(([, n]) => n > 0).map(([p, n]) => ({ p, n }));
   if (counts.length === 0) return;
   await db.execute(sql`insert into runtime_partitions as p (workspace_id, partition_key, usage_records)

@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
-import { appendAudit, canonicalObjects, countUsageRecords, eventOutcome, eventsRaw, exceptions, flowVersions, jsonList, jsonRecords, postings, rowsOf, usageRecords, usageSummaries, type Database } from "@meterflow/db";
+import { appendAudit, canonicalObjects, addUsageRecordCounts, eventOutcome, eventsRaw, exceptions, flowVersions, jsonList, jsonRecords, postings, rowsOf, usageRecords, usageSummaries, type Database } from "@meterflow/db";
 import { canonicalJson } from "@meterflow/flow-spec";
 import { eventKey, memoryContext, type CloudEvent, type Effects } from "@meterflow/engine";
 import { planFor, versionsSharingState } from "../processing/deployments";
@@ -152,7 +152,7 @@ export async function replayEvents(db: Database, input: ReplayInput) {
       stored.summaries += closed.summaries.length;
       stored.postings += closed.postings.length;
     }
-    await countUsageRecords(tx, input.workspaceId, recordsTally);
+    await addUsageRecordCounts(tx, input.workspaceId, recordsTally);
     await appendAudit(tx, {
       workspaceId: input.workspaceId,
       actor: input.actor,

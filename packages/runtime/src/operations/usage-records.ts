@@ -46,8 +46,7 @@ export async function latestUsageRecords(db: Database, workspaceId: string, limi
   const hashes = new Map(
     versionIds.length === 0 ? [] : (await db.select({ id: flowVersions.id, contentHash: flowVersions.contentHash }).from(flowVersions).where(inArray(flowVersions.id, versionIds))).map((version) => [version.id, version.contentHash]),
   );
-  const rows = found.map((row) => ({ row, flowVersionHash: hashes.get(row.flowVersionId)! }));
-  return rows.map(({ row, flowVersionHash }) => ({
+  return found.map((row) => ({
     recordKey: row.recordKey,
     eventSeq: row.eventSeq,
     tenantId: row.tenantId,
@@ -56,6 +55,6 @@ export async function latestUsageRecords(db: Database, workspaceId: string, limi
     ratingPeriod: row.ratingPeriod,
     flowVersionId: row.flowVersionId,
     createdAt: row.createdAt,
-    payload: usageRecordPayload(row, { flowVersionHash, nodeId: row.nodeId, correlationId: row.correlationId }),
+    payload: usageRecordPayload(row, { flowVersionHash: hashes.get(row.flowVersionId)!, nodeId: row.nodeId, correlationId: row.correlationId }),
   }));
 }

@@ -88,7 +88,7 @@ export async function commitRun(tx: Database, target: RunTarget, changes: StateC
   await commitRuns(tx, [{ target, changes, effects }], eventSeqs);
 }
 
-/** Reference data changes rarely; a second's cache per database spares four queries per batch. */
+/** Reference data per database and workspace, with the reference data version it was read at and when it was last checked. */
 const referenceCache = new WeakMap<object, Map<string, { at: number; version: number; data: ReferenceData }>>();
 
 export async function referenceDataOf(db: Database, workspaceId: string, fresh = false): Promise<ReferenceData> {

@@ -14,7 +14,7 @@ import {
   uuidArray,
   insertAssumingNew,
   inChunks,
-  countUsageRecords,
+  addUsageRecordCounts,
   type Database,
 } from "@meterflow/db";
 import { durationMs, windowOf, type Effects, type FlowPlan, type WindowState } from "@meterflow/engine";
@@ -221,7 +221,7 @@ export async function persistEffects(
     const madeIn = inserted === "all" ? usage.map((record) => record.partitionKey) : partitionsOf(usage, inserted);
     const tally = recordsTally ?? new Map<string, number>();
     for (const partitionKey of madeIn) tally.set(partitionKey, (tally.get(partitionKey) ?? 0) + 1);
-    if (!recordsTally) await countUsageRecords(tx, workspaceId, tally);
+    if (!recordsTally) await addUsageRecordCounts(tx, workspaceId, tally);
   }
   if (others.length > 0) {
     // Column by column, like usage records: a VALUES list binds a parameter per field, and a flow
@@ -317,20 +317,20 @@ export async function persistEffects(
     await insertExceptions(
       tx,
       raised.map(({ effect: exception, partitionKey }) => ({
-          workspaceId,
-          kind: exception.kind,
-          reason: exception.reason,
-          flowVersionId,
-          deploymentId,
-          nodeId: exception.nodeId,
-          raisedBy: exception.raisedBy,
-          itemId: exception.itemId,
-          partitionKey,
-          eventSeq: seqOf(exception.events),
-          eventKeys: exception.events,
-          correlationId: exception.correlationId,
-          payload: exception.payload ?? null,
-          history: [{ at: raisedAt, actor: "runtime", action: "raised", comment: exception.reason }],
+      workspaceId,
+      kind: exception.kind,
+      reason: exception.reason,
+      flowVersionId,
+      deploymentId,
+      nodeId: exception.nodeId,
+      raisedBy: exception.raisedBy,
+      itemId: exception.itemId,
+      partitionKey,
+      eventSeq: seqOf(exception.events),
+      eventKeys: exception.events,
+      correlationId: exception.correlationId,
+      payload: exception.payload ?? null,
+      history: [{ at: raisedAt, actor: "runtime", action: "raised", comment: exception.reason }],
       })),
     );
   }
