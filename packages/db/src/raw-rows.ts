@@ -52,12 +52,15 @@ export function uuidArray(ids: readonly string[]): SQL {
   return sql`${`{${ids.join(",")}}`}::uuid[]`;
 }
 
+/** A count stopped at a cap: `capped` when there were more. */
+export type CappedCount = { count: number; capped: boolean };
+
 /**
  * How many rows a query (`select 1 from …`) gives, counted up to `cap`: beyond it, `capped` (a
  * badge then says "10000+"). For counts the Operations page polls every few seconds, which a
  * flood (of exceptions, of open windows) would otherwise make read everything each time.
  */
-export async function countUpTo(db: Database, rows: SQL, cap = 10_000): Promise<{ count: number; capped: boolean }> {
+export async function countUpTo(db: Database, rows: SQL, cap = 10_000): Promise<CappedCount> {
   const [row] = await rowsOf<{ count: number }>(db, sql`select count(*)::int as count from (${rows} limit ${cap + 1}) as counted`);
   const count = row?.count ?? 0;
   return count > cap ? { count: cap, capped: true } : { count, capped: false };

@@ -60,9 +60,8 @@ export const runtimeRouter = router({
       processingHeldBy,
       usageRecords: recordCount,
       postings: Object.fromEntries(postingRows.map((row) => [row.status, row.count])),
-      // Counted up to 10,000: beyond, the page says "10000+".
-      openExceptions: openExceptions.count,
-      openExceptionsCapped: openExceptions.capped,
+      // Counted up to 10,000 (capped beyond), like the open windows.
+      openExceptions,
       erpPageUrl: ctx.runtime?.erpPageUrl ?? null,
     };
   }),

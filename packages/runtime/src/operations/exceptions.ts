@@ -1,5 +1,5 @@
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
-import { appendAudit, approvals, countUpTo, deployments, eventsRaw, exceptions, NotFoundError, postings, type Database, type ExceptionKind, type ExceptionStatus } from "@meterflow/db";
+import { appendAudit, approvals, countUpTo, deployments, eventsRaw, exceptions, NotFoundError, postings, type CappedCount, type Database, type ExceptionKind, type ExceptionStatus } from "@meterflow/db";
 import type { CloudEvent, Item } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
 import { DeploymentChangedError, processEvents } from "../processing/process-events";
@@ -167,6 +167,6 @@ async function activeDeploymentOf(tx: Database, flowId: string) {
  * every few seconds, and a flood of them (every event of a tenant missing from the account map)
  * would be counted in full each time (about 60 ms per 100,000).
  */
-export function countOpenExceptions(db: Database, workspaceId: string, cap?: number): Promise<{ count: number; capped: boolean }> {
+export function countOpenExceptions(db: Database, workspaceId: string, cap?: number): Promise<CappedCount> {
   return countUpTo(db, sql`select 1 from exceptions where workspace_id = ${workspaceId} and status = 'open'`, cap);
 }

@@ -1,5 +1,5 @@
 import { and, eq, lte, sql } from "drizzle-orm";
-import { countUpTo, deployments, flows, flowVersions, runtimeWatermarks, runtimeWindows, type Database } from "@meterflow/db";
+import { countUpTo, deployments, flows, flowVersions, runtimeWatermarks, runtimeWindows, type CappedCount, type Database } from "@meterflow/db";
 import { durationMs } from "@meterflow/engine";
 import { holdDeployment, planFor } from "./deployments";
 import { commitRun, runOnPartition } from "./partition-run";
@@ -85,6 +85,6 @@ export async function listOpenWindows(db: Database, workspaceId: string, { limit
 }
 
 /** A workspace's open windows, counted up to `cap` (then `capped`), beside the few listed. */
-export function countOpenWindows(db: Database, workspaceId: string, cap?: number): Promise<{ count: number; capped: boolean }> {
+export function countOpenWindows(db: Database, workspaceId: string, cap?: number): Promise<CappedCount> {
   return countUpTo(db, sql`select 1 from runtime_windows w join deployments d on d.id = w.deployment_id where d.workspace_id = ${workspaceId}`, cap);
 }

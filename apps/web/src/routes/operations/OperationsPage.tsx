@@ -41,10 +41,7 @@ export function OperationsPage() {
             <span>{stats.data.pendingEvents} waiting</span>
             <span>{stats.data.usageRecords} usage records</span>
             <span>{Object.entries(stats.data.postings).map(([status, count]) => `${count} ${status}`).join(", ") || "no postings"}</span>
-            <span>
-              {stats.data.openExceptions}
-              {stats.data.openExceptionsCapped ? "+" : ""} open exceptions
-            </span>
+            <span>{countText(stats.data.openExceptions)} open exceptions</span>
             {stats.data.erpPageUrl && (
               <a href={stats.data.erpPageUrl} target="_blank" rel="noreferrer">
                 ERP sandbox invoices ↗
@@ -311,5 +308,10 @@ function PostingTrace({ idempotencyKey, onClose }: { idempotencyKey: string; onC
 /** Says when the open windows listed (those closing soonest) are not all of them. */
 function openWindowsNote(data: RouterOutputs["runtime"]["windows"] | undefined): string | undefined {
   if (!data || data.openCount.count <= data.open.length) return undefined;
-  return `The ${data.open.length} closing soonest of ${data.openCount.count}${data.openCount.capped ? "+" : ""} open windows.`;
+  return `The ${data.open.length} closing soonest of ${countText(data.openCount)} open windows.`;
+}
+
+/** A count the server stops at a cap ("10000+" beyond it). */
+function countText({ count, capped }: RouterOutputs["runtime"]["stats"]["openExceptions"]): string {
+  return `${count}${capped ? "+" : ""}`;
 }
