@@ -3,9 +3,8 @@ import { canonicalObjects, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import template from "../../../../templates/metered-api-billing.json";
-import { ingestEvents } from "../ingest-events";
 import { replayEvents } from "../operations/replay";
-import { apiCall, deployedBillingFlow, OPERATOR, WORKSPACE } from "../testing/runtime-fixture";
+import { apiCall, ingestMany, deployedBillingFlow, OPERATOR, WORKSPACE } from "../testing/runtime-fixture";
 import { processNextBatch } from "./process-events";
 
 /**
@@ -39,7 +38,7 @@ describe.each(databaseCases())("canonical objects other than usage records on $n
 
   it("stores one per item and node, all of a micro-batch's in one statement, and a backfill adds none twice", async () => {
     const { version } = await deployedBillingFlow(handle.db, withAccounts());
-    for (let b = 0; b < 5; b += 1) await ingestEvents(handle.db, WORKSPACE, Array.from({ length: 1_000 }, (_, i) => apiCall(`acct-${b}-${i}`, ["acme", "globex"][i % 2]!, 1, "2027-09-02T10:00:00Z")));
+    await ingestMany(handle.db, 5_000, (i) => apiCall(`acct-${i}`, ["acme", "globex"][i % 2]!, 1, "2027-09-02T10:00:00Z"));
     expect(await processNextBatch(handle.db, { batchSize: 5_000, now: () => new Date("2027-09-03T00:00:00Z") })).toMatchObject({ events: 5_000, outcomes: { validated: 5_000 } });
     const stored = await handle.db.select({ type: canonicalObjects.type, payload: canonicalObjects.payload }).from(canonicalObjects).where(eq(canonicalObjects.nodeId, "accounts"));
     expect(stored).toHaveLength(5_000);

@@ -3,8 +3,7 @@ import { postings, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import template from "../../../../templates/metered-api-billing.json";
-import { ingestEvents } from "../ingest-events";
-import { apiCall, deployedBillingFlow, WORKSPACE } from "../testing/runtime-fixture";
+import { apiCall, ingestMany, deployedBillingFlow, WORKSPACE } from "../testing/runtime-fixture";
 import { closeDueWindows, countOpenWindows, listOpenWindows } from "./close-windows";
 import { processNextBatch } from "./process-events";
 
@@ -27,7 +26,7 @@ describe.each(databaseCases())("closing many windows of one partition at once on
     // As VALUES lists, 5,000 summaries of 14 fields passed PostgreSQL's 65,535 parameters: the
     // close failed at every tick and the month was never billed.
     await deployedBillingFlow(handle.db, windowPerEvent());
-    for (let b = 0; b < 5; b += 1) await ingestEvents(handle.db, WORKSPACE, Array.from({ length: 1_000 }, (_, i) => apiCall(`w-${b}-${i}`, "acme", b * 1_000 + i + 1, "2027-11-02T10:00:00Z")));
+    await ingestMany(handle.db, 5_000, (i) => apiCall(`w-${i}`, "acme", i + 1, "2027-11-02T10:00:00Z"));
     while (await processNextBatch(handle.db, { batchSize: 5_000, now: () => new Date("2027-11-03T00:00:00Z") }));
     // The Operations page lists the 100 closing soonest and counts the rest, up to a cap.
     expect(await listOpenWindows(handle.db, WORKSPACE)).toHaveLength(100);

@@ -4,7 +4,7 @@ import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
 import { createDispatcher, erpSandboxEndpoint } from "../outbox/dispatch-postings";
-import { apiCall, countersAndRows, deployedBillingFlow, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
+import { apiCall, ingestMany, countersAndRows, deployedBillingFlow, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
 import { tracePosting } from "../operations/trace-posting";
 import { closeDueWindows } from "./close-windows";
 import { deployVersion } from "./deployments";
@@ -198,7 +198,7 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
   it("raises a whole micro-batch of 5,000 failing events as 5,000 exceptions in one go", async () => {
     // A tenant missing from the account map: every event misses the Enrich lookup. Written as a
     // VALUES list, 5,000 exceptions of 14 fields passed PostgreSQL's limit of 65,535 parameters.
-    for (let b = 0; b < 5; b += 1) await ingestEvents(handle.db, WORKSPACE, Array.from({ length: 1_000 }, (_, i) => apiCall(`flood-${b}-${i}`, "unknown-tenant", 1, "2027-08-02T10:00:00Z")));
+    await ingestMany(handle.db, 5_000, (i) => apiCall(`flood-${i}`, "unknown-tenant", 1, "2027-08-02T10:00:00Z"));
     expect(await processNextBatch(handle.db, { batchSize: 5_000, now: () => new Date("2027-08-03T00:00:00Z") })).toMatchObject({ events: 5_000, outcomes: { exception: 5_000 } });
     const raised = await handle.db.select({ kind: exceptions.kind, partitionKey: exceptions.partitionKey }).from(exceptions).where(eq(exceptions.partitionKey, "unknown-tenant"));
     expect(raised).toHaveLength(5_000);

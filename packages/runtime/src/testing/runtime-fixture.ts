@@ -7,6 +7,7 @@ import { createSandboxHandler, SandboxStore } from "@meterflow/erp-sandbox";
 import template from "../../../../templates/metered-api-billing.json";
 import demoReference from "../../../../templates/reference-data/demo.json";
 import { deployVersion } from "../processing/deployments";
+import { ingestEvents } from "../ingest-events";
 
 export const WORKSPACE = "w-test";
 export const OPERATOR = "operator-1";
@@ -44,6 +45,11 @@ export async function countersAndRows(db: Database, workspaceId = WORKSPACE) {
     counters: await partitionTotals(db, workspaceId),
     rows: { rawEvents: Number(rows!.raw_events), pendingEvents: await countPendingEvents(db, workspaceId), usageRecords: Number(rows!.usage_records) },
   };
+}
+
+/** Ingests `count` events made by `event(i)`, in requests of 1,000 (the bench's and an SDK's batch size). */
+export async function ingestMany(db: Database, count: number, event: (i: number) => unknown, workspaceId = WORKSPACE): Promise<void> {
+  for (let start = 0; start < count; start += 1_000) await ingestEvents(db, workspaceId, Array.from({ length: Math.min(1_000, count - start) }, (_, i) => event(start + i)));
 }
 
 /** The ERP sandbox on a loopback port. */
