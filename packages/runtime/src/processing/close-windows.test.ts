@@ -2,18 +2,9 @@ import { and, eq, isNotNull } from "drizzle-orm";
 import { postings, usageSummaries, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import template from "../../../../templates/metered-api-billing.json";
-import { apiCall, ingestMany, deployedBillingFlow, WORKSPACE } from "../testing/runtime-fixture";
+import { apiCall, ingestMany, deployedBillingFlow, windowPerQuantity, WORKSPACE } from "../testing/runtime-fixture";
 import { closeDueWindows, countOpenWindows, listOpenWindows } from "./close-windows";
 import { processNextBatch } from "./process-events";
-
-/** The billing template's Aggregate keyed by each record's quantity too: one window per event here. */
-function windowPerEvent() {
-  const document = structuredClone(template) as typeof template;
-  const aggregate = document.nodes.find((node) => node.id === "aggregate")!;
-  (aggregate.config as { groupBy: { name: string; expression: string }[] }).groupBy.push({ name: "quantity", expression: "quantity" });
-  return document;
-}
 
 describe.each(databaseCases())("closing many windows of one partition at once on $name", ({ open }) => {
   let handle: DatabaseHandle;
@@ -25,7 +16,7 @@ describe.each(databaseCases())("closing many windows of one partition at once on
   it("summarises 5,000 windows of one tenant in one close and puts each on a posting", { timeout: 120_000 }, async () => {
     // As VALUES lists, 5,000 summaries of 14 fields passed PostgreSQL's 65,535 parameters: the
     // close failed at every tick and the month was never billed.
-    await deployedBillingFlow(handle.db, windowPerEvent());
+    await deployedBillingFlow(handle.db, windowPerQuantity());
     await ingestMany(handle.db, 5_000, (i) => apiCall(`w-${i}`, "acme", i + 1, "2027-11-02T10:00:00Z"));
     while (await processNextBatch(handle.db, { batchSize: 5_000, now: () => new Date("2027-11-03T00:00:00Z") }));
     // The Operations page lists the 100 closing soonest and counts the rest, up to a cap.

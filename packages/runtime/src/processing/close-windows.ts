@@ -36,7 +36,9 @@ export async function closeDueWindows(db: Database, options: { now?: Date; all?:
       await holdDeployment(tx, partition.deploymentId);
       const plan = await planFor(tx, partition.flowVersionId);
       const target: RunTarget = { workspaceId: partition.workspaceId, flowVersionId: partition.flowVersionId, deploymentId: partition.deploymentId, partitionKey: partition.partitionKey, plan, now };
-      const { effects, changes } = await runOnPartition(tx, target, (context) => plan.closeWindows(context, options.all ? { all: true } : { watermark: now.toISOString() }));
+      const { effects, changes } = await runOnPartition(tx, target, (context) => plan.closeWindows(context, options.all ? { all: true } : { watermark: now.toISOString() }), {
+        allWindows: true,
+      });
       for (const node of plan.document.nodes) {
         if (node.type !== "aggregate") continue;
         const closed = effects.summaries.filter((summary) => summary.nodeId === node.id);

@@ -2,7 +2,7 @@ import { loadReferenceData, readReferenceDataVersion, type Database } from "@met
 import type { EngineContext, Effects, ReferenceData } from "@meterflow/engine";
 import { dedupeScopes } from "./deployments";
 import { emptyState, runtimeContext, type LoadedState, type StateChanges } from "./runtime-context";
-import { findSeenKeys, loadStates, persistEffects, persistState, type RunTarget } from "./runtime-store";
+import { findSeenKeys, loadStates, loadWindows, persistEffects, persistState, type RunTarget } from "./runtime-store";
 
 export interface PartitionRun {
   target: RunTarget;
@@ -12,49 +12,84 @@ export interface PartitionRun {
   loaded: LoadedState;
 }
 
+/** Open windows loaded with a partition's state; a partition with more has them looked up by key. */
+export const PRELOADED_WINDOWS = 1_000;
+
 /**
  * Runs a plan on partitions of one deployment, each on its own state: reference data (cached
- * for a second unless `freshReference`), the deployment's open windows and watermarks of every
- * partition loaded in one pass (none for a backfill), and dedupe keys looked up lazily: the first
- * pass records the keys each run asked about; only the runs that asked about keys seen before (a
- * repeat that got past ingestion's (source, id) check) run again with them known.
+ * for a second unless `freshReference`), the deployment's watermarks and open windows of every
+ * partition loaded in one pass (none for a backfill; all of them with `allWindows`, else those
+ * of partitions with at most PRELOADED_WINDOWS), and dedupe keys and the windows of larger
+ * partitions looked up lazily: each pass records what the runs asked about that was not loaded;
+ * the runs that asked about keys seen before (a repeat that got past ingestion's (source, id)
+ * check) or about windows that are open run again with them known, until nothing new is asked.
  */
 export async function runOnPartitions(
   tx: Database,
   targets: readonly RunTarget[],
   run: (target: RunTarget, context: EngineContext) => Effects,
-  options: { freshReference?: boolean; ignoreStoredDedupe?: boolean } = {},
+  options: { freshReference?: boolean; ignoreStoredDedupe?: boolean; allWindows?: boolean } = {},
 ): Promise<PartitionRun[]> {
   const first = targets[0];
   if (!first) return [];
   const reference = await referenceDataOf(tx, first.workspaceId, options.freshReference);
   const deploymentId = first.deploymentId;
-  const states = deploymentId ? await loadStates(tx, deploymentId, targets.map((target) => target.partitionKey)) : new Map<string, LoadedState>();
-  const runs = targets.map((target) => {
-    const loaded = states.get(target.partitionKey) ?? emptyState();
+  const states = deploymentId
+    ? await loadStates(
+        tx,
+        deploymentId,
+        targets.map((target) => target.partitionKey),
+        options.allWindows ? {} : { windowLimit: PRELOADED_WINDOWS },
+      )
+    : new Map<string, LoadedState>();
+  const runWith = (target: RunTarget, loaded: LoadedState): PartitionRun => {
     const context = runtimeContext(reference, loaded, options);
-    return { target, loaded, context, effects: run(target, context) };
-  });
-  const asRun = runs.map(({ context, ...done }) => ({ ...done, changes: context.changes }));
-  if (!deploymentId) return asRun;
+    return { target, loaded, effects: run(target, context), changes: context.changes };
+  };
+  let runs = targets.map((target) => runWith(target, states.get(target.partitionKey) ?? emptyState()));
+  if (!deploymentId) return runs;
 
-  const asked: StateChanges["asked"] = new Map();
-  for (const { context } of runs) {
-    for (const [nodeId, keys] of context.changes.asked) {
-      const all = asked.get(nodeId) ?? new Set<string>();
-      for (const key of keys) all.add(key);
-      asked.set(nodeId, all);
+  // Dedupe keys are consulted across partitions (and deployments), so one map serves every run.
+  const seen: LoadedState["seen"] = new Map();
+  for (const state of states.values()) state.seen = seen;
+  const checkedKeys = new Map<string, Set<string>>();
+  const checkedWindows = new Set<string>();
+  let scopes: Awaited<ReturnType<typeof dedupeScopes>> | undefined;
+  for (;;) {
+    const keys: StateChanges["asked"] = new Map();
+    const windows: { partitionKey: string; nodeId: string; key: string }[] = [];
+    for (const { target, changes } of runs) {
+      for (const [nodeId, asked] of changes.asked) {
+        let checked = checkedKeys.get(nodeId);
+        if (!checked) checkedKeys.set(nodeId, (checked = new Set()));
+        for (const key of asked) {
+          if (checked.has(key)) continue;
+          checked.add(key);
+          let unchecked = keys.get(nodeId);
+          if (!unchecked) keys.set(nodeId, (unchecked = new Set()));
+          unchecked.add(key);
+        }
+      }
+      for (const [nodeId, asked] of changes.askedWindows) {
+        for (const key of asked) {
+          const id = `${target.partitionKey}\u0000${nodeId}\u0000${key}`;
+          if (checkedWindows.has(id)) continue;
+          checkedWindows.add(id);
+          windows.push({ partitionKey: target.partitionKey, nodeId, key });
+        }
+      }
     }
+    // A Dedupe node keyed by the event's identity asks nothing, nor does a partition whose windows are all loaded.
+    if (keys.size === 0 && windows.length === 0) return runs;
+    const foundKeys: LoadedState["seen"] = keys.size === 0 ? new Map() : await findSeenKeys(tx, (scopes ??= await dedupeScopes(tx, deploymentId)), keys, (first.now ?? new Date()).getTime());
+    for (const [nodeId, found] of foundKeys) seen.set(nodeId, new Map([...(seen.get(nodeId) ?? []), ...found]));
+    const foundWindows = windows.length === 0 ? [] : await loadWindows(tx, deploymentId, states, windows);
+    const rerun = new Set(foundWindows.map((row) => row.partition_key));
+    runs = runs.map((done) => {
+      const askedSeen = [...done.changes.asked].some(([nodeId, asked]) => [...asked].some((key) => foundKeys.get(nodeId)?.has(key)));
+      return askedSeen || rerun.has(done.target.partitionKey) ? runWith(done.target, done.loaded) : done;
+    });
   }
-  // A Dedupe node keyed by the event's identity asks nothing: then no deployment's keys are read.
-  if (asked.size === 0) return asRun;
-  const seen = await findSeenKeys(tx, await dedupeScopes(tx, deploymentId), asked, (first.now ?? new Date()).getTime());
-  return runs.map(({ target, loaded, context, effects }) => {
-    const askedSeen = [...context.changes.asked].some(([nodeId, keys]) => [...keys].some((key) => seen.get(nodeId)?.has(key)));
-    if (!askedSeen) return { target, loaded, effects, changes: context.changes };
-    const again = runtimeContext(reference, { ...loaded, seen }, options);
-    return { target, loaded, effects: run(target, again), changes: again.changes };
-  });
 }
 
 /** `runOnPartitions` for one partition. */
@@ -62,7 +97,7 @@ export async function runOnPartition(
   tx: Database,
   target: RunTarget,
   run: (context: EngineContext) => Effects,
-  options: { freshReference?: boolean; ignoreStoredDedupe?: boolean } = {},
+  options: { freshReference?: boolean; ignoreStoredDedupe?: boolean; allWindows?: boolean } = {},
 ): Promise<PartitionRun> {
   const [done] = await runOnPartitions(tx, [target], (_, context) => run(context), options);
   return done!;

@@ -3,6 +3,12 @@ import { memoryContext, type EngineContext, type ReferenceData, type WindowState
 /** The state of one deployment and partition, as loaded from the database before a run. */
 export interface LoadedState {
   windows: Map<string, Map<string, WindowState>>;
+  /**
+   * Whether `windows` holds every open window of the partition. A partition with more than are
+   * preloaded (a flow grouping a tenant's events by user or device) has its windows looked up by
+   * the keys a run asks about instead (`askedWindows`), and cannot be listed.
+   */
+  windowsComplete: boolean;
   watermarks: Map<string, string>;
   /** Dedupe keys known to be seen (key -> expiry ms), per node; others are asked about and recorded. */
   seen: Map<string, Map<string, number>>;
@@ -15,10 +21,12 @@ export interface StateChanges {
   remembered: { nodeId: string; key: string; expiresAtMs: number }[];
   /** Dedupe keys the run asked about that were not loaded: unknown until checked against the database. */
   asked: Map<string, Set<string>>;
+  /** Windows the run asked about that were not loaded, of a partition whose windows are not all loaded, per node. */
+  askedWindows: Map<string, Set<string>>;
 }
 
 export function emptyState(): LoadedState {
-  return { windows: new Map(), watermarks: new Map(), seen: new Map() };
+  return { windows: new Map(), windowsComplete: true, watermarks: new Map(), seen: new Map() };
 }
 
 /**
@@ -28,7 +36,7 @@ export function emptyState(): LoadedState {
  */
 export function runtimeContext(reference: ReferenceData, state: LoadedState, options: { ignoreStoredDedupe?: boolean } = {}): EngineContext & { changes: StateChanges } {
   const base = memoryContext(reference);
-  const changes: StateChanges = { windows: new Map(), watermarks: new Map(), remembered: [], asked: new Map() };
+  const changes: StateChanges = { windows: new Map(), watermarks: new Map(), remembered: [], asked: new Map(), askedWindows: new Map() };
   const inBatch = new Map<string, Map<string, number>>();
   const nodeMap = <V>(byNode: Map<string, Map<string, V>>, nodeId: string) => {
     let map = byNode.get(nodeId);
@@ -36,6 +44,8 @@ export function runtimeContext(reference: ReferenceData, state: LoadedState, opt
     return map;
   };
   const currentWindows = (nodeId: string) => {
+    // Closing lists a partition's windows, and loads them all to do so.
+    if (!state.windowsComplete) throw new Error(`The open windows of node ${nodeId} were not all loaded, and cannot be listed`);
     const merged = new Map(state.windows.get(nodeId) ?? []);
     for (const [key, window] of changes.windows.get(nodeId) ?? []) {
       if (window) merged.set(key, window);
@@ -69,7 +79,13 @@ export function runtimeContext(reference: ReferenceData, state: LoadedState, opt
       get: (nodeId, key) => {
         const changed = changes.windows.get(nodeId);
         if (changed?.has(key)) return changed.get(key) ?? undefined;
-        return state.windows.get(nodeId)?.get(key);
+        const loaded = state.windows.get(nodeId)?.get(key);
+        if (loaded === undefined && !state.windowsComplete) {
+          let asked = changes.askedWindows.get(nodeId);
+          if (!asked) changes.askedWindows.set(nodeId, (asked = new Set()));
+          asked.add(key);
+        }
+        return loaded;
       },
       set: (nodeId, window) => void nodeMap(changes.windows, nodeId).set(window.key, window),
       delete: (nodeId, key) => void nodeMap(changes.windows, nodeId).set(key, null),

@@ -22,6 +22,14 @@ export async function deployedBillingFlow(db: Database, document: unknown = temp
   return { flow, version, deployment };
 }
 
+/** The billing template with its Aggregate keyed by each record's quantity too (as a flow grouping a tenant's usage by user would): a window per distinct quantity. */
+export function windowPerQuantity() {
+  const document = structuredClone(template) as typeof template;
+  const aggregate = document.nodes.find((node) => node.id === "aggregate")!;
+  (aggregate.config as { groupBy: { name: string; expression: string }[] }).groupBy.push({ name: "quantity", expression: "quantity" });
+  return document;
+}
+
 /** Publishes the flow's draft changed by `edit` as its next version (not deployed). */
 export async function publishChangedVersion(db: Database, flowId: string, edit: (document: FlowDocument) => void) {
   const flow = await getFlow(db, WORKSPACE, flowId);
