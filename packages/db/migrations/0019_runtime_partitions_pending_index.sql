@@ -1,0 +1,2 @@
+-- Workers find partitions with pending events through this index (see runtime_partitions in the schema).
+CREATE INDEX "runtime_partitions_pending_idx" ON "runtime_partitions" USING btree ("processed_at" NULLS FIRST) WHERE (head_xid, head_seq) > (cursor_xid, cursor_seq);
