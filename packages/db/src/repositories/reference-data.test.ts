@@ -1,8 +1,9 @@
 import { eq } from "drizzle-orm";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../open-database";
+import { openDatabase, type DatabaseHandle } from "../open-database";
 import { accountMap, contracts, priceLists, productMap } from "../schema";
-import { databaseCases } from "../testing/database-cases";
+import { createThrowawayDatabase, databaseCases } from "../testing/database-cases";
 import { readReferenceDataVersion, seedReferenceData } from "./reference-data";
 import { ensureWorkspace } from "./workspaces";
 
@@ -44,5 +45,41 @@ describe.each(databaseCases())("the reference data version on $name", ({ open })
     expect(await moved()).toBe(false);
     await handle.db.select().from(accountMap);
     expect(await moved()).toBe(false); // reading is not writing
+  });
+});
+
+// Two sessions at once: PostgreSQL only (PGlite has one connection).
+describe.skipIf(!process.env.DATABASE_URL)("the reference data version under concurrent editors on postgres", () => {
+  it("makes writers of reference data wait for each other before they lock a row, so two editors never deadlock", { timeout: 30_000 }, async () => {
+    const database = await createThrowawayDatabase(process.env.DATABASE_URL!);
+    const handle = await openDatabase({ databaseUrl: database.url });
+    const client = postgres(database.url, { max: 3, onnotice: () => {} });
+    const [first, second, observer] = [await client.reserve(), await client.reserve(), await client.reserve()];
+    try {
+      await ensureWorkspace(handle.db, { id: "w", name: "W" }, { id: "u", name: "U", email: "u@x", roles: ["engineer"] });
+      await handle.db.insert(accountMap).values(["acme", "globex"].map((tenantId) => ({ workspaceId: "w", tenantId, erpAccountId: `ERP-${tenantId}` })));
+      const before = await readReferenceDataVersion(handle.db);
+      await first`begin`;
+      await first`update account_map set erp_account_id = 'ERP-1' where tenant_id = 'acme'`;
+      await second`begin`;
+      const secondEdit = second`update account_map set erp_account_id = 'ERP-2' where tenant_id = 'globex'`.execute();
+      await expect.poll(async () => (await observer`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!.n).toBe(1);
+      // Had the second editor locked globex's row before waiting for the version, this would deadlock.
+      await first`update account_map set erp_account_id = 'ERP-1' where tenant_id = 'globex'`;
+      await first`commit`;
+      await secondEdit;
+      await second`commit`;
+      const rows = await handle.db.select({ tenantId: accountMap.tenantId, erpAccountId: accountMap.erpAccountId }).from(accountMap).orderBy(accountMap.tenantId);
+      expect(rows).toEqual([
+        { tenantId: "acme", erpAccountId: "ERP-1" },
+        { tenantId: "globex", erpAccountId: "ERP-2" },
+      ]);
+      expect(await readReferenceDataVersion(handle.db)).toBe(before + 3);
+    } finally {
+      for (const session of [first, second, observer]) session.release();
+      await client.end();
+      await handle.close();
+      await database.drop();
+    }
   });
 });
