@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "../open-database";
 import { accountMap, contracts, priceLists, productMap } from "../schema";
 import { createThrowawayDatabase, databaseCases } from "../testing/database-cases";
-import { readReferenceDataVersion, seedReferenceData } from "./reference-data";
+import { loadReferenceData, readReferenceDataVersion, seedReferenceData } from "./reference-data";
 import { ensureWorkspace } from "./workspaces";
 
 describe.each(databaseCases())("the reference data version on $name", ({ open }) => {
@@ -45,6 +45,38 @@ describe.each(databaseCases())("the reference data version on $name", ({ open })
     expect(await moved()).toBe(false);
     await handle.db.select().from(accountMap);
     expect(await moved()).toBe(false); // reading is not writing
+  });
+});
+
+describe.each(databaseCases())("a workspace's reference data as flows look it up on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await open();
+    await ensureWorkspace(handle.db, { id: "w", name: "W" }, { id: "u", name: "U", email: "u@x", roles: ["engineer"] });
+    await ensureWorkspace(handle.db, { id: "other", name: "Other" }, { id: "u2", name: "U2", email: "u2@x", roles: ["engineer"] });
+  });
+  afterAll(async () => handle?.close());
+
+  it("keys accounts and contracts by tenant with every field as the query builder reads it, of the workspace only", async () => {
+    await seedReferenceData(handle.db, "w", {
+      accounts: [
+        { tenantId: "acme", name: "Acme", erpAccountId: "ERP-1", crmAccountId: "CRM-1", region: "eu", currency: "EUR" },
+        { tenantId: "globex", erpAccountId: "ERP-2", parentErpAccountId: "ERP-1" },
+      ],
+      products: [{ productCode: "api-calls", erpItemCode: "ITEM-1", unit: "call" }],
+      contracts: [{ contractId: "C-1", tenantId: "acme", priceList: "standard", currency: "EUR", startsOn: "2026-01-01", endsOn: "2026-12-31", entitlements: [{ metric: "api_calls", includedUnits: "1000" }] }],
+      priceLists: [{ name: "standard", version: 1, currency: "EUR", effectiveFrom: "2026-01-01T00:00:00Z", tiers: [{ upTo: null, unitPrice: "0.001" }] }],
+    });
+    await seedReferenceData(handle.db, "other", { accounts: [{ tenantId: "initech", erpAccountId: "ERP-9" }], products: [], contracts: [], priceLists: [] });
+    const data = await loadReferenceData(handle.db, "w");
+    const builderRows = async <T extends { tenantId: string; workspaceId: string }>(rows: Promise<T[]>) =>
+      Object.fromEntries((await rows).map(({ workspaceId: _workspaceId, ...row }) => [row.tenantId, "id" in row ? (({ id: _id, ...rest }) => rest)(row) : row]));
+    expect(data.accounts).toEqual(await builderRows(handle.db.select().from(accountMap).where(eq(accountMap.workspaceId, "w"))));
+    expect(data.contracts).toEqual(await builderRows(handle.db.select().from(contracts).where(eq(contracts.workspaceId, "w"))));
+    expect(data.accounts.globex).toEqual({ tenantId: "globex", name: "", erpAccountId: "ERP-2", crmAccountId: null, parentErpAccountId: "ERP-1", region: null, currency: null });
+    expect(data.contracts.acme).toMatchObject({ startsOn: "2026-01-01", endsOn: "2026-12-31", entitlements: [{ metric: "api_calls", includedUnits: "1000" }] });
+    expect(data.products).toEqual({ "api-calls": { productCode: "api-calls", erpItemCode: "ITEM-1", name: "", unit: "call" } });
+    expect(data.priceLists).toMatchObject([{ name: "standard", effectiveFrom: "2026-01-01T00:00:00.000Z" }]);
   });
 });
 

@@ -1,5 +1,7 @@
-import { eq } from "drizzle-orm";
+import { eq, getTableColumns, sql, type SQL } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "../open-database";
+import { rowsOf } from "../raw-rows";
 import { accountMap, contracts, priceLists, productMap, referenceDataVersion, type Entitlement, type PriceTier } from "../schema";
 
 export interface ReferenceDataSet {
@@ -37,21 +39,37 @@ export async function readReferenceDataVersion(db: Database): Promise<number> {
 
 /** A workspace's reference data, keyed the way flows look it up: accounts and contracts by tenant, products by code. */
 export async function loadReferenceData(db: Database, workspaceId: string) {
-  const [accounts, products, contractRows, lists] = await Promise.all([
-    db.select().from(accountMap).where(eq(accountMap.workspaceId, workspaceId)),
+  // Accounts and contracts (a row per tenant) are read with their properties' names as column
+  // names: mapped by the query builder, 100,000 tenants took 0.8-1 s, and every process reads
+  // them again after any edit of reference data.
+  const [accounts, contractRows, products, lists] = await Promise.all([
+    rowsOf<Omit<typeof accountMap.$inferSelect, "workspaceId">>(db, sql`select ${propertiesOf(accountMap, ["workspaceId"])} from ${accountMap} where ${accountMap.workspaceId} = ${workspaceId}`),
+    rowsOf<Omit<typeof contracts.$inferSelect, "workspaceId" | "id">>(db, sql`select ${propertiesOf(contracts, ["workspaceId", "id"])} from ${contracts} where ${contracts.workspaceId} = ${workspaceId}`),
     db.select().from(productMap).where(eq(productMap.workspaceId, workspaceId)),
-    db.select().from(contracts).where(eq(contracts.workspaceId, workspaceId)),
     db.select().from(priceLists).where(eq(priceLists.workspaceId, workspaceId)),
   ]);
   const strip = <T extends { workspaceId: string }>({ workspaceId: _workspaceId, ...rest }: T) => rest;
   return {
-    accounts: Object.fromEntries(accounts.map((row) => [row.tenantId, strip(row)])),
+    accounts: Object.fromEntries(accounts.map((row) => [row.tenantId, row])),
     products: Object.fromEntries(products.map((row) => [row.productCode, strip(row)])),
-    contracts: Object.fromEntries(contractRows.map(({ id: _id, ...row }) => [row.tenantId, strip(row)])),
+    contracts: Object.fromEntries(contractRows.map((row) => [row.tenantId, row])),
     priceLists: lists.map(({ id: _id, workspaceId: _workspaceId, effectiveFrom, effectiveTo, ...row }) => ({
       ...row,
       effectiveFrom: effectiveFrom.toISOString(),
       ...(effectiveTo ? { effectiveTo: effectiveTo.toISOString() } : {}),
     })),
   };
+}
+
+/**
+ * The columns of `table` named as the schema's properties (what the query builder maps them to),
+ * without the `omit`ted ones. Only for columns the drivers read as the builder gives them (text,
+ * dates as text, json), not timestamps (a Date from the builder) or numerics.
+ */
+function propertiesOf(table: PgTable, omit: readonly string[]): SQL {
+  const fields = Object.entries(getTableColumns(table)).filter(([name]) => !omit.includes(name));
+  return sql.join(
+    fields.map(([name, column]) => sql`${sql.identifier(column.name)} as ${sql.identifier(name)}`),
+    sql`, `,
+  );
 }
