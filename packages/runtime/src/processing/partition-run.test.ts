@@ -33,6 +33,14 @@ describe.each(databaseCases())("reference data kept in memory on $name", ({ open
 
       await setAcme("ERP-9002");
       expect((await referenceDataOf(handle.db, WORKSPACE, true)).accounts?.acme).toMatchObject({ erpAccountId: "ERP-9002" });
+
+      // The workers of a process find the version moved at once after an edit: one load serves them.
+      await setAcme("ERP-9003");
+      now += 1_000;
+      const [a, b] = await Promise.all([referenceDataOf(handle.db, WORKSPACE), referenceDataOf(handle.db, WORKSPACE)]);
+      expect(a.accounts?.acme).toMatchObject({ erpAccountId: "ERP-9003" });
+      expect(b).toBe(a);
+      expect(await referenceDataOf(handle.db, WORKSPACE)).toBe(a);
     } finally {
       clock.mockRestore();
     }

@@ -125,6 +125,8 @@ export async function commitRun(tx: Database, target: RunTarget, changes: StateC
 
 /** Reference data per database and workspace, with the reference data version it was read at and when it was last checked. */
 const referenceCache = new WeakMap<object, Map<string, { at: number; version: number; data: ReferenceData }>>();
+/** Loads under way, per database and workspace: callers that find the same version share one. */
+const referenceLoads = new WeakMap<object, Map<string, { version: number; data: Promise<ReferenceData> }>>();
 
 export async function referenceDataOf(db: Database, workspaceId: string, fresh = false): Promise<ReferenceData> {
   // A database and its transactions share one dialect object (and every transaction has its own
@@ -141,7 +143,22 @@ export async function referenceDataOf(db: Database, workspaceId: string, fresh =
     cached.at = Date.now();
     return cached.data;
   }
-  const data = (await loadReferenceData(db, workspaceId)) as ReferenceData;
-  byWorkspace.set(workspaceId, { at: Date.now(), version, data });
-  return data;
+  // Every worker of the process finds the version moved after an edit; one load serves them all.
+  let loads = referenceLoads.get(owner);
+  if (!loads) referenceLoads.set(owner, (loads = new Map()));
+  let load = loads.get(workspaceId);
+  if (!load || load.version !== version) {
+    const started = { version, data: loadReferenceData(db, workspaceId) as Promise<ReferenceData> };
+    loads.set(workspaceId, (load = started));
+    void started.data.then(
+      (data) => {
+        if (loads.get(workspaceId) === started) loads.delete(workspaceId);
+        if ((byWorkspace.get(workspaceId)?.version ?? -1) <= version) byWorkspace.set(workspaceId, { at: Date.now(), version, data });
+      },
+      () => {
+        if (loads.get(workspaceId) === started) loads.delete(workspaceId);
+      },
+    );
+  }
+  return load.data;
 }
