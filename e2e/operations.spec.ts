@@ -122,3 +122,28 @@ test("reconcile the months, replay one through the running version: no differenc
   await expect(result).toContainText("1 window was summarised before (v2): not summarised or posted again.");
   await page.screenshot({ path: "artifacts/screens/reconcile-and-replay.png", fullPage: true });
 });
+
+test("the Operations page and the designer's panels scroll in their own panes: the window itself never scrolls the app away", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 600 });
+  const windowScrolls = () => page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
+  await page.goto(`${baseUrl()}operations`);
+  const replay = page.getByRole("region", { name: "Replay" });
+  await expect(replay.getByRole("button", { name: "Replay" })).toBeAttached();
+  // Taller than the window: the page's pane scrolls. Hidden labels positioned outside it made the
+  // window scroll too, past the app's end into an empty page.
+  expect(await windowScrolls()).toBeLessThanOrEqual(0);
+  await replay.getByRole("button", { name: "Replay" }).scrollIntoViewIfNeeded();
+  await expect(replay.getByRole("button", { name: "Replay" })).toBeInViewport();
+  await expect(page.getByRole("navigation", { name: "Sections" })).toBeInViewport();
+
+  // The designer with a test run's results beside the canvas.
+  await page.goto(baseUrl());
+  await page.getByRole("link", { name: "Metered API billing" }).first().click();
+  await page.getByRole("button", { name: "Test run" }).click();
+  const panel = page.getByRole("region", { name: "Test run" });
+  await panel.getByRole("button", { name: "Run test" }).click();
+  await expect(panel.getByRole("status")).toContainText("validated");
+  await page.locator('.react-flow__node[data-id="map"]').click();
+  await expect(panel.getByRole("region", { name: "Items at map" })).toBeVisible();
+  expect(await windowScrolls()).toBeLessThanOrEqual(0);
+});
