@@ -147,3 +147,56 @@ test("the Operations page and the designer's panels scroll in their own panes: t
   await expect(panel.getByRole("region", { name: "Items at map" })).toBeVisible();
   expect(await windowScrolls()).toBeLessThanOrEqual(0);
 });
+
+test("an operator resolves exceptions from the queue, saying why beside the button", async ({ page, request }) => {
+  await page.goto(baseUrl());
+  const keyText = page.getByRole("region", { name: "Send events" }).getByTestId("api-key");
+  await expect(keyText).toHaveText(/^mf_/);
+  const response = await request.post(`${baseUrl()}v1/events`, {
+    headers: { authorization: `Bearer ${await keyText.textContent()}`, "content-type": "application/cloudevents-batch+json" },
+    data: JSON.stringify([1, 2, 3].map((i) => ({ specversion: "1.0", id: `exc-${i}`, source: "/e2e-exc", type: "com.meterflow.api.call", time: "2026-08-10T10:00:00Z", data: { tenantId: "e2e-unknown", productCode: "api-calls", calls: 1 } }))),
+  });
+  expect(response.status()).toBe(200);
+
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
+  const queue = page.getByRole("region", { name: "Open exceptions" });
+  const raised = queue.getByRole("row", { name: /unmatched_account e2e-unknown \/e2e-exc#exc-\d No account for data\.tenantId = "e2e-unknown" enrich/ });
+  await expect(raised).toHaveCount(3);
+  for (const i of [1, 2, 3]) await queue.getByRole("checkbox", { name: `Select exception unmatched_account /e2e-exc#exc-${i}` }).check();
+  await expect(queue.getByRole("button", { name: "Retry selected (3)" })).toBeEnabled();
+  const resolve = queue.getByRole("button", { name: "Resolve selected" });
+  await expect(resolve).toBeDisabled(); // not without a reason
+  await queue.getByRole("textbox", { name: "Why resolved" }).fill("Test tenant of the e2e suite: nothing to bill");
+  await resolve.click();
+  await expect(raised).toHaveCount(0);
+  await expect(queue.getByRole("button", { name: "Retry selected (0)" })).toBeDisabled();
+});
+
+test("finance approves a held invoice with a reason, and it is posted to the ERP", async ({ page, request }) => {
+  // Next month's: the journeys before closed acme's earlier months (a later event for them is late).
+  const now = new Date();
+  const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 7);
+  await page.goto(baseUrl());
+  const keyText = page.getByRole("region", { name: "Send events" }).getByTestId("api-key");
+  await expect(keyText).toHaveText(/^mf_/);
+  // 7,000,000 calls: 6,900,000 billable, 1,000 EUR for the first million and 4,720 for the rest,
+  // above the 5,000 EUR the flow holds for finance; the operator closes the month early.
+  const response = await request.post(`${baseUrl()}v1/events`, {
+    headers: { authorization: `Bearer ${await keyText.textContent()}`, "content-type": "application/cloudevents+json" },
+    data: JSON.stringify({ specversion: "1.0", id: "big-1", source: "/e2e-approval", type: "com.meterflow.api.call", time: `${month}-01T00:20:00Z`, data: { tenantId: "acme", productCode: "api-calls", calls: 7_000_000 } }),
+  });
+  expect(response.status()).toBe(200);
+
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
+  await expect(page.getByRole("region", { name: "Recent events" }).getByRole("row", { name: /big-1 acme .* validated/ })).toBeVisible();
+  await page.getByRole("button", { name: "Close all open windows now" }).click();
+  const approvals = page.getByRole("region", { name: "Approvals waiting" });
+  const held = approvals.getByRole("row", { name: new RegExp(`^acme ${month} 5720\\.00 EUR finance`) });
+  await expect(held).toBeVisible({ timeout: 15_000 });
+  await expect(held.getByRole("button", { name: "Approve" })).toBeDisabled(); // not without a reason
+  await approvals.getByRole("textbox", { name: "Why (recorded with the decision)" }).fill("Checked with the account manager");
+  await held.getByRole("button", { name: "Approve" }).click();
+  await expect(held).toHaveCount(0);
+  await page.goto(`${baseUrl()}erp/`);
+  await expect(page.getByRole("table", { name: "Invoices" }).getByRole("row", { name: /ERP-1001 5720\.00 EUR/ })).toBeVisible({ timeout: 15_000 });
+});

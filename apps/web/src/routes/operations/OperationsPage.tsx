@@ -27,9 +27,12 @@ export function OperationsPage() {
   const retry = useMutation(trpc.runtime.retryExceptions.mutationOptions({ onSuccess: refresh }));
   const resolve = useMutation(trpc.runtime.resolveExceptions.mutationOptions({ onSuccess: refresh }));
   const [selected, setSelected] = useState<string[]>([]);
-  const [comment, setComment] = useState("");
+  // Each decision says why, next to its buttons: approvals and resolutions are recorded with it.
+  const [decisionComment, setDecisionComment] = useState("");
+  const [resolution, setResolution] = useState("");
   const [traced, setTraced] = useState<string | null>(null);
   const actionError = closeWindows.error ?? decide.error ?? retry.error ?? resolve.error;
+  const shownExceptionIds = exceptions.data?.map((exception) => exception.id) ?? [];
 
   return (
     <section className="operations" aria-label="Operations">
@@ -71,7 +74,7 @@ export function OperationsPage() {
                 <code>{event.id}</code>
               </td>
               <td>{event.partitionKey}</td>
-              <td>{event.time ? new Date(event.time).toISOString().slice(0, 16).replace("T", " ") : "–"}</td>
+              <td>{event.time ? minuteOf(event.time) : "–"}</td>
               <td className={`outcome outcome-${event.outcome ?? "pending"}`}>{event.outcome ?? event.status}</td>
             </tr>
           ))}
@@ -123,7 +126,7 @@ export function OperationsPage() {
                 <td>{state.start.slice(0, 10)}</td>
                 <td className="num">{state.count}</td>
                 <td className="num">{String(state.measures.quantity ?? "–")}</td>
-                <td>{new Date(window.closesAt).toISOString().slice(0, 16).replace("T", " ")}</td>
+                <td>{minuteOf(window.closesAt)}</td>
                 <td>
                   {window.flowName} v{window.versionNumber}
                 </td>
@@ -153,7 +156,12 @@ export function OperationsPage() {
         </OpsTable>
         {traced && <PostingTrace idempotencyKey={traced} onClose={() => setTraced(null)} />}
 
-        <OpsTable title="Approvals waiting" empty="Nothing is held for approval." headers={["Item", "Amount", "Role", "Decision"]}>
+        <OpsTable
+          title="Approvals waiting"
+          empty="Nothing is held for approval."
+          headers={["Item", "Amount", "Role", "Decision"]}
+          actions={approvals.data && approvals.data.length > 0 && <CommentInput label="Why (recorded with the decision)" value={decisionComment} onChange={setDecisionComment} />}
+        >
           {approvals.data?.map((approval) => {
             const payload = approval.payload as { tenantId?: string; ratingPeriod?: string; total?: { amount: string; currency: string } };
             return (
@@ -164,10 +172,10 @@ export function OperationsPage() {
                 <td className="num">{payload.total ? `${payload.total.amount} ${payload.total.currency}` : "–"}</td>
                 <td>{approval.approverRole}</td>
                 <td>
-                  <button type="button" disabled={decide.isPending || comment.trim().length < 3} onClick={() => decide.mutate({ approvalId: approval.id, decision: "approve", comment })}>
+                  <button type="button" disabled={decide.isPending || decisionComment.trim().length < 3} title={commentHint(decisionComment)} onClick={() => decide.mutate({ approvalId: approval.id, decision: "approve", comment: decisionComment })}>
                     Approve
                   </button>{" "}
-                  <button type="button" disabled={decide.isPending || comment.trim().length < 3} onClick={() => decide.mutate({ approvalId: approval.id, decision: "reject", comment })}>
+                  <button type="button" disabled={decide.isPending || decisionComment.trim().length < 3} title={commentHint(decisionComment)} onClick={() => decide.mutate({ approvalId: approval.id, decision: "reject", comment: decisionComment })}>
                     Reject
                   </button>
                 </td>
@@ -179,13 +187,36 @@ export function OperationsPage() {
         <OpsTable
           title="Open exceptions"
           empty="No open exceptions."
-          headers={["", "Kind", "Tenant", "Reason", "Raised at node"]}
+          scroll
+          wide
+          note={exceptionsNote(exceptions.data?.length, stats.data?.openExceptions)}
+          headers={[
+            <input
+              key="all"
+              type="checkbox"
+              aria-label="Select every exception listed"
+              checked={shownExceptionIds.length > 0 && shownExceptionIds.every((id) => selected.includes(id))}
+              onChange={(event) => setSelected(event.target.checked ? shownExceptionIds : [])}
+            />,
+            "Kind",
+            "Tenant",
+            "Event",
+            "Reason",
+            "Raised at node",
+            "Raised",
+          ]}
           actions={
             <>
+              <CommentInput label="Why resolved" value={resolution} onChange={setResolution} />
               <button type="button" disabled={selected.length === 0 || retry.isPending} onClick={() => retry.mutate({ ids: selected }, { onSuccess: () => setSelected([]) })}>
                 Retry selected ({selected.length})
               </button>
-              <button type="button" disabled={selected.length === 0 || comment.trim().length < 3 || resolve.isPending} onClick={() => resolve.mutate({ ids: selected, comment }, { onSuccess: () => setSelected([]) })}>
+              <button
+                type="button"
+                disabled={selected.length === 0 || resolution.trim().length < 3 || resolve.isPending}
+                title={selected.length === 0 ? "Select the exceptions to resolve" : commentHint(resolution)}
+                onClick={() => resolve.mutate({ ids: selected, comment: resolution }, { onSuccess: () => setSelected([]) })}
+              >
                 Resolve selected
               </button>
             </>
@@ -196,25 +227,26 @@ export function OperationsPage() {
               <td>
                 <input
                   type="checkbox"
-                  aria-label={`Select exception ${exception.kind} ${exception.partitionKey ?? ""}`}
+                  aria-label={`Select exception ${exception.kind} ${exception.eventKeys[0] ?? exception.partitionKey ?? ""}`}
                   checked={selected.includes(exception.id)}
                   onChange={(event) => setSelected((current) => (event.target.checked ? [...current, exception.id] : current.filter((id) => id !== exception.id)))}
                 />
               </td>
               <td>{exception.kind}</td>
               <td>{exception.partitionKey ?? "–"}</td>
+              <td className="nowrap">
+                {exception.eventKeys.length > 0 ? <code>{exception.eventKeys[0]}</code> : "–"}
+                {exception.eventKeys.length > 1 && <span className="muted small"> +{exception.eventKeys.length - 1}</span>}
+              </td>
               <td className="small">{exception.reason}</td>
               <td>{exception.raisedBy ?? exception.nodeId ?? "–"}</td>
+              <td className="nowrap">{minuteOf(exception.createdAt)}</td>
             </tr>
           ))}
         </OpsTable>
       </div>
       <ReconcileCard />
       <ReplayCard />
-      <label className="ops-comment">
-        Comment for approvals and resolutions (who decided is recorded with it)
-        <input value={comment} onChange={(event) => setComment(event.target.value)} placeholder="Why?" />
-      </label>
     </section>
   );
 }
@@ -225,36 +257,44 @@ function OpsTable({
   empty,
   actions,
   note,
+  scroll = false,
+  wide = false,
   children,
 }: {
   title: string;
-  headers: string[];
+  headers: React.ReactNode[];
   empty: string;
   actions?: React.ReactNode;
   /** Under the title, e.g. that the table shows only some of the rows. */
   note?: string | undefined;
+  /** A long list scrolls in the card (under a header that stays), so the cards after it stay in reach. */
+  scroll?: boolean;
+  /** Across the whole grid: a queue operators work in, with more columns. */
+  wide?: boolean;
   children: React.ReactNode[] | undefined;
 }) {
   return (
-    <section className="ops-card" aria-label={title}>
+    <section className={wide ? "ops-card ops-span" : "ops-card"} aria-label={title}>
       <div className="ops-card-head">
         <h2>{title}</h2>
         {actions && <div className="ops-actions">{actions}</div>}
       </div>
       {note && <p className="muted small">{note}</p>}
       {children && children.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              {headers.map((header) => (
-                <th key={header} scope="col">
-                  {header}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>{children}</tbody>
-        </table>
+        <div className={scroll ? "ops-scroll" : undefined}>
+          <table>
+            <thead>
+              <tr>
+                {headers.map((header, i) => (
+                  <th key={i} scope="col">
+                    {header}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>{children}</tbody>
+          </table>
+        </div>
       ) : (
         <p className="muted small">{empty}</p>
       )}
@@ -309,6 +349,24 @@ function PostingTrace({ idempotencyKey, onClose }: { idempotencyKey: string; onC
 function openWindowsNote(data: RouterOutputs["runtime"]["windows"] | undefined): string | undefined {
   if (!data || data.openCount.count <= data.open.length) return undefined;
   return `The ${data.open.length} closing soonest of ${countText(data.openCount)} open windows.`;
+}
+
+/** Says when the exceptions listed (the latest) are not all the open ones. */
+function exceptionsNote(shown: number | undefined, open: RouterOutputs["runtime"]["stats"]["openExceptions"] | undefined): string | undefined {
+  if (shown === undefined || !open || open.count <= shown) return undefined;
+  return `The ${shown} latest of ${countText(open)} open exceptions.`;
+}
+
+function commentHint(comment: string): string | undefined {
+  return comment.trim().length < 3 ? "Say why first (at least 3 characters)" : undefined;
+}
+
+function CommentInput({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
+  return <input className="ops-comment-input" aria-label={label} placeholder={`${label}…`} value={value} onChange={(event) => onChange(event.target.value)} />;
+}
+
+function minuteOf(at: string | Date): string {
+  return new Date(at).toISOString().slice(0, 16).replace("T", " ");
 }
 
 /** A count the server stops at a cap ("10000+" beyond it). */
