@@ -84,6 +84,11 @@ test("find the API key in the designer and send a first CloudEvent with it", asy
   await expect(card.getByTestId("api-key")).toHaveText(/^mf_/);
   const key = (await card.getByTestId("api-key").textContent())!;
   await expect(card.locator("pre")).toContainText(`Authorization: Bearer ${key}`);
+  // Copied whole, ready to paste in a terminal.
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await card.getByRole("button", { name: "Copy request" }).click();
+  await expect(card).toContainText("Copied: paste it in a terminal.");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await card.locator("pre").textContent());
   await expect(card.getByRole("status")).toHaveText(/^Events stored so far: \d+$/);
   const before = Number((await card.getByRole("status").textContent())!.replace(/\D/g, ""));
 

@@ -16,20 +16,22 @@ export function FlowListPage() {
     <section className="page">
       <div className="page-header">
         <h1>Flows</h1>
-        <button type="button" className="primary" onClick={() => setChoosingTemplate(true)}>
-          New flow from template
-        </button>
-        <button
-          type="button"
-          onClick={() =>
-            create.mutate({
-              document: { apiVersion: FLOW_API_VERSION, kind: "Flow", metadata: { name: `Untitled flow ${new Date().toISOString().slice(0, 16).replace("T", " ")}`, owner: "local-engineer" }, nodes: [], edges: [] },
-            })
-          }
-          disabled={create.isPending}
-        >
-          New empty flow
-        </button>
+        <div className="page-actions">
+          <button type="button" className="primary" onClick={() => setChoosingTemplate(true)}>
+            New flow from template
+          </button>
+          <button
+            type="button"
+            onClick={() =>
+              create.mutate({
+                document: { apiVersion: FLOW_API_VERSION, kind: "Flow", metadata: { name: `Untitled flow ${new Date().toISOString().slice(0, 16).replace("T", " ")}`, owner: "local-engineer" }, nodes: [], edges: [] },
+              })
+            }
+            disabled={create.isPending}
+          >
+            New empty flow
+          </button>
+        </div>
       </div>
       {create.error && (
         <p className="error" role="alert">

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTRPC } from "../../lib/trpc";
 
 /** Where a newcomer finds the API key and a first request that sends a CloudEvent. */
@@ -12,17 +13,32 @@ export function SendEventsCard() {
   -H 'Authorization: Bearer ${key ?? "<your API key>"}' \\
   -H 'Content-Type: application/cloudevents+json' \\
   -d '{"specversion":"1.0","id":"evt-1","source":"/my-app","type":"com.meterflow.api.call","time":"${new Date().toISOString().slice(0, 19)}Z","subject":"acme","data":{"tenantId":"acme","productCode":"api-calls","calls":1200}}'`;
+  const [copied, setCopied] = useState<"copied" | "failed" | null>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(curl);
+      setCopied("copied");
+    } catch {
+      setCopied("failed"); // e.g. a page not served from localhost or https
+    }
+  };
   return (
     <section className="send-events" aria-label="Send events">
-      <h2>Send events</h2>
+      <div className="send-events-head">
+        <h2>Send events</h2>
+        <button type="button" onClick={() => void copy()} disabled={!key}>
+          Copy request
+        </button>
+        {copied && <span className="muted small">{copied === "copied" ? "Copied: paste it in a terminal." : "The browser refused; select the request and copy it."}</span>}
+      </div>
       <p className="small">
         Your API key: <code data-testid="api-key">{key ?? (keys.isPending ? "…" : "none: create one")}</code>
       </p>
       <pre className="curl" tabIndex={0} aria-label="Request that sends a first event">
         {curl}
       </pre>
-      <p className="muted small" role="status">
-        Events stored so far: {stats.data?.rawEvents ?? "…"}
+      <p className="muted small">
+        <span role="status">Events stored so far: {stats.data?.rawEvents ?? "…"}</span> · see them, their usage records and invoices on <a href="/operations">Operations</a>
       </p>
     </section>
   );
