@@ -200,3 +200,29 @@ test("finance approves a held invoice with a reason, and it is posted to the ERP
   await page.goto(`${baseUrl()}erp/`);
   await expect(page.getByRole("table", { name: "Invoices" }).getByRole("row", { name: /ERP-1001 5720\.00 EUR/ })).toBeVisible({ timeout: 15_000 });
 });
+
+test("the ERP sandbox page switches its faults for a demo, refuses a bad setting, and turns them off", async ({ page, request }) => {
+  await page.goto(`${baseUrl()}erp/`);
+  const faults = page.getByRole("form", { name: "Faults" });
+  const status = page.locator("#fault-status");
+  await faults.getByLabel("Error rate (500, nothing stored)").fill("0.5");
+  await faults.getByLabel("Latency (ms)").fill("200");
+  await faults.getByRole("button", { name: "Apply" }).click();
+  await expect(status).toHaveText("Applied.");
+  expect(await (await request.get(`${baseUrl()}erp/faults`)).json()).toMatchObject({ errorRate: 0.5, latencyMs: 200 });
+  await expect(faults.getByLabel("Error rate (500, nothing stored)")).toHaveValue("0.5"); // after the page reloaded
+
+  // A rate above 1 is refused by the form itself (the sandbox would answer 422 naming the field).
+  const timeoutRate = faults.getByLabel("Timeout rate (no answer)");
+  await timeoutRate.fill("3");
+  await faults.getByRole("button", { name: "Apply" }).click();
+  expect(await timeoutRate.evaluate((input: HTMLInputElement) => input.validity.rangeOverflow)).toBe(true);
+  expect(await (await request.get(`${baseUrl()}erp/faults`)).json()).toMatchObject({ timeoutRate: 0 });
+  const refused = await request.put(`${baseUrl()}erp/faults`, { data: { timeoutRate: 3 } });
+  expect(refused.status()).toBe(422);
+  expect((await refused.json()).error).toMatch(/^timeoutRate: /);
+
+  await faults.getByRole("button", { name: "No faults" }).click();
+  await expect(status).toHaveText("Applied.");
+  expect(await (await request.get(`${baseUrl()}erp/faults`)).json()).toMatchObject({ errorRate: 0, latencyMs: 0, timeoutRate: 0, dropAfterCommitRate: 0 });
+});

@@ -80,5 +80,15 @@ describe("the ERP sandbox over HTTP", () => {
     const page = await (await fetch(`${base}/`)).text();
     expect(page).toContain("INV-000001");
     expect(page).toContain("1040.00 EUR");
+    expect(page).toMatch(/<table aria-label="Revenue schedule entries">.*2026-10.*1040\.00/s);
+    expect(page).toMatch(/<table aria-label="Customers">.*ERP-1001/s);
+  });
+
+  it("shows its faults on the page in a form that switches them", async () => {
+    await fetch(`${base}/faults`, { method: "PUT", body: JSON.stringify({ errorRate: 0.25, latencyMs: 300 }) });
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('name="errorRate" min="0" max="1" step="0.05" value="0.25"');
+    expect(page).toContain('name="latencyMs" min="0" max="60000" step="50" value="300"');
+    expect(page).toContain('name="quotaPerSecond" min="1"');
   });
 });

@@ -124,17 +124,59 @@ function sendHtml(response: ServerResponse, html: string) {
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
+/** The fault settings the page's form switches, with their labels and input ranges. */
+const faultFields = [
+  { name: "errorRate", label: "Error rate (500, nothing stored)", step: "0.05", max: "1" },
+  { name: "timeoutRate", label: "Timeout rate (no answer)", step: "0.05", max: "1" },
+  { name: "dropAfterCommitRate", label: "Drop after commit rate (stored, no answer)", step: "0.05", max: "1" },
+  { name: "latencyMs", label: "Latency (ms)", step: "50", max: "60000" },
+  { name: "quotaPerSecond", label: "Quota (requests/s, then 429)", step: "1", max: "100000" },
+] as const;
+
 function renderPage(store: SandboxStore, prefix: string): string {
   const invoices = [...store.invoices].reverse();
   const rows = invoices.map((invoice: Invoice) => {
     const lines = invoice.lines.map((line) => `<li>${escapeHtml(line.item)} · ${escapeHtml(line.description)} · qty ${escapeHtml(line.quantity)} · ${escapeHtml(line.amount)} ${escapeHtml(invoice.currency)}</li>`).join("");
     return `<tr><td><a href="${prefix}/invoices/${encodeURIComponent(invoice.id)}">${escapeHtml(invoice.id)}</a></td><td>${escapeHtml(invoice.customer)}</td><td class="num">${escapeHtml(invoice.total)} ${escapeHtml(invoice.currency)}</td><td><ul>${lines}</ul></td><td><code>${escapeHtml(invoice.idempotencyKey.slice(0, 16))}…</code></td><td>${escapeHtml(invoice.createdAt)}</td></tr>`;
   });
+  const customers = store.customers.map((customer) => `<tr>${Object.values(customer).map((value) => `<td>${escapeHtml(String(value ?? ""))}</td>`).join("")}</tr>`);
+  const customerColumns = Object.keys(store.customers[0] ?? {});
+  const schedules = store.revenueSchedules.map((entry) => `<tr>${Object.values(entry).map((value) => `<td>${escapeHtml(typeof value === "object" ? JSON.stringify(value) : String(value ?? ""))}</td>`).join("")}</tr>`);
+  const scheduleColumns = Object.keys(store.revenueSchedules[0] ?? {});
+  const faults = store.faults;
+  const inputs = faultFields
+    .map((field) => `<label>${field.label}<input type="number" name="${field.name}" min="${field.name === "quotaPerSecond" ? 1 : 0}" max="${field.max}" step="${field.step}" value="${faults[field.name]}"></label>`)
+    .join("");
+  const scripted = faults.script.length > 0 ? ` Scripted next: ${escapeHtml(faults.script.join(", "))}.` : "";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ERP sandbox · invoices</title>
-<meta http-equiv="refresh" content="5">
-<style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1f2933}table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #d9e2ec;padding:.4rem .6rem;text-align:left;vertical-align:top}.num{text-align:right;white-space:nowrap}ul{margin:0;padding-left:1rem}code{font-size:12px}</style></head>
+<style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1f2933}table{border-collapse:collapse;width:100%;margin-bottom:1.5rem}th,td{border-bottom:1px solid #d9e2ec;padding:.4rem .6rem;text-align:left;vertical-align:top}.num{text-align:right;white-space:nowrap}ul{margin:0;padding-left:1rem}code{font-size:12px}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}form{display:flex;flex-wrap:wrap;gap:.6rem 1.2rem;align-items:end;margin-bottom:.5rem}label{display:flex;flex-direction:column;gap:.2rem;font-size:13px}input{width:9rem}#fault-status{min-height:1.2em}</style></head>
 <body><h1>ERP sandbox</h1>
-<p>A stand-in for the cloud ERP Meterflow posts to. ${store.invoices.length} invoice(s), ${store.customers.length} customer(s). Faults: ${escapeHtml(JSON.stringify(store.faults))}. JSON: <a href="${prefix}/invoices">${prefix}/invoices</a>. This page refreshes every 5 seconds.</p>
+<p>A stand-in for the cloud ERP Meterflow posts to. ${store.invoices.length} invoice(s), ${store.customers.length} customer(s). JSON: <a href="${prefix}/invoices">${prefix}/invoices</a>. This page refreshes every 5 seconds (not while you edit the faults).</p>
+<h2>Invoices</h2>
 <table aria-label="Invoices"><thead><tr><th>Invoice</th><th>Customer</th><th class="num">Total</th><th>Lines</th><th>Idempotency key</th><th>Created</th></tr></thead>
-<tbody>${rows.join("") || `<tr><td colspan="6">No invoices yet: invoices appear here when a deployed flow's windows close and its postings are delivered.</td></tr>`}</tbody></table></body></html>`;
+<tbody>${rows.join("") || `<tr><td colspan="6">No invoices yet: invoices appear here when a deployed flow's windows close and its postings are delivered.</td></tr>`}</tbody></table>
+<h2>Faults</h2>
+<p>Injected into invoice requests, for tests and demos: watch Meterflow retry, back off, open its circuit breaker and, after its attempts, raise an erp_failure exception.${scripted}</p>
+<form id="faults" aria-label="Faults">${inputs}<button type="submit">Apply</button><button type="button" id="no-faults">No faults</button></form>
+<p id="fault-status" role="status"></p>
+<h2>Customers</h2>
+<table aria-label="Customers"><thead><tr>${customerColumns.map((column) => `<th>${escapeHtml(column)}</th>`).join("")}</tr></thead><tbody>${customers.join("")}</tbody></table>
+<h2>Revenue schedule entries</h2>
+${schedules.length > 0 ? `<table aria-label="Revenue schedule entries"><thead><tr>${scheduleColumns.map((column) => `<th>${escapeHtml(column)}</th>`).join("")}</tr></thead><tbody>${schedules.join("")}</tbody></table>` : "<p>None yet.</p>"}
+<script type="module">
+const form = document.getElementById("faults");
+const faultStatus = document.getElementById("fault-status");
+const apply = async (settings) => {
+  const response = await fetch(${JSON.stringify(`${prefix}/faults`)}, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(settings) });
+  const answer = await response.json();
+  faultStatus.textContent = response.ok ? "Applied." : "Not applied: " + answer.error;
+  if (response.ok) setTimeout(() => location.reload(), 600);
+};
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  apply(Object.fromEntries([...new FormData(form)].map(([name, value]) => [name, Number(value)])));
+});
+document.getElementById("no-faults").addEventListener("click", () => apply({ errorRate: 0, timeoutRate: 0, dropAfterCommitRate: 0, latencyMs: 0, script: [] }));
+setInterval(() => { if (!form.contains(document.activeElement) && !faultStatus.textContent.startsWith("Not")) location.reload(); }, 5000);
+</script></body></html>`;
 }
