@@ -28,7 +28,7 @@ test("an event sent with the API key becomes a usage record and, once its window
   if (!(await postings.getByRole("cell", { name: "posted" }).first().isVisible())) {
     await page.getByRole("button", { name: "Close due windows" }).click();
   }
-  await expect(postings.getByRole("row", { name: /createInvoice posted 1 INV-/ }).first()).toBeVisible({ timeout: 15_000 });
+  await expect(postings.getByRole("row", { name: /createInvoice posted 1 – INV-/ }).first()).toBeVisible({ timeout: 15_000 });
   // Trace the invoice back to its window, price list, event and flow version.
   await postings.getByRole("button", { name: /^Trace INV-/ }).first().click();
   const lineage = page.getByRole("region", { name: "Posting lineage" });

@@ -9,10 +9,12 @@ export function SendEventsCard() {
   const stats = useQuery(trpc.runtime.stats.queryOptions(undefined, { refetchInterval: 5_000 }));
   const key = keys.data?.find((candidate) => candidate.key && !candidate.revoked)?.key;
   const origin = window.location.origin;
+  // Fixed when the card appears: the request shown (and copied) must not change under a selection as the counts refresh.
+  const [time] = useState(() => `${new Date().toISOString().slice(0, 19)}Z`);
   const curl = `curl -X POST ${origin}/v1/events \\
   -H 'Authorization: Bearer ${key ?? "<your API key>"}' \\
   -H 'Content-Type: application/cloudevents+json' \\
-  -d '{"specversion":"1.0","id":"evt-1","source":"/my-app","type":"com.meterflow.api.call","time":"${new Date().toISOString().slice(0, 19)}Z","subject":"acme","data":{"tenantId":"acme","productCode":"api-calls","calls":1200}}'`;
+  -d '{"specversion":"1.0","id":"evt-1","source":"/my-app","type":"com.meterflow.api.call","time":"${time}","subject":"acme","data":{"tenantId":"acme","productCode":"api-calls","calls":1200}}'`;
   const [copied, setCopied] = useState<"copied" | "failed" | null>(null);
   const copy = async () => {
     try {

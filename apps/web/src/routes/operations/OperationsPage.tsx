@@ -135,26 +135,6 @@ export function OperationsPage() {
           })}
         </OpsTable>
 
-        <OpsTable title="Postings to the ERP" empty="No postings yet: they are made when a window closes." headers={["Operation", "Status", "Attempts", "ERP document", "Idempotency key", "Last error", "Lineage"]}>
-          {postings.data?.map((posting) => (
-            <tr key={posting.id}>
-              <td>{posting.operation}</td>
-              <td className={`outcome outcome-${posting.status}`}>{posting.status}</td>
-              <td className="num">{posting.attempts}</td>
-              <td>{posting.erpDocumentId ?? "–"}</td>
-              <td>
-                <code title={posting.idempotencyKey}>{posting.idempotencyKey.slice(0, 12)}…</code>
-              </td>
-              <td className="small">{posting.lastError ?? ""}</td>
-              <td>
-                <button type="button" className="link" onClick={() => setTraced(posting.idempotencyKey)} aria-label={`Trace ${posting.erpDocumentId ?? posting.idempotencyKey.slice(0, 12)}`}>
-                  Trace
-                </button>
-              </td>
-            </tr>
-          ))}
-        </OpsTable>
-        {traced && <PostingTrace idempotencyKey={traced} onClose={() => setTraced(null)} />}
 
         <OpsTable
           title="Approvals waiting"
@@ -183,6 +163,28 @@ export function OperationsPage() {
             );
           })}
         </OpsTable>
+
+        <OpsTable wide title="Postings to the ERP" empty="No postings yet: they are made when a window closes." headers={["Operation", "Status", "Attempts", "Next attempt", "ERP document", "Idempotency key", "Last error", "Lineage"]}>
+          {postings.data?.map((posting) => (
+            <tr key={posting.id}>
+              <td>{posting.operation}</td>
+              <td className={`outcome outcome-${posting.status}`}>{posting.status}</td>
+              <td className="num">{posting.attempts}</td>
+              <td className="nowrap">{posting.status === "pending" ? untilText(posting.nextAttemptAt) : "–"}</td>
+              <td>{posting.erpDocumentId ?? "–"}</td>
+              <td>
+                <code title={posting.idempotencyKey}>{posting.idempotencyKey.slice(0, 12)}…</code>
+              </td>
+              <td className="small">{posting.lastError ?? ""}</td>
+              <td>
+                <button type="button" className="link" onClick={() => setTraced(posting.idempotencyKey)} aria-label={`Trace ${posting.erpDocumentId ?? posting.idempotencyKey.slice(0, 12)}`}>
+                  Trace
+                </button>
+              </td>
+            </tr>
+          ))}
+        </OpsTable>
+        {traced && <PostingTrace idempotencyKey={traced} onClose={() => setTraced(null)} />}
 
         <OpsTable
           title="Open exceptions"
@@ -307,7 +309,7 @@ function PostingTrace({ idempotencyKey, onClose }: { idempotencyKey: string; onC
   const trpc = useTRPC();
   const trace = useQuery(trpc.runtime.tracePosting.queryOptions({ idempotencyKey }));
   return (
-    <section className="ops-card" aria-label="Posting lineage">
+    <section className="ops-card ops-span" aria-label="Posting lineage">
       <div className="ops-card-head">
         <h2>Lineage of {trace.data?.posting.erpDocumentId ?? `${idempotencyKey.slice(0, 12)}…`}</h2>
         <button type="button" onClick={onClose}>
@@ -363,6 +365,13 @@ function commentHint(comment: string): string | undefined {
 
 function CommentInput({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
   return <input className="ops-comment-input" aria-label={label} placeholder={`${label}…`} value={value} onChange={(event) => onChange(event.target.value)} />;
+}
+
+/** When a retry is due, from now: "in 40 s", "in 3 min", or "due". */
+function untilText(at: string | Date): string {
+  const seconds = Math.round((new Date(at).getTime() - Date.now()) / 1000);
+  if (seconds <= 0) return "due";
+  return seconds < 120 ? `in ${seconds} s` : `in ${Math.round(seconds / 60)} min`;
 }
 
 function minuteOf(at: string | Date): string {
