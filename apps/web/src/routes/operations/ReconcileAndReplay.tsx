@@ -92,9 +92,9 @@ export function ReconcileCard() {
                     {row.aggregates.events} · {row.aggregates.quantity} ({row.aggregates.open}/{row.aggregates.closed})
                   </td>
                   <td className="num">
-                    {row.posted.lines} lines · {row.posted.amount}
+                    {linesText(row.posted.lines)} · {row.posted.amount}
                   </td>
-                  <td className="num">{row.erp ? `${row.erp.lines} lines · ${row.erp.amount}` : "–"}</td>
+                  <td className="num">{row.erp ? `${linesText(row.erp.lines)} · ${row.erp.amount}` : "–"}</td>
                 </tr>
               ))}
             </tbody>
@@ -234,4 +234,8 @@ export function ReplayCard() {
 /** The versions that hold some windows, once each: "v1, v2". */
 function versionsOf(windows: readonly { versionNumber: number }[]): string {
   return [...new Set(windows.map((window) => `v${window.versionNumber}`))].join(", ");
+}
+
+function linesText(lines: number): string {
+  return `${lines} ${lines === 1 ? "line" : "lines"}`;
 }
