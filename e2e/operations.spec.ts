@@ -170,6 +170,12 @@ test("an operator resolves exceptions from the queue, saying why beside the butt
   await resolve.click();
   await expect(raised).toHaveCount(0);
   await expect(queue.getByRole("button", { name: "Retry selected (0)" })).toBeDisabled();
+
+  // Each resolution is in the audit log, with who resolved it and why.
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Audit log" }).click();
+  const log = page.getByRole("region", { name: "Audit log" });
+  await log.getByLabel("Show").selectOption({ label: "Exceptions" });
+  await expect(log.getByRole("row", { name: /Local engineer exception\.resolved exception .* “Test tenant of the e2e suite: nothing to bill”/ })).toHaveCount(3);
 });
 
 test("finance approves a held invoice with a reason, and it is posted to the ERP", async ({ page, request }) => {

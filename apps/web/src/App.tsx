@@ -1,4 +1,5 @@
 import { navigate, usePathname } from "./lib/navigation";
+import { AuditLogPage } from "./routes/audit/AuditLogPage";
 import { FlowListPage } from "./routes/flow-list/FlowListPage";
 import { FlowPage } from "./routes/flow/FlowPage";
 import { OperationsPage } from "./routes/operations/OperationsPage";
@@ -24,6 +25,7 @@ export function App() {
           {[
             ["/", "Flows"],
             ["/operations", "Operations"],
+            ["/audit", "Audit log"],
           ].map(([path, label]) => (
             <a
               key={path}
@@ -39,7 +41,9 @@ export function App() {
           ))}
         </nav>
       </header>
-      <main className="app-main">{flowMatch ? <FlowPage flowId={flowMatch[1]!} /> : pathname.startsWith("/operations") ? <OperationsPage /> : <FlowListPage />}</main>
+      <main className="app-main">
+        {flowMatch ? <FlowPage flowId={flowMatch[1]!} /> : pathname.startsWith("/operations") ? <OperationsPage /> : pathname.startsWith("/audit") ? <AuditLogPage /> : <FlowListPage />}
+      </main>
     </div>
   );
 }

@@ -1,3 +1,4 @@
+import { auditRouter } from "./router/audit";
 import { flowsRouter } from "./router/flows";
 import { healthRouter } from "./router/health";
 import { runtimeRouter } from "./router/runtime";
@@ -11,6 +12,7 @@ export const appRouter = router({
   templates: templatesRouter,
   health: healthRouter,
   runtime: runtimeRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from "react";
 
-/** A two-route app does not need a router library: the path is the state. */
+/** A few routes need no router library: the path is the state. */
 const listeners = new Set<() => void>();
 window.addEventListener("popstate", () => listeners.forEach((listener) => listener()));
 
