@@ -1,17 +1,27 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 
 const baseUrl = () => process.env.E2E_BASE_URL!;
 
-test("an event sent with the API key becomes a usage record and, once its window closes, an invoice in the ERP sandbox", async ({ page, request }) => {
+/** The API key as a newcomer finds it: on the Flows page, which this opens. */
+async function apiKeyFromFlowsPage(page: Page): Promise<string> {
   await page.goto(baseUrl());
   const keyText = page.getByRole("region", { name: "Send events" }).getByTestId("api-key");
   await expect(keyText).toHaveText(/^mf_/);
-  const key = (await keyText.textContent())!;
+  return (await keyText.textContent())!;
+}
+
+/** Sends one CloudEvent (structured mode) or several (batch mode) with the key; ingestion answers 200. */
+async function sendEvents(request: APIRequestContext, key: string, events: object | object[]): Promise<void> {
   const response = await request.post(`${baseUrl()}v1/events`, {
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/cloudevents+json" },
-    data: JSON.stringify({ specversion: "1.0", id: "ops-1", source: "/e2e-ops", type: "com.meterflow.api.call", time: "2026-09-10T10:00:00Z", data: { tenantId: "globex", productCode: "api-calls", calls: 345_678 } }),
+    headers: { authorization: `Bearer ${key}`, "content-type": Array.isArray(events) ? "application/cloudevents-batch+json" : "application/cloudevents+json" },
+    data: JSON.stringify(events),
   });
   expect(response.status()).toBe(200);
+}
+
+test("an event sent with the API key becomes a usage record and, once its window closes, an invoice in the ERP sandbox", async ({ page, request }) => {
+  const key = await apiKeyFromFlowsPage(page);
+  await sendEvents(request, key, { specversion: "1.0", id: "ops-1", source: "/e2e-ops", type: "com.meterflow.api.call", time: "2026-09-10T10:00:00Z", data: { tenantId: "globex", productCode: "api-calls", calls: 345_678 } });
 
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
   const events = page.getByRole("region", { name: "Recent events" });
@@ -46,17 +56,9 @@ test("an event sent with the API key becomes a usage record and, once its window
 
 test("a change deployed in the middle of a month carries on its open window: one invoice for the whole month", async ({ page, request }) => {
   const month = new Date().toISOString().slice(0, 7);
-  await page.goto(baseUrl());
-  const keyText = page.getByRole("region", { name: "Send events" }).getByTestId("api-key");
-  await expect(keyText).toHaveText(/^mf_/);
-  const key = (await keyText.textContent())!;
-  const send = async (id: string, day: string) => {
-    const response = await request.post(`${baseUrl()}v1/events`, {
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/cloudevents+json" },
-      data: JSON.stringify({ specversion: "1.0", id, source: "/e2e-deploy", type: "com.meterflow.api.call", time: `${month}-${day}T00:10:00Z`, data: { tenantId: "initech", productCode: "api-calls", calls: 60_000 } }),
-    });
-    expect(response.status()).toBe(200);
-  };
+  const key = await apiKeyFromFlowsPage(page);
+  const send = (id: string, day: string) =>
+    sendEvents(request, key, { specversion: "1.0", id, source: "/e2e-deploy", type: "com.meterflow.api.call", time: `${month}-${day}T00:10:00Z`, data: { tenantId: "initech", productCode: "api-calls", calls: 60_000 } });
   await send("mid-1", "01");
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
   await expect(page.getByRole("region", { name: "Usage records" }).getByRole("row", { name: `initech api_calls 60000 ${month}` })).toBeVisible();
@@ -149,14 +151,12 @@ test("the Operations page and the designer's panels scroll in their own panes: t
 });
 
 test("an operator resolves exceptions from the queue, saying why beside the button", async ({ page, request }) => {
-  await page.goto(baseUrl());
-  const keyText = page.getByRole("region", { name: "Send events" }).getByTestId("api-key");
-  await expect(keyText).toHaveText(/^mf_/);
-  const response = await request.post(`${baseUrl()}v1/events`, {
-    headers: { authorization: `Bearer ${await keyText.textContent()}`, "content-type": "application/cloudevents-batch+json" },
-    data: JSON.stringify([1, 2, 3].map((i) => ({ specversion: "1.0", id: `exc-${i}`, source: "/e2e-exc", type: "com.meterflow.api.call", time: "2026-08-10T10:00:00Z", data: { tenantId: "e2e-unknown", productCode: "api-calls", calls: 1 } }))),
-  });
-  expect(response.status()).toBe(200);
+  const key = await apiKeyFromFlowsPage(page);
+  await sendEvents(
+    request,
+    key,
+    [1, 2, 3].map((i) => ({ specversion: "1.0", id: `exc-${i}`, source: "/e2e-exc", type: "com.meterflow.api.call", time: "2026-08-10T10:00:00Z", data: { tenantId: "e2e-unknown", productCode: "api-calls", calls: 1 } })),
+  );
 
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
   const queue = page.getByRole("region", { name: "Open exceptions" });
@@ -182,16 +182,10 @@ test("finance approves a held invoice with a reason, and it is posted to the ERP
   // Next month's: the journeys before closed acme's earlier months (a later event for them is late).
   const now = new Date();
   const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 7);
-  await page.goto(baseUrl());
-  const keyText = page.getByRole("region", { name: "Send events" }).getByTestId("api-key");
-  await expect(keyText).toHaveText(/^mf_/);
+  const key = await apiKeyFromFlowsPage(page);
   // 7,000,000 calls: 6,900,000 billable, 1,000 EUR for the first million and 4,720 for the rest,
   // above the 5,000 EUR the flow holds for finance; the operator closes the month early.
-  const response = await request.post(`${baseUrl()}v1/events`, {
-    headers: { authorization: `Bearer ${await keyText.textContent()}`, "content-type": "application/cloudevents+json" },
-    data: JSON.stringify({ specversion: "1.0", id: "big-1", source: "/e2e-approval", type: "com.meterflow.api.call", time: `${month}-01T00:20:00Z`, data: { tenantId: "acme", productCode: "api-calls", calls: 7_000_000 } }),
-  });
-  expect(response.status()).toBe(200);
+  await sendEvents(request, key, { specversion: "1.0", id: "big-1", source: "/e2e-approval", type: "com.meterflow.api.call", time: `${month}-01T00:20:00Z`, data: { tenantId: "acme", productCode: "api-calls", calls: 7_000_000 } });
 
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
   await expect(page.getByRole("region", { name: "Recent events" }).getByRole("row", { name: /big-1 acme .* validated/ })).toBeVisible();
