@@ -11,7 +11,7 @@ async function seriousViolations(page: Page) {
     .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).slice(0, 5).join(", ")})`);
 }
 
-test("the flow list, canvas, inspector, operations page and audit log have no serious accessibility violations", async ({ page }) => {
+test("the flow list, canvas, inspector, operations, reference data and audit log pages have no serious accessibility violations", async ({ page }) => {
   await page.goto(baseUrl());
   await expect(page.getByRole("link", { name: "Metered API billing" })).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
@@ -32,6 +32,10 @@ test("the flow list, canvas, inspector, operations page and audit log have no se
 
   await page.getByRole("link", { name: "Operations" }).click();
   await expect(page.getByRole("heading", { name: "Operations" })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await page.getByRole("link", { name: "Reference data" }).click();
+  await expect(page.getByRole("region", { name: "Accounts" }).getByRole("row", { name: /^acme / })).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
 
   await page.getByRole("link", { name: "Audit log" }).click();

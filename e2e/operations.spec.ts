@@ -1,23 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-
-const baseUrl = () => process.env.E2E_BASE_URL!;
-
-/** The API key as a newcomer finds it: on the Flows page, which this opens. */
-async function apiKeyFromFlowsPage(page: Page): Promise<string> {
-  await page.goto(baseUrl());
-  const keyText = page.getByRole("region", { name: "Send events" }).getByTestId("api-key");
-  await expect(keyText).toHaveText(/^mf_/);
-  return (await keyText.textContent())!;
-}
-
-/** Sends one CloudEvent (structured mode) or several (batch mode) with the key; ingestion answers 200. */
-async function sendEvents(request: APIRequestContext, key: string, events: object | object[]): Promise<void> {
-  const response = await request.post(`${baseUrl()}v1/events`, {
-    headers: { authorization: `Bearer ${key}`, "content-type": Array.isArray(events) ? "application/cloudevents-batch+json" : "application/cloudevents+json" },
-    data: JSON.stringify(events),
-  });
-  expect(response.status()).toBe(200);
-}
+import { expect, test } from "@playwright/test";
+import { apiKeyFromFlowsPage, baseUrl, sendEvents } from "./send-events";
 
 test("an event sent with the API key becomes a usage record and, once its window closes, an invoice in the ERP sandbox", async ({ page, request }) => {
   const key = await apiKeyFromFlowsPage(page);

@@ -3,6 +3,7 @@ import { AuditLogPage } from "./routes/audit/AuditLogPage";
 import { FlowListPage } from "./routes/flow-list/FlowListPage";
 import { FlowPage } from "./routes/flow/FlowPage";
 import { OperationsPage } from "./routes/operations/OperationsPage";
+import { ReferenceDataPage } from "./routes/reference-data/ReferenceDataPage";
 
 export function App() {
   const pathname = usePathname();
@@ -25,6 +26,7 @@ export function App() {
           {[
             ["/", "Flows"],
             ["/operations", "Operations"],
+            ["/reference-data", "Reference data"],
             ["/audit", "Audit log"],
           ].map(([path, label]) => (
             <a
@@ -42,7 +44,13 @@ export function App() {
         </nav>
       </header>
       <main className="app-main">
-        {flowMatch ? <FlowPage flowId={flowMatch[1]!} /> : pathname.startsWith("/operations") ? <OperationsPage /> : pathname.startsWith("/audit") ? <AuditLogPage /> : <FlowListPage />}
+        {flowMatch ? <FlowPage flowId={flowMatch[1]!} /> : pathname.startsWith("/operations") ? <OperationsPage /> : pathname.startsWith("/audit") ? (
+          <AuditLogPage />
+        ) : pathname.startsWith("/reference-data") ? (
+          <ReferenceDataPage />
+        ) : (
+          <FlowListPage />
+        )}
       </main>
     </div>
   );

@@ -1,6 +1,7 @@
 import { auditRouter } from "./router/audit";
 import { flowsRouter } from "./router/flows";
 import { healthRouter } from "./router/health";
+import { referenceDataRouter } from "./router/reference-data";
 import { runtimeRouter } from "./router/runtime";
 import { templatesRouter } from "./router/templates";
 import { versionsRouter } from "./router/versions";
@@ -13,6 +14,7 @@ export const appRouter = router({
   health: healthRouter,
   runtime: runtimeRouter,
   audit: auditRouter,
+  referenceData: referenceDataRouter,
 });
 
 export type AppRouter = typeof appRouter;

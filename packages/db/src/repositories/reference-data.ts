@@ -1,7 +1,8 @@
-import { eq, getTableColumns, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, ilike, or, sql, type SQL } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "../open-database";
 import { rowsOf } from "../raw-rows";
+import { appendAudit } from "./audit-log";
 import { accountMap, contracts, priceLists, productMap, referenceDataVersion, type Entitlement, type PriceTier } from "../schema";
 
 export interface ReferenceDataSet {
@@ -26,6 +27,66 @@ export async function seedReferenceData(db: Database, workspaceId: string, data:
     }
   });
   return true;
+}
+
+export type AccountInput = ReferenceDataSet["accounts"][number];
+export type ContractInput = ReferenceDataSet["contracts"][number];
+
+/**
+ * Adds a tenant's account mapping or changes it (by tenant), audited: how an operator fixes an
+ * unmatched_account exception before retrying it. The runtime sees the change within a second.
+ */
+export async function saveAccount(db: Database, input: { workspaceId: string; actor: string; account: AccountInput }) {
+  const { tenantId, ...fields } = input.account;
+  return db.transaction(async (tx) => {
+    const [saved] = await tx
+      .insert(accountMap)
+      .values({ ...input.account, workspaceId: input.workspaceId })
+      .onConflictDoUpdate({ target: [accountMap.workspaceId, accountMap.tenantId], set: { name: "", crmAccountId: null, parentErpAccountId: null, region: null, currency: null, ...fields } })
+      .returning();
+    await appendAudit(tx, { workspaceId: input.workspaceId, actor: input.actor, action: "reference_data.account_saved", entityType: "account", entityId: tenantId, details: { ...fields } });
+    return saved!;
+  });
+}
+
+/** Adds a contract or changes it (by contract id), audited. */
+export async function saveContract(db: Database, input: { workspaceId: string; actor: string; contract: ContractInput }) {
+  const { contractId, ...fields } = input.contract;
+  return db.transaction(async (tx) => {
+    const [saved] = await tx
+      .insert(contracts)
+      .values({ ...input.contract, workspaceId: input.workspaceId })
+      .onConflictDoUpdate({ target: [contracts.workspaceId, contracts.contractId], set: { region: null, endsOn: null, ...fields } })
+      .returning();
+    await appendAudit(tx, { workspaceId: input.workspaceId, actor: input.actor, action: "reference_data.contract_saved", entityType: "contract", entityId: contractId, details: { ...fields } });
+    const { id: _id, workspaceId: _workspaceId, ...contract } = saved!;
+    return contract;
+  });
+}
+
+/**
+ * A page of a workspace's accounts and contracts, by tenant (those whose tenant, name or ERP
+ * account contains `search`, when given), and all its products and price lists (a few each).
+ */
+export async function browseReferenceData(db: Database, workspaceId: string, { search, limit = 100 }: { search?: string; limit?: number } = {}) {
+  const pattern = search ? `%${search.replace(/[\\%_]/g, (character) => `\\${character}`)}%` : undefined;
+  const [accounts, contractRows, products, lists] = await Promise.all([
+    db
+      .select()
+      .from(accountMap)
+      .where(and(eq(accountMap.workspaceId, workspaceId), pattern ? or(ilike(accountMap.tenantId, pattern), ilike(accountMap.name, pattern), ilike(accountMap.erpAccountId, pattern)) : undefined))
+      .orderBy(asc(accountMap.tenantId))
+      .limit(limit),
+    db
+      .select()
+      .from(contracts)
+      .where(and(eq(contracts.workspaceId, workspaceId), pattern ? or(ilike(contracts.tenantId, pattern), ilike(contracts.contractId, pattern)) : undefined))
+      .orderBy(asc(contracts.tenantId), asc(contracts.contractId))
+      .limit(limit),
+    db.select().from(productMap).where(eq(productMap.workspaceId, workspaceId)).orderBy(asc(productMap.productCode)),
+    db.select().from(priceLists).where(eq(priceLists.workspaceId, workspaceId)).orderBy(asc(priceLists.name), asc(priceLists.region), asc(priceLists.version)),
+  ]);
+  return { accounts, contracts: contractRows, products, priceLists: lists };
 }
 
 /**

@@ -1,0 +1,48 @@
+import type { DatabaseHandle } from "@meterflow/db";
+import { databaseCases } from "@meterflow/db/testing";
+import { processNextBatch } from "@meterflow/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testCaller } from "../testing/test-caller";
+
+describe.each(databaseCases())("the reference data API on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  let api: Awaited<ReturnType<typeof testCaller>>;
+  beforeAll(async () => {
+    handle = await open();
+    api = await testCaller(handle);
+  });
+  afterAll(async () => handle?.close());
+
+  it("adds the account and contract an exception lacked; the retried exception then resolves into a usage record", async () => {
+    const flow = await api.caller.templates.instantiate({ templateId: "metered-api-billing" });
+    await api.caller.runtime.deploy({ versionId: (await api.caller.versions.publish({ flowId: flow.id, changelog: "first" })).id });
+    await api.caller.runtime.ingest({ events: [{ specversion: "1.0", id: "n-1", source: "/gw", type: "com.meterflow.api.call", time: "2026-10-03T10:00:00Z", data: { tenantId: "newco", productCode: "api-calls", calls: 7 } }] });
+    while (await processNextBatch(handle.db));
+    const [missing] = await api.caller.runtime.exceptions({ status: "open", kind: "unmatched_account" });
+    expect(missing).toMatchObject({ partitionKey: "newco" });
+
+    await expect(api.caller.referenceData.saveAccount({ tenantId: "newco", erpAccountId: "" })).rejects.toThrow(/Give the tenant's ERP account/);
+    await expect(api.caller.referenceData.saveContract({ contractId: "C-NEW", tenantId: "newco", priceList: "api-calls-standard", currency: "eur", startsOn: "2026-01-01" })).rejects.toThrow(/ISO 4217/);
+    await expect(api.caller.referenceData.saveContract({ contractId: "C-NEW", tenantId: "newco", priceList: "api-calls-standard", currency: "EUR", startsOn: "2026-02-01", endsOn: "2026-01-01" })).rejects.toThrow(/endsOn \(To\) must not be before startsOn \(From\)/);
+    const viewer = api.as({ id: "v-1", name: "Vic Viewer", roles: ["engineer"] });
+    await expect(viewer.referenceData.saveAccount({ tenantId: "newco", erpAccountId: "ERP-2001" })).rejects.toThrow(/needs the operator role/);
+
+    await api.caller.referenceData.saveAccount({ tenantId: "newco", name: "NewCo", erpAccountId: "ERP-2001", currency: "EUR", region: "eu" });
+    await api.caller.referenceData.saveContract({ contractId: "C-NEW", tenantId: "newco", priceList: "api-calls-standard", currency: "EUR", startsOn: "2026-01-01" });
+    const [retried] = await api.caller.runtime.retryExceptions({ ids: [missing!.id] });
+    expect(retried).toMatchObject({ outcome: "resolved" });
+    expect((await api.caller.runtime.usageRecords()).map((record) => [record.tenantId, record.quantity])).toEqual([["newco", "7"]]);
+
+    // Saving again changes the account in place; the page finds it by a part of its tenant, name or ERP account.
+    await api.caller.referenceData.saveAccount({ tenantId: "newco", name: "NewCo Ltd", erpAccountId: "ERP-2002" });
+    const found = await api.caller.referenceData.browse({ search: "co l" });
+    expect(found.accounts).toEqual([expect.objectContaining({ tenantId: "newco", name: "NewCo Ltd", erpAccountId: "ERP-2002", region: null, currency: null })]);
+    expect(found.contracts).toEqual([]);
+    expect((await api.caller.referenceData.browse({ search: "newco" })).contracts).toEqual([expect.objectContaining({ contractId: "C-NEW", startsOn: "2026-01-01", endsOn: null })]);
+    expect((await api.caller.referenceData.browse({ search: "%" })).accounts).toEqual([]); // a wildcard is searched for as itself
+    expect((await api.caller.audit.list({ entityType: "account" })).map((entry) => [entry.action, entry.entityId])).toEqual([
+      ["reference_data.account_saved", "newco"],
+      ["reference_data.account_saved", "newco"],
+    ]);
+  });
+});
