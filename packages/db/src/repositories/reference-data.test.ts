@@ -78,6 +78,15 @@ describe.each(databaseCases())("a workspace's reference data as flows look it up
     expect(data.products).toEqual({ "api-calls": { productCode: "api-calls", erpItemCode: "ITEM-1", name: "", unit: "call" } });
     expect(data.priceLists).toMatchObject([{ name: "standard", effectiveFrom: "2026-01-01T00:00:00.000Z" }]);
   });
+
+  it("finds a tenant's contract in force today among several (an ended one, a renewal entered ahead), whatever order they were added in", async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const contract = (contractId: string, startsOn: string, endsOn: string | null) => ({ workspaceId: "w", contractId, tenantId: "umbrella", priceList: "standard", currency: "EUR", startsOn, endsOn });
+    await handle.db.insert(contracts).values([contract("C-RENEWAL", day(30), null), contract("C-CURRENT", day(-200), day(100)), contract("C-ENDED", day(-600), day(-201))]);
+    expect((await loadReferenceData(handle.db, "w")).contracts.umbrella).toMatchObject({ contractId: "C-CURRENT" });
+    await handle.db.delete(contracts).where(eq(contracts.contractId, "C-CURRENT"));
+    expect((await loadReferenceData(handle.db, "w")).contracts.umbrella).toMatchObject({ contractId: "C-RENEWAL" }); // none in force: the latest
+  });
 });
 
 // Two sessions at once: PostgreSQL only (PGlite has one connection).

@@ -105,7 +105,14 @@ export async function loadReferenceData(db: Database, workspaceId: string) {
   // them again after any edit of reference data.
   const [accounts, contractRows, products, lists] = await Promise.all([
     rowsOf<Omit<typeof accountMap.$inferSelect, "workspaceId">>(db, sql`select ${propertiesOf(accountMap, ["workspaceId"])} from ${accountMap} where ${accountMap.workspaceId} = ${workspaceId}`),
-    rowsOf<Omit<typeof contracts.$inferSelect, "workspaceId" | "id">>(db, sql`select ${propertiesOf(contracts, ["workspaceId", "id"])} from ${contracts} where ${contracts.workspaceId} = ${workspaceId}`),
+    // A tenant may have several contracts (an old one, a renewal entered ahead): the last row of
+    // a tenant is the one flows find, so the order puts last the one in force today that began
+    // latest (else the one that began latest).
+    rowsOf<Omit<typeof contracts.$inferSelect, "workspaceId" | "id">>(
+      db,
+      sql`select ${propertiesOf(contracts, ["workspaceId", "id"])} from ${contracts} where ${contracts.workspaceId} = ${workspaceId}
+          order by (${contracts.startsOn} <= current_date and (${contracts.endsOn} is null or ${contracts.endsOn} >= current_date)), ${contracts.startsOn}, ${contracts.contractId}`,
+    ),
     db.select().from(productMap).where(eq(productMap.workspaceId, workspaceId)),
     db.select().from(priceLists).where(eq(priceLists.workspaceId, workspaceId)),
   ]);
