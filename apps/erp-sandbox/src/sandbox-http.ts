@@ -166,17 +166,18 @@ ${schedules.length > 0 ? `<table aria-label="Revenue schedule entries"><thead><t
 <script type="module">
 const form = document.getElementById("faults");
 const faultStatus = document.getElementById("fault-status");
+let quietUntil = 0;
 const apply = async (settings) => {
   const response = await fetch(${JSON.stringify(`${prefix}/faults`)}, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(settings) });
   const answer = await response.json();
   faultStatus.textContent = response.ok ? "Applied." : "Not applied: " + answer.error;
-  if (response.ok) setTimeout(() => location.reload(), 600);
+  quietUntil = Date.now() + 10000; // the answer stays in view a while
 };
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   apply(Object.fromEntries([...new FormData(form)].map(([name, value]) => [name, Number(value)])));
 });
 document.getElementById("no-faults").addEventListener("click", () => apply({ errorRate: 0, timeoutRate: 0, dropAfterCommitRate: 0, latencyMs: 0, script: [] }));
-setInterval(() => { if (!form.contains(document.activeElement) && !faultStatus.textContent.startsWith("Not")) location.reload(); }, 5000);
+setInterval(() => { if (Date.now() > quietUntil && !form.contains(document.activeElement)) location.reload(); }, 5000);
 </script></body></html>`;
 }

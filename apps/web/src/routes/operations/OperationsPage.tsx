@@ -109,7 +109,10 @@ export function OperationsPage() {
               </button>
               <button
                 type="button"
-                onClick={() => closeWindows.mutate({ all: true })}
+                onClick={() => {
+                  // Not undone: the periods are billed now, and their later events can only be exceptions.
+                  if (window.confirm("Close every open window now? Their periods are billed now; events that arrive later for them become late_event exceptions.")) closeWindows.mutate({ all: true });
+                }}
                 disabled={closeWindows.isPending}
                 title="Bills the open periods now; later events for them become late-event exceptions"
               >
