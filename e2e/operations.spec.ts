@@ -8,6 +8,15 @@ test("an event sent with the API key becomes a usage record and, once its window
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
   const events = page.getByRole("region", { name: "Recent events" });
   await expect(events.getByRole("row", { name: /ops-1 globex .* validated/ })).toBeVisible();
+  // Found again by its id alone, with the envelope as sent.
+  await events.getByRole("searchbox", { name: "Find an event by its id" }).fill("ops-1");
+  const found = events.getByRole("row", { name: /^ops-1 globex .* validated$/ });
+  await expect(found).toBeVisible();
+  await found.getByText("as sent").click();
+  await expect(found.locator("pre")).toContainText('"calls": 345678');
+  await events.getByRole("searchbox", { name: "Find an event by its id" }).fill("no-such-event");
+  await expect(events).toContainText('No event with the id "no-such-event".');
+  await events.getByRole("searchbox", { name: "Find an event by its id" }).fill("");
   const record = page.getByRole("region", { name: "Usage records" }).getByRole("row", { name: "globex api_calls 345678 2026-09" });
   await expect(record).toBeVisible();
   // The record as the flow's Map node made it, with what only its payload holds.

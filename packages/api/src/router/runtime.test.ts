@@ -72,6 +72,10 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
     expect((await api.caller.runtime.recentEnvelopes({ limit: 2 })).map((envelope) => envelope.id)).toEqual(["r-2", "r-1"]);
     const events = await api.caller.runtime.events();
     expect(events.filter((event) => event.id.startsWith("r-")).map((event) => `${event.id} ${event.outcome}`).sort()).toEqual(["r-1 validated", "r-2 exception"]);
+    expect(events.every((event) => event.envelope === null)).toBe(true); // the list stays light
+    // Found by its id, with the envelope as sent.
+    expect(await api.caller.runtime.events({ id: "r-2" })).toEqual([expect.objectContaining({ id: "r-2", source: "/gw", status: "processed", outcome: "exception", envelope: call("r-2", "nobody") })]);
+    expect(await api.caller.runtime.events({ id: "no-such-event" })).toEqual([]);
     const [exception] = await api.caller.runtime.exceptions({ status: "open", kind: "unmatched_account" });
     expect(exception).toMatchObject({ partitionKey: "nobody", raisedBy: "enrich" });
 

@@ -1,4 +1,4 @@
-import { and, count, desc, eq } from "drizzle-orm";
+import { and, count, desc, eq, sql } from "drizzle-orm";
 import { approvalStatuses, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, oldestOpenTransaction, partitionTotals, postings, postingStatuses, usageSummaries } from "@meterflow/db";
 import { exceptionKinds } from "@meterflow/flow-spec";
 import {
@@ -78,15 +78,31 @@ export const runtimeRouter = router({
     .input(z.object({ deploymentId: z.uuid() }))
     .mutation(({ ctx, input }) => stopDeployment(ctx.db, { workspaceId: ctx.workspaceId, deploymentId: input.deploymentId, actor: ctx.actor.id })),
 
-  /** Recent events with their outcome, and the usage records made from them. */
-  events: workspaceProcedure.input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 })).query(async ({ ctx, input }) =>
-    ctx.db
-      .select({ seq: eventsRaw.seq, id: eventsRaw.eventId, source: eventsRaw.source, type: eventsRaw.type, time: eventsRaw.time, partitionKey: eventsRaw.partitionKey, status: eventStatus, outcome: eventOutcome, receivedAt: eventsRaw.receivedAt })
-      .from(eventsRaw)
-      .where(eq(eventsRaw.workspaceId, ctx.workspaceId))
-      .orderBy(desc(eventsRaw.seq))
-      .limit(input.limit),
-  ),
+  /**
+   * Recent events with their status and outcome, newest first; given an `id`, the events of that
+   * id (from any source) with the envelope as sent: "did my event arrive, and what became of it?"
+   */
+  events: workspaceProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(500).default(50), id: z.string().trim().min(1).max(500).optional() }).default({ limit: 50 }))
+    .query(async ({ ctx, input }) =>
+      ctx.db
+        .select({
+          seq: eventsRaw.seq,
+          id: eventsRaw.eventId,
+          source: eventsRaw.source,
+          type: eventsRaw.type,
+          time: eventsRaw.time,
+          partitionKey: eventsRaw.partitionKey,
+          status: eventStatus,
+          outcome: eventOutcome,
+          receivedAt: eventsRaw.receivedAt,
+          envelope: input.id ? eventsRaw.envelope : sql<null>`null`,
+        })
+        .from(eventsRaw)
+        .where(and(eq(eventsRaw.workspaceId, ctx.workspaceId), input.id ? eq(eventsRaw.eventId, input.id) : undefined))
+        .orderBy(desc(eventsRaw.seq))
+        .limit(input.limit),
+    ),
   /** The last stored events as sent, newest first, e.g. to test-run a flow on real traffic. */
   recentEnvelopes: workspaceProcedure.input(z.object({ limit: z.number().int().min(1).max(100).default(10) }).default({ limit: 10 })).query(async ({ ctx, input }) =>
     (await ctx.db.select({ envelope: eventsRaw.envelope }).from(eventsRaw).where(eq(eventsRaw.workspaceId, ctx.workspaceId)).orderBy(desc(eventsRaw.seq)).limit(input.limit)).map((row) => row.envelope),

@@ -15,7 +15,9 @@ export function OperationsPage() {
   const queryClient = useQueryClient();
   const live = { refetchInterval: REFRESH_MS };
   const stats = useQuery(trpc.runtime.stats.queryOptions(undefined, live));
-  const events = useQuery(trpc.runtime.events.queryOptions({ limit: 20 }, live));
+  const [findId, setFindId] = useState("");
+  const found = findId.trim();
+  const events = useQuery(trpc.runtime.events.queryOptions({ limit: 20, ...(found ? { id: found } : {}) }, live));
   const records = useQuery(trpc.runtime.usageRecords.queryOptions({ limit: 20 }, live));
   const windows = useQuery(trpc.runtime.windows.queryOptions(undefined, live));
   const postings = useQuery(trpc.runtime.postings.queryOptions({}, live));
@@ -67,11 +69,23 @@ export function OperationsPage() {
       )}
 
       <div className="ops-grid">
-        <OpsTable title="Recent events" empty="No events yet: send one with the curl on the Flows page." headers={["Event", "Tenant", "Time", "Outcome"]}>
+        <OpsTable
+          title="Recent events"
+          empty={found ? `No event with the id "${found}".` : "No events yet: send one with the curl on the Flows page."}
+          headers={["Event", "Tenant", "Time", "Outcome"]}
+          note={found ? `Events with the id "${found}", from any source, as sent.` : undefined}
+          actions={<input type="search" className="ops-comment-input" aria-label="Find an event by its id" placeholder="Find an event id…" value={findId} onChange={(event) => setFindId(event.target.value)} />}
+        >
           {events.data?.map((event) => (
             <tr key={event.seq}>
               <td>
                 <code>{event.id}</code>
+                {event.envelope && (
+                  <details>
+                    <summary>as sent</summary>
+                    <pre>{JSON.stringify(event.envelope, null, 2)}</pre>
+                  </details>
+                )}
               </td>
               <td>{event.partitionKey}</td>
               <td>{event.time ? minuteOf(event.time) : "–"}</td>
