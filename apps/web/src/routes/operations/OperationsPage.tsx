@@ -74,7 +74,7 @@ export function OperationsPage() {
           empty={found ? `No event with the id "${found}".` : "No events yet: send one with the curl on the Flows page."}
           headers={["Event", "Tenant", "Time", "Outcome"]}
           note={found ? `Events with the id "${found}", from any source, as sent.` : undefined}
-          actions={<input type="search" className="ops-comment-input" aria-label="Find an event by its id" placeholder="Find an event id…" value={findId} onChange={(event) => setFindId(event.target.value)} />}
+          actions={<input type="search" className="ops-inline-input" aria-label="Find an event by its id" placeholder="Find an event id…" value={findId} onChange={(event) => setFindId(event.target.value)} />}
         >
           {events.data?.map((event) => (
             <tr key={event.seq}>
@@ -151,7 +151,6 @@ export function OperationsPage() {
             );
           })}
         </OpsTable>
-
 
         <OpsTable
           title="Approvals waiting"
@@ -381,7 +380,7 @@ function commentHint(comment: string): string | undefined {
 }
 
 function CommentInput({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
-  return <input className="ops-comment-input" aria-label={label} placeholder={`${label}…`} value={value} onChange={(event) => onChange(event.target.value)} />;
+  return <input className="ops-inline-input" aria-label={label} placeholder={`${label}…`} value={value} onChange={(event) => onChange(event.target.value)} />;
 }
 
 /** When a retry is due, from now: "in 40 s", "in 3 min", or "due". */
