@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { utcText } from "../../lib/time-text";
 import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 
 /** The kinds of entity the audit log records actions on, for its filter. */
@@ -53,7 +54,7 @@ export function AuditLogPage() {
           <tbody>
             {entries.data.map((entry) => (
               <tr key={entry.id}>
-                <td className="nowrap">{new Date(entry.at).toISOString().slice(0, 19).replace("T", " ")}</td>
+                <td className="nowrap">{utcText(entry.at, "second")}</td>
                 <td>{entry.actorName ?? entry.actor}</td>
                 <td>
                   <code>{entry.action}</code>

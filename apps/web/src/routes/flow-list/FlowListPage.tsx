@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { FLOW_API_VERSION } from "@meterflow/flow-spec";
 import { useState } from "react";
 import { navigate } from "../../lib/navigation";
+import { utcText } from "../../lib/time-text";
 import { useTRPC } from "../../lib/trpc";
 import { FlowThumbnail } from "../../canvas/FlowThumbnail";
 import { SendEventsCard } from "./SendEventsCard";
@@ -24,7 +25,7 @@ export function FlowListPage() {
             type="button"
             onClick={() =>
               create.mutate({
-                document: { apiVersion: FLOW_API_VERSION, kind: "Flow", metadata: { name: `Untitled flow ${new Date().toISOString().slice(0, 16).replace("T", " ")}`, owner: "local-engineer" }, nodes: [], edges: [] },
+                document: { apiVersion: FLOW_API_VERSION, kind: "Flow", metadata: { name: `Untitled flow ${utcText(new Date())}`, owner: "local-engineer" }, nodes: [], edges: [] },
               })
             }
             disabled={create.isPending}

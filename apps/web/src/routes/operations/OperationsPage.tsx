@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { utcText } from "../../lib/time-text";
 import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 import { ReconcileCard, ReplayCard } from "./ReconcileAndReplay";
 
@@ -88,7 +89,7 @@ export function OperationsPage() {
                 )}
               </td>
               <td>{event.partitionKey}</td>
-              <td>{event.time ? minuteOf(event.time) : "–"}</td>
+              <td>{event.time ? utcText(event.time) : "–"}</td>
               <td className={`outcome outcome-${event.outcome ?? "pending"}`}>{event.outcome ?? event.status}</td>
             </tr>
           ))}
@@ -143,7 +144,7 @@ export function OperationsPage() {
                 <td>{state.start.slice(0, 10)}</td>
                 <td className="num">{state.count}</td>
                 <td className="num">{String(state.measures.quantity ?? "–")}</td>
-                <td>{minuteOf(window.closesAt)}</td>
+                <td>{utcText(window.closesAt)}</td>
                 <td>
                   {window.flowName} v{window.versionNumber}
                 </td>
@@ -258,7 +259,7 @@ export function OperationsPage() {
               </td>
               <td className="small">{exception.reason}</td>
               <td>{exception.raisedBy ?? exception.nodeId ?? "–"}</td>
-              <td className="nowrap">{minuteOf(exception.createdAt)}</td>
+              <td className="nowrap">{utcText(exception.createdAt)}</td>
             </tr>
           ))}
         </OpsTable>
@@ -388,10 +389,6 @@ function untilText(at: string | Date): string {
   const seconds = Math.round((new Date(at).getTime() - Date.now()) / 1000);
   if (seconds <= 0) return "due";
   return seconds < 120 ? `in ${seconds} s` : `in ${Math.round(seconds / 60)} min`;
-}
-
-function minuteOf(at: string | Date): string {
-  return new Date(at).toISOString().slice(0, 16).replace("T", " ");
 }
 
 /** A count the server stops at a cap ("10000+" beyond it). */

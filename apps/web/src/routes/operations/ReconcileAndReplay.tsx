@@ -92,9 +92,9 @@ export function ReconcileCard() {
                     {row.aggregates.events} · {row.aggregates.quantity} ({row.aggregates.open}/{row.aggregates.closed})
                   </td>
                   <td className="num">
-                    {linesText(row.posted.lines)} · {row.posted.amount}
+                    {countOf(row.posted.lines, "line")} · {row.posted.amount}
                   </td>
-                  <td className="num">{row.erp ? `${linesText(row.erp.lines)} · ${row.erp.amount}` : "–"}</td>
+                  <td className="num">{row.erp ? `${countOf(row.erp.lines, "line")} · ${row.erp.amount}` : "–"}</td>
                 </tr>
               ))}
             </tbody>
@@ -234,8 +234,4 @@ export function ReplayCard() {
 /** The versions that hold some windows, once each: "v1, v2". */
 function versionsOf(windows: readonly { versionNumber: number }[]): string {
   return [...new Set(windows.map((window) => `v${window.versionNumber}`))].join(", ");
-}
-
-function linesText(lines: number): string {
-  return `${lines} ${lines === 1 ? "line" : "lines"}`;
 }

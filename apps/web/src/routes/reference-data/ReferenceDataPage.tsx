@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { utcText } from "../../lib/time-text";
 import { useTRPC, type RouterInputs } from "../../lib/trpc";
 
 type AccountForm = RouterInputs["referenceData"]["saveAccount"];
@@ -184,7 +185,7 @@ export function ReferenceDataPage() {
                   <td className="num">{list.includedUnits}</td>
                   <td className="small">{list.tiers.map((tier) => `${tier.upTo ? `up to ${tier.upTo}` : "beyond"}: ${tier.unitPrice}`).join("; ")}</td>
                   <td className="small">
-                    {new Date(list.effectiveFrom).toISOString().slice(0, 10)} – {list.effectiveTo ? new Date(list.effectiveTo).toISOString().slice(0, 10) : ""}
+                    {utcText(list.effectiveFrom, "day")} – {list.effectiveTo ? utcText(list.effectiveTo, "day") : ""}
                   </td>
                 </tr>
               ))}
