@@ -36,4 +36,12 @@ test("an event of a tenant missing from the reference data: add its account and 
   await queue.getByRole("button", { name: "Retry selected (1)" }).click();
   await expect(missing).toHaveCount(0);
   await expect(page.getByRole("region", { name: "Usage records" }).getByRole("row", { name: `e2e-newco api_calls 4321 ${month}` })).toBeVisible();
+
+  // A contract entered by mistake is removed, after a confirmation.
+  await sections.getByRole("link", { name: "Reference data" }).click();
+  const contractRow = page.getByRole("region", { name: "Contracts" }).getByRole("row", { name: /^C-E2E-NEWCO e2e-newco/ });
+  await expect(contractRow).toBeVisible();
+  page.once("dialog", (dialog) => void dialog.accept());
+  await contractRow.getByRole("button", { name: "Remove contract C-E2E-NEWCO" }).click();
+  await expect(contractRow).toHaveCount(0);
 });

@@ -1,7 +1,7 @@
 import type { DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { processNextBatch } from "@meterflow/runtime";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { testCaller } from "../testing/test-caller";
 
 describe.each(databaseCases())("the reference data API on $name", ({ open }) => {
@@ -40,7 +40,22 @@ describe.each(databaseCases())("the reference data API on $name", ({ open }) => 
     expect(found.contracts).toEqual([]);
     expect((await api.caller.referenceData.browse({ search: "newco" })).contracts).toEqual([expect.objectContaining({ contractId: "C-NEW", startsOn: "2026-01-01", endsOn: null })]);
     expect((await api.caller.referenceData.browse({ search: "%" })).accounts).toEqual([]); // a wildcard is searched for as itself
+    // Removed again, the tenant's next event is unmatched once more; its record stays.
+    expect(await api.caller.referenceData.remove({ kind: "account", id: "newco" })).toEqual({ removed: true });
+    await expect(api.caller.referenceData.remove({ kind: "account", id: "newco" })).rejects.toThrow(/There is no account "newco" in this workspace/);
+    await api.caller.runtime.ingest({ events: [{ specversion: "1.0", id: "n-2", source: "/gw", type: "com.meterflow.api.call", time: "2026-10-04T10:00:00Z", data: { tenantId: "newco", productCode: "api-calls", calls: 1 } }] });
+    // A second on, when workers look at the reference data again.
+    const later = Date.now() + 1_100;
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => later);
+    try {
+      while (await processNextBatch(handle.db));
+    } finally {
+      clock.mockRestore();
+    }
+    expect((await api.caller.runtime.exceptions({ status: "open" })).map((exception) => exception.eventKeys)).toEqual([["/gw#n-2"]]);
+    expect((await api.caller.runtime.usageRecords()).map((record) => record.tenantId)).toEqual(["newco"]);
     expect((await api.caller.audit.list({ entityType: "account" })).map((entry) => [entry.action, entry.entityId])).toEqual([
+      ["reference_data.account_deleted", "newco"],
       ["reference_data.account_saved", "newco"],
       ["reference_data.account_saved", "newco"],
     ]);

@@ -1,4 +1,5 @@
-import { browseReferenceData, saveAccount, saveContract } from "@meterflow/db";
+import { browseReferenceData, deleteReferenceRow, saveAccount, saveContract } from "@meterflow/db";
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { procedureFor, router, workspaceProcedure } from "../trpc";
 
@@ -47,4 +48,13 @@ export const referenceDataRouter = router({
   saveContract: procedureFor("operator")
     .input(contract)
     .mutation(({ ctx, input }) => saveContract(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor.id, contract: input })),
+  /** Removes an account (by tenant) or a contract (by contract id). */
+  remove: procedureFor("operator")
+    .input(z.object({ kind: z.enum(["account", "contract"]), id: z.string().trim().min(1).max(200) }))
+    .mutation(async ({ ctx, input }) => {
+      if (!(await deleteReferenceRow(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor.id, ...input }))) {
+        throw new TRPCError({ code: "NOT_FOUND", message: `There is no ${input.kind} ${JSON.stringify(input.id)} in this workspace` });
+      }
+      return { removed: true as const };
+    }),
 });

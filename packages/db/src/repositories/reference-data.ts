@@ -65,6 +65,23 @@ export async function saveContract(db: Database, input: { workspaceId: string; a
 }
 
 /**
+ * Removes a tenant's account mapping or a contract, audited; false when there was none. Records
+ * and postings made with it keep what they were made with; the tenant's next events become
+ * unmatched_account exceptions again.
+ */
+export async function deleteReferenceRow(db: Database, input: { workspaceId: string; actor: string; kind: "account" | "contract"; id: string }): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const deleted =
+      input.kind === "account"
+        ? await tx.delete(accountMap).where(and(eq(accountMap.workspaceId, input.workspaceId), eq(accountMap.tenantId, input.id))).returning({ id: accountMap.tenantId })
+        : await tx.delete(contracts).where(and(eq(contracts.workspaceId, input.workspaceId), eq(contracts.contractId, input.id))).returning({ id: contracts.contractId });
+    if (deleted.length === 0) return false;
+    await appendAudit(tx, { workspaceId: input.workspaceId, actor: input.actor, action: `reference_data.${input.kind}_deleted`, entityType: input.kind, entityId: input.id, details: {} });
+    return true;
+  });
+}
+
+/**
  * A page of a workspace's accounts and contracts, by tenant (those whose tenant, name or ERP
  * account contains `search`, when given), and all its products and price lists (a few each).
  */

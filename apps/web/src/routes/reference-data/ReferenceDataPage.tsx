@@ -24,6 +24,10 @@ export function ReferenceDataPage() {
   const [contract, setContract] = useState<ContractForm>(emptyContract);
   const saveAccount = useMutation(trpc.referenceData.saveAccount.mutationOptions({ onSuccess: refresh }));
   const saveContract = useMutation(trpc.referenceData.saveContract.mutationOptions({ onSuccess: refresh }));
+  const remove = useMutation(trpc.referenceData.remove.mutationOptions({ onSuccess: refresh }));
+  const confirmRemove = (kind: "account" | "contract", id: string, consequence: string) => {
+    if (window.confirm(`Remove the ${kind} ${id}? ${consequence}`)) remove.mutate({ kind, id });
+  };
   const submit = (event: FormEvent, save: () => void) => {
     event.preventDefault();
     save();
@@ -40,6 +44,11 @@ export function ReferenceDataPage() {
         Operations. Changes reach the runtime within a second and are in the audit log.
       </p>
       {data.error && <p className="error">{data.error.message}</p>}
+      {remove.error && (
+        <p className="error" role="alert">
+          Not removed: {remove.error.message}
+        </p>
+      )}
 
       <div className="ops-grid">
         <section className="ops-card" aria-label="Accounts">
@@ -65,6 +74,9 @@ export function ReferenceDataPage() {
                   <td>
                     <button type="button" className="link" aria-label={`Edit account ${row.tenantId}`} onClick={() => setAccount({ tenantId: row.tenantId, name: row.name, erpAccountId: row.erpAccountId, region: row.region ?? "", currency: row.currency ?? "" })}>
                       Edit
+                    </button>{" "}
+                    <button type="button" className="link" aria-label={`Remove account ${row.tenantId}`} onClick={() => confirmRemove("account", row.tenantId, "The tenant's next events become unmatched_account exceptions.")}>
+                      Remove
                     </button>
                   </td>
                 </tr>
@@ -113,6 +125,9 @@ export function ReferenceDataPage() {
                       onClick={() => setContract({ contractId: row.contractId, tenantId: row.tenantId, priceList: row.priceList, currency: row.currency, region: row.region ?? "", startsOn: row.startsOn, endsOn: row.endsOn ?? "", entitlements: row.entitlements })}
                     >
                       Edit
+                    </button>{" "}
+                    <button type="button" className="link" aria-label={`Remove contract ${row.contractId}`} onClick={() => confirmRemove("contract", row.contractId, "Flows then find the tenant's other contract, or none.")}>
+                      Remove
                     </button>
                   </td>
                 </tr>
