@@ -48,6 +48,17 @@ test("create a flow from the template, move a node, save, reload: it stays where
   await expect(page.locator('.react-flow__node[data-id="dedupe"]')).toBeVisible();
   await expect(page.getByRole("status")).toHaveText("Saved (revision 2)");
   expect(await transformOf(page.locator('.react-flow__node[data-id="dedupe"]'))).toBe(after);
+
+  // Auto-layout moves the nodes and then shows all of them.
+  await page.getByRole("button", { name: "Auto-layout" }).click();
+  await expect(page.getByRole("status")).toHaveText("Unsaved changes");
+  const pane = (await page.locator(".react-flow").boundingBox())!;
+  await expect
+    .poll(async () => {
+      const boxes = await Promise.all((await canvasNodes.all()).map((node) => node.boundingBox()));
+      return boxes.filter((box) => !box || box.x < pane.x || box.y < pane.y || box.x + box.width > pane.x + pane.width || box.y + box.height > pane.y + pane.height).length;
+    })
+    .toBe(0);
 });
 
 test("test-run the template flow on its sample events and read the outcome on the canvas", async ({ page }) => {

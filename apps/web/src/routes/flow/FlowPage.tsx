@@ -52,7 +52,7 @@ export function FlowPage({ flowId }: { flowId: string }) {
 function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const { setCenter, getNode, screenToFlowPosition } = useReactFlow();
+  const { setCenter, getNode, screenToFlowPosition, fitView } = useReactFlow();
 
   // The document and its history are the editor's truth; the canvas is derived from them.
   const [editor, setEditor] = useState<EditorState>(() => editorState(flow.draft));
@@ -193,10 +193,12 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     setLayingOut(true);
     try {
       edit({ kind: "move", positions: await autoLayout(document) });
+      // The laid-out flow may reach past the view: show all of it once the nodes have moved.
+      requestAnimationFrame(() => void fitView({ maxZoom: 1, duration: 200 }));
     } finally {
       setLayingOut(false);
     }
-  }, [document, edit]);
+  }, [document, edit, fitView]);
 
   useEditorShortcuts({
     document,
