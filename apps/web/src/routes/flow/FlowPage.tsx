@@ -62,6 +62,7 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const [changelog, setChangelog] = useState("");
   const [showShortcuts, setShowShortcuts] = useState(false);
   const [layingOut, setLayingOut] = useState(false);
+  const [fitAfterLayout, setFitAfterLayout] = useState(false);
   const document = editor.document;
   const edit = useCallback((change: Edit) => setEditor((state) => applyEdit(state, change)), []);
 
@@ -193,12 +194,18 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     setLayingOut(true);
     try {
       edit({ kind: "move", positions: await autoLayout(document) });
-      // The laid-out flow may reach past the view: show all of it once the nodes have moved.
-      requestAnimationFrame(() => void fitView({ maxZoom: 1, duration: 200 }));
+      setFitAfterLayout(true);
     } finally {
       setLayingOut(false);
     }
-  }, [document, edit, fitView]);
+  }, [document, edit]);
+  // The laid-out flow may reach past the view: show all of it once the canvas has the new
+  // positions (its store takes them in its own effects, which run before this page's).
+  useEffect(() => {
+    if (!fitAfterLayout) return;
+    setFitAfterLayout(false);
+    void fitView({ maxZoom: 1, duration: 200 });
+  }, [fitAfterLayout, fitView]);
 
   useEditorShortcuts({
     document,
