@@ -32,8 +32,11 @@ test("an event of a tenant missing from the reference data: add its account and 
   await expect(page.getByRole("region", { name: "Contracts" }).getByRole("status")).toHaveText("Saved contract C-E2E-NEWCO.");
 
   await sections.getByRole("link", { name: "Operations" }).click();
-  await queue.getByRole("checkbox", { name: "Select exception unmatched_account /e2e-ref#newco-1" }).check();
-  await queue.getByRole("button", { name: "Retry selected (1)" }).click();
+  // Every open exception of the tenant, retried at once.
+  await queue.getByLabel("Tenant").fill("e2e-newco");
+  await expect(queue.getByRole("row")).toHaveCount(2); // the header and its one exception
+  await queue.getByRole("button", { name: "Retry all matching" }).click();
+  await expect(queue.getByRole("status")).toHaveText("Retried 1: 1 resolved, 0 still failing.");
   await expect(missing).toHaveCount(0);
   await expect(page.getByRole("region", { name: "Usage records" }).getByRole("row", { name: `e2e-newco api_calls 4321 ${month}` })).toBeVisible();
 

@@ -16,10 +16,10 @@ describe.each(databaseCases())("the reference data API on $name", ({ open }) => 
   it("adds the account and contract an exception lacked; the retried exception then resolves into a usage record", async () => {
     const flow = await api.caller.templates.instantiate({ templateId: "metered-api-billing" });
     await api.caller.runtime.deploy({ versionId: (await api.caller.versions.publish({ flowId: flow.id, changelog: "first" })).id });
-    await api.caller.runtime.ingest({ events: [{ specversion: "1.0", id: "n-1", source: "/gw", type: "com.meterflow.api.call", time: "2026-10-03T10:00:00Z", data: { tenantId: "newco", productCode: "api-calls", calls: 7 } }] });
+    const call = (id: string, tenantId: string, calls: number) => ({ specversion: "1.0", id, source: "/gw", type: "com.meterflow.api.call", time: "2026-10-03T10:00:00Z", data: { tenantId, productCode: "api-calls", calls } });
+    await api.caller.runtime.ingest({ events: [call("n-1", "newco", 7), call("n-1b", "newco", 3), call("o-1", "otherco", 1)] });
     while (await processNextBatch(handle.db));
-    const [missing] = await api.caller.runtime.exceptions({ status: "open", kind: "unmatched_account" });
-    expect(missing).toMatchObject({ partitionKey: "newco" });
+    expect((await api.caller.runtime.exceptions({ status: "open", kind: "unmatched_account", tenant: "newco" })).map((exception) => exception.eventKeys[0]).sort()).toEqual(["/gw#n-1", "/gw#n-1b"]);
 
     await expect(api.caller.referenceData.saveAccount({ tenantId: "newco", erpAccountId: "" })).rejects.toThrow(/Give the tenant's ERP account/);
     await expect(api.caller.referenceData.saveContract({ contractId: "C-NEW", tenantId: "newco", priceList: "api-calls-standard", currency: "eur", startsOn: "2026-01-01" })).rejects.toThrow(/ISO 4217/);
@@ -29,9 +29,14 @@ describe.each(databaseCases())("the reference data API on $name", ({ open }) => 
 
     await api.caller.referenceData.saveAccount({ tenantId: "newco", name: "NewCo", erpAccountId: "ERP-2001", currency: "EUR", region: "eu" });
     await api.caller.referenceData.saveContract({ contractId: "C-NEW", tenantId: "newco", priceList: "api-calls-standard", currency: "EUR", startsOn: "2026-01-01" });
-    const [retried] = await api.caller.runtime.retryExceptions({ ids: [missing!.id] });
-    expect(retried).toMatchObject({ outcome: "resolved" });
-    expect((await api.caller.runtime.usageRecords()).map((record) => [record.tenantId, record.quantity])).toEqual([["newco", "7"]]);
+    // Every open exception of the tenant retried at once; the other tenant's stays open.
+    expect(await api.caller.runtime.retryAll({ kind: "unmatched_account", tenant: "newco" })).toEqual({ tried: 2, outcomes: { resolved: 2, still_failing: 0, queued: 0 }, more: false });
+    expect((await api.caller.runtime.usageRecords()).map((record) => [record.tenantId, record.quantity]).sort()).toEqual([
+      ["newco", "3"],
+      ["newco", "7"],
+    ]);
+    expect((await api.caller.runtime.exceptions({ status: "open" })).map((exception) => exception.partitionKey)).toEqual(["otherco"]);
+    expect(await api.caller.runtime.retryAll({ tenant: "otherco" })).toMatchObject({ tried: 1, outcomes: { still_failing: 1 } });
 
     // Saving again changes the account in place; the page finds it by a part of its tenant, name or ERP account.
     await api.caller.referenceData.saveAccount({ tenantId: "newco", name: "NewCo Ltd", erpAccountId: "ERP-2002" });
@@ -52,8 +57,8 @@ describe.each(databaseCases())("the reference data API on $name", ({ open }) => 
     } finally {
       clock.mockRestore();
     }
-    expect((await api.caller.runtime.exceptions({ status: "open" })).map((exception) => exception.eventKeys)).toEqual([["/gw#n-2"]]);
-    expect((await api.caller.runtime.usageRecords()).map((record) => record.tenantId)).toEqual(["newco"]);
+    expect((await api.caller.runtime.exceptions({ status: "open", tenant: "newco" })).map((exception) => exception.eventKeys)).toEqual([["/gw#n-2"]]);
+    expect((await api.caller.runtime.usageRecords()).map((record) => record.tenantId)).toEqual(["newco", "newco"]);
     expect((await api.caller.audit.list({ entityType: "account" })).map((entry) => [entry.action, entry.entityId])).toEqual([
       ["reference_data.account_deleted", "newco"],
       ["reference_data.account_saved", "newco"],

@@ -9,11 +9,19 @@ import { tryLockPartition } from "../processing/runtime-store";
 
 export type ExceptionRow = typeof exceptions.$inferSelect;
 
-export async function listExceptions(db: Database, workspaceId: string, filter: { status?: ExceptionStatus; kind?: ExceptionKind; limit?: number } = {}) {
+/** A workspace's exceptions, newest first, of a status, kind and tenant (partition) when given. */
+export async function listExceptions(db: Database, workspaceId: string, filter: { status?: ExceptionStatus; kind?: ExceptionKind; tenant?: string; limit?: number } = {}) {
   return db
     .select()
     .from(exceptions)
-    .where(and(eq(exceptions.workspaceId, workspaceId), filter.status ? eq(exceptions.status, filter.status) : undefined, filter.kind ? eq(exceptions.kind, filter.kind) : undefined))
+    .where(
+      and(
+        eq(exceptions.workspaceId, workspaceId),
+        filter.status ? eq(exceptions.status, filter.status) : undefined,
+        filter.kind ? eq(exceptions.kind, filter.kind) : undefined,
+        filter.tenant ? eq(exceptions.partitionKey, filter.tenant) : undefined,
+      ),
+    )
     .orderBy(desc(exceptions.createdAt))
     .limit(filter.limit ?? 200);
 }

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { exceptionKinds, type ExceptionKind } from "@meterflow/flow-spec";
 import { useState } from "react";
 import { utcText } from "../../lib/time-text";
 import { useTRPC, type RouterOutputs } from "../../lib/trpc";
@@ -23,18 +24,22 @@ export function OperationsPage() {
   const windows = useQuery(trpc.runtime.windows.queryOptions(undefined, live));
   const postings = useQuery(trpc.runtime.postings.queryOptions({}, live));
   const approvals = useQuery(trpc.runtime.approvals.queryOptions({ status: "pending" }, live));
-  const exceptions = useQuery(trpc.runtime.exceptions.queryOptions({ status: "open" }, live));
+  const [exceptionKind, setExceptionKind] = useState<ExceptionKind | "">("");
+  const [exceptionTenant, setExceptionTenant] = useState("");
+  const exceptionFilter = { ...(exceptionKind ? { kind: exceptionKind } : {}), ...(exceptionTenant.trim() ? { tenant: exceptionTenant.trim() } : {}) };
+  const exceptions = useQuery(trpc.runtime.exceptions.queryOptions({ status: "open", ...exceptionFilter }, live));
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.runtime.pathKey() });
   const closeWindows = useMutation(trpc.runtime.closeWindows.mutationOptions({ onSuccess: refresh }));
   const decide = useMutation(trpc.runtime.decide.mutationOptions({ onSuccess: refresh }));
   const retry = useMutation(trpc.runtime.retryExceptions.mutationOptions({ onSuccess: refresh }));
   const resolve = useMutation(trpc.runtime.resolveExceptions.mutationOptions({ onSuccess: refresh }));
+  const retryAll = useMutation(trpc.runtime.retryAll.mutationOptions({ onSuccess: refresh }));
   const [selected, setSelected] = useState<string[]>([]);
   // Each decision says why, next to its buttons: approvals and resolutions are recorded with it.
   const [decisionComment, setDecisionComment] = useState("");
   const [resolution, setResolution] = useState("");
   const [traced, setTraced] = useState<string | null>(null);
-  const actionError = closeWindows.error ?? decide.error ?? retry.error ?? resolve.error;
+  const actionError = closeWindows.error ?? decide.error ?? retry.error ?? resolve.error ?? retryAll.error;
   const shownExceptionIds = exceptions.data?.map((exception) => exception.id) ?? [];
 
   return (
@@ -208,7 +213,28 @@ export function OperationsPage() {
           empty="No open exceptions."
           scroll
           wide
-          note={exceptionsNote(exceptions.data?.length, stats.data?.openExceptions)}
+          note={exceptionKind || exceptionTenant.trim() ? undefined : exceptionsNote(exceptions.data?.length, stats.data?.openExceptions)}
+          filters={
+            <div className="ops-filters">
+              <label>
+                Kind
+                <select value={exceptionKind} onChange={(event) => setExceptionKind(event.target.value as ExceptionKind | "")}>
+                  <option value="">any</option>
+                  {exceptionKinds.map((kind) => (
+                    <option key={kind}>{kind}</option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Tenant
+                <input className="ops-inline-input" value={exceptionTenant} onChange={(event) => setExceptionTenant(event.target.value)} placeholder="any" />
+              </label>
+              <button type="button" disabled={retryAll.isPending} onClick={() => retryAll.mutate(exceptionFilter, { onSuccess: () => setSelected([]) })}>
+                Retry all {exceptionKind || exceptionTenant.trim() ? "matching" : "open"}
+              </button>
+              {retryAll.data && <span className="small" role="status">{retryAllText(retryAll.data)}</span>}
+            </div>
+          }
           headers={[
             <input
               key="all"
@@ -278,6 +304,7 @@ function OpsTable({
   note,
   scroll = false,
   wide = false,
+  filters,
   children,
 }: {
   title: string;
@@ -290,6 +317,8 @@ function OpsTable({
   scroll?: boolean;
   /** Across the whole grid: a queue operators work in, with more columns. */
   wide?: boolean;
+  /** Between the title and the table: what narrows the rows, and actions on all of them. */
+  filters?: React.ReactNode;
   children: React.ReactNode[] | undefined;
 }) {
   return (
@@ -299,6 +328,7 @@ function OpsTable({
         {actions && <div className="ops-actions">{actions}</div>}
       </div>
       {note && <p className="muted small">{note}</p>}
+      {filters}
       {children && children.length > 0 ? (
         <div className={scroll ? "ops-scroll" : undefined}>
           <table>
@@ -382,6 +412,13 @@ function commentHint(comment: string): string | undefined {
 
 function CommentInput({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
   return <input className="ops-inline-input" aria-label={label} placeholder={`${label}…`} value={value} onChange={(event) => onChange(event.target.value)} />;
+}
+
+/** What a retry of all matching exceptions did, and whether to press again. */
+function retryAllText({ tried, outcomes, more }: RouterOutputs["runtime"]["retryAll"]): string {
+  if (tried === 0) return "Nothing to retry.";
+  const done = [`${outcomes.resolved} resolved`, `${outcomes.still_failing} still failing`, ...(outcomes.queued ? [`${outcomes.queued} queued`] : [])].join(", ");
+  return `Retried ${tried}: ${done}.${more ? " More remain: retry again." : ""}`;
 }
 
 /** When a retry is due, from now: "in 40 s", "in 3 min", or "due". */
