@@ -1,7 +1,7 @@
 import { loadReferenceData, readReferenceDataVersion, type Database } from "@meterflow/db";
 import type { EngineContext, Effects, ReferenceData } from "@meterflow/engine";
 import { dedupeScopes } from "./deployments";
-import { emptyState, runtimeContext, type LoadedState, type StateChanges } from "./runtime-context";
+import { emptyState, perNode, runtimeContext, type LoadedState, type StateChanges } from "./runtime-context";
 import { findSeenKeys, loadStates, loadWindows, persistEffects, persistState, type RunTarget } from "./runtime-store";
 
 export interface PartitionRun {
@@ -60,14 +60,11 @@ export async function runOnPartitions(
     const windows: { partitionKey: string; nodeId: string; key: string }[] = [];
     for (const { target, changes } of runs) {
       for (const [nodeId, asked] of changes.asked) {
-        let checked = checkedKeys.get(nodeId);
-        if (!checked) checkedKeys.set(nodeId, (checked = new Set()));
+        const checked = perNode(checkedKeys, nodeId, () => new Set<string>());
         for (const key of asked) {
           if (checked.has(key)) continue;
           checked.add(key);
-          let unchecked = keys.get(nodeId);
-          if (!unchecked) keys.set(nodeId, (unchecked = new Set()));
-          unchecked.add(key);
+          perNode(keys, nodeId, () => new Set()).add(key);
         }
       }
       for (const [nodeId, asked] of changes.askedWindows) {
@@ -123,10 +120,12 @@ export async function commitRun(tx: Database, target: RunTarget, changes: StateC
   await commitRuns(tx, [{ target, changes, effects }], eventSeqs);
 }
 
-/** Reference data per database and workspace, with the reference data version it was read at and when it was last checked. */
-const referenceCache = new WeakMap<object, Map<string, { at: number; version: number; data: ReferenceData }>>();
-/** Loads under way, per database and workspace: callers that find the same version share one. */
-const referenceLoads = new WeakMap<object, Map<string, { version: number; data: Promise<ReferenceData> }>>();
+/**
+ * Reference data per database and workspace: the version it was read at, when that was last
+ * checked, and the data, or its load while under way (the workers that find the version moved
+ * after an edit share one load).
+ */
+const referenceCache = new WeakMap<object, Map<string, { at: number; version: number; data: Promise<ReferenceData> }>>();
 
 export async function referenceDataOf(db: Database, workspaceId: string, fresh = false): Promise<ReferenceData> {
   // A database and its transactions share one dialect object (and every transaction has its own
@@ -138,27 +137,19 @@ export async function referenceDataOf(db: Database, workspaceId: string, fresh =
   if (!fresh && cached && Date.now() - cached.at < 1000) return cached.data;
   // Then only the version is read, and the data again only if it moved: reading it all each
   // second took 0.8-1 s with 100,000 tenants. The version first: data read after it is as new.
+  // A copy read at a later version than this caller saw serves as well, and so does a load
+  // another caller began meanwhile.
   const version = await readReferenceDataVersion(db);
-  if (cached && cached.version === version) {
-    cached.at = Date.now();
-    return cached.data;
+  const current = byWorkspace.get(workspaceId);
+  if (current && current.version >= version) {
+    current.at = Date.now();
+    return current.data;
   }
-  // Every worker of the process finds the version moved after an edit; one load serves them all.
-  let loads = referenceLoads.get(owner);
-  if (!loads) referenceLoads.set(owner, (loads = new Map()));
-  let load = loads.get(workspaceId);
-  if (!load || load.version !== version) {
-    const started = { version, data: loadReferenceData(db, workspaceId) as Promise<ReferenceData> };
-    loads.set(workspaceId, (load = started));
-    void started.data.then(
-      (data) => {
-        if (loads.get(workspaceId) === started) loads.delete(workspaceId);
-        if ((byWorkspace.get(workspaceId)?.version ?? -1) <= version) byWorkspace.set(workspaceId, { at: Date.now(), version, data });
-      },
-      () => {
-        if (loads.get(workspaceId) === started) loads.delete(workspaceId);
-      },
-    );
-  }
-  return load.data;
+  const entry = { at: Date.now(), version, data: loadReferenceData(db, workspaceId) as Promise<ReferenceData> };
+  byWorkspace.set(workspaceId, entry);
+  // A failed load is not kept: the next caller reads again.
+  entry.data.catch(() => {
+    if (byWorkspace.get(workspaceId) === entry) byWorkspace.delete(workspaceId);
+  });
+  return entry.data;
 }

@@ -38,11 +38,6 @@ export function runtimeContext(reference: ReferenceData, state: LoadedState, opt
   const base = memoryContext(reference);
   const changes: StateChanges = { windows: new Map(), watermarks: new Map(), remembered: [], asked: new Map(), askedWindows: new Map() };
   const inBatch = new Map<string, Map<string, number>>();
-  const nodeMap = <V>(byNode: Map<string, Map<string, V>>, nodeId: string) => {
-    let map = byNode.get(nodeId);
-    if (!map) byNode.set(nodeId, (map = new Map()));
-    return map;
-  };
   const currentWindows = (nodeId: string) => {
     // Closing lists a partition's windows, and loads them all to do so.
     if (!state.windowsComplete) throw new Error(`The open windows of node ${nodeId} were not all loaded, and cannot be listed`);
@@ -65,13 +60,11 @@ export function runtimeContext(reference: ReferenceData, state: LoadedState, opt
         if (options.ignoreStoredDedupe) return false;
         const storedExpiry = state.seen.get(nodeId)?.get(key);
         if (storedExpiry !== undefined) return atMs < storedExpiry;
-        let asked = changes.asked.get(nodeId);
-        if (!asked) changes.asked.set(nodeId, (asked = new Set()));
-        asked.add(key);
+        perNode(changes.asked, nodeId, () => new Set()).add(key);
         return false;
       },
       remember(nodeId, key, expiresAtMs) {
-        nodeMap(inBatch, nodeId).set(key, expiresAtMs);
+        perNode(inBatch, nodeId, () => new Map()).set(key, expiresAtMs);
         changes.remembered.push({ nodeId, key, expiresAtMs });
       },
     },
@@ -80,19 +73,22 @@ export function runtimeContext(reference: ReferenceData, state: LoadedState, opt
         const changed = changes.windows.get(nodeId);
         if (changed?.has(key)) return changed.get(key) ?? undefined;
         const loaded = state.windows.get(nodeId)?.get(key);
-        if (loaded === undefined && !state.windowsComplete) {
-          let asked = changes.askedWindows.get(nodeId);
-          if (!asked) changes.askedWindows.set(nodeId, (asked = new Set()));
-          asked.add(key);
-        }
+        if (loaded === undefined && !state.windowsComplete) perNode(changes.askedWindows, nodeId, () => new Set()).add(key);
         return loaded;
       },
-      set: (nodeId, window) => void nodeMap(changes.windows, nodeId).set(window.key, window),
-      delete: (nodeId, key) => void nodeMap(changes.windows, nodeId).set(key, null),
+      set: (nodeId, window) => void perNode(changes.windows, nodeId, () => new Map()).set(window.key, window),
+      delete: (nodeId, key) => void perNode(changes.windows, nodeId, () => new Map()).set(key, null),
       list: (nodeId) => [...currentWindows(nodeId).values()],
       watermark: (nodeId) => changes.watermarks.get(nodeId) ?? state.watermarks.get(nodeId),
       setWatermark: (nodeId, at) => void changes.watermarks.set(nodeId, at),
     },
     changes,
   };
+}
+
+/** A node's entry in a map by node, made by `create` on first use. */
+export function perNode<C>(byNode: Map<string, C>, nodeId: string, create: () => C): C {
+  let entry = byNode.get(nodeId);
+  if (entry === undefined) byNode.set(nodeId, (entry = create()));
+  return entry;
 }

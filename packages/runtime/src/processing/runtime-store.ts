@@ -55,13 +55,13 @@ export async function tryLockPartition(tx: Database, workspaceId: string, partit
 export async function loadStates(tx: Database, deploymentId: string, partitionKeys: readonly string[], { windowLimit }: { windowLimit?: number } = {}): Promise<Map<string, LoadedState>> {
   const states = new Map(partitionKeys.map((key) => [key, emptyState()]));
   const [windowRows, watermarkRows] = await Promise.all([
-    windowLimit === undefined
-      ? rowsOf<WindowRow>(tx, sql`select partition_key, node_id, window_key, state from runtime_windows where deployment_id = ${deploymentId}::uuid and partition_key in ${jsonList(partitionKeys)}`)
-      : rowsOf<WindowRow>(
-          tx,
-          sql`select w.partition_key, w.node_id, w.window_key, w.state from ${jsonList(partitionKeys)} as p(key)
-              cross join lateral (select partition_key, node_id, window_key, state from runtime_windows where deployment_id = ${deploymentId}::uuid and partition_key = p.key limit ${windowLimit + 1}) w`,
-        ),
+    // One more than the limit tells a partition that has more; without a limit, LIMIT NULL reads all.
+    rowsOf<WindowRow>(
+      tx,
+      sql`select w.partition_key, w.node_id, w.window_key, w.state from ${jsonList(partitionKeys)} as p(key)
+          cross join lateral (select partition_key, node_id, window_key, state from runtime_windows
+            where deployment_id = ${deploymentId}::uuid and partition_key = p.key limit ${windowLimit === undefined ? null : windowLimit + 1}::bigint) w`,
+    ),
     tx.select().from(runtimeWatermarks).where(and(eq(runtimeWatermarks.deploymentId, deploymentId), inArray(runtimeWatermarks.partitionKey, [...partitionKeys]))),
   ]);
   addWindows(states, windowRows);
