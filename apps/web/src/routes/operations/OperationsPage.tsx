@@ -3,6 +3,7 @@ import { exceptionKinds, type ExceptionKind } from "@meterflow/flow-spec";
 import { useState } from "react";
 import { utcText } from "../../lib/time-text";
 import { useTRPC, type RouterOutputs } from "../../lib/trpc";
+import { OpsTable } from "./OpsTable";
 import { ReconcileCard, ReplayCard } from "./ReconcileAndReplay";
 
 const REFRESH_MS = 3_000;
@@ -292,61 +293,6 @@ export function OperationsPage() {
       </div>
       <ReconcileCard />
       <ReplayCard />
-    </section>
-  );
-}
-
-function OpsTable({
-  title,
-  headers,
-  empty,
-  actions,
-  note,
-  scroll = false,
-  wide = false,
-  filters,
-  children,
-}: {
-  title: string;
-  headers: React.ReactNode[];
-  empty: string;
-  actions?: React.ReactNode;
-  /** Under the title, e.g. that the table shows only some of the rows. */
-  note?: string | undefined;
-  /** A long list scrolls in the card (under a header that stays), so the cards after it stay in reach. */
-  scroll?: boolean;
-  /** Across the whole grid: a queue operators work in, with more columns. */
-  wide?: boolean;
-  /** Between the title and the table: what narrows the rows, and actions on all of them. */
-  filters?: React.ReactNode;
-  children: React.ReactNode[] | undefined;
-}) {
-  return (
-    <section className={wide ? "ops-card ops-span" : "ops-card"} aria-label={title}>
-      <div className="ops-card-head">
-        <h2>{title}</h2>
-        {actions && <div className="ops-actions">{actions}</div>}
-      </div>
-      {note && <p className="muted small">{note}</p>}
-      {filters}
-      {children && children.length > 0 ? (
-        <div className={scroll ? "ops-scroll" : undefined}>
-          <table>
-            <thead>
-              <tr>
-                {headers.map((header, i) => (
-                  <th key={i} scope="col">
-                    {header}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>{children}</tbody>
-          </table>
-        </div>
-      ) : (
-        <p className="muted small">{empty}</p>
-      )}
     </section>
   );
 }

@@ -1,7 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { AppRouter } from "@meterflow/api";
+import type { TRPCClientErrorLike } from "@trpc/client";
 import { useState, type FormEvent } from "react";
 import { utcText } from "../../lib/time-text";
 import { useTRPC, type RouterInputs } from "../../lib/trpc";
+import { OpsTable } from "../operations/OpsTable";
 
 type AccountForm = RouterInputs["referenceData"]["saveAccount"];
 type ContractForm = RouterInputs["referenceData"]["saveContract"];
@@ -51,162 +54,124 @@ export function ReferenceDataPage() {
       )}
 
       <div className="ops-grid">
-        <section className="ops-card" aria-label="Accounts">
-          <h2>Accounts</h2>
-          <table>
-            <thead>
-              <tr>
-                {["Tenant", "Name", "ERP account", "Region", "Currency", ""].map((header, i) => (
-                  <th key={i} scope="col">
-                    {header}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {data.data?.accounts.map((row) => (
-                <tr key={row.tenantId}>
-                  <td>{row.tenantId}</td>
-                  <td>{row.name}</td>
-                  <td>{row.erpAccountId}</td>
-                  <td>{row.region ?? "–"}</td>
-                  <td>{row.currency ?? "–"}</td>
-                  <td>
-                    <button type="button" className="link" aria-label={`Edit account ${row.tenantId}`} onClick={() => setAccount({ tenantId: row.tenantId, name: row.name, erpAccountId: row.erpAccountId, region: row.region ?? "", currency: row.currency ?? "" })}>
-                      Edit
-                    </button>{" "}
-                    <button type="button" className="link" aria-label={`Remove account ${row.tenantId}`} onClick={() => confirmRemove("account", row.tenantId, "The tenant's next events become unmatched_account exceptions.")}>
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <form className="ops-form" aria-label="Save an account" onSubmit={(event) => submit(event, () => saveAccount.mutate({ ...account, currency: account.currency || null }))}>
-            <TextField label="Tenant" value={account.tenantId} onChange={(tenantId) => setAccount({ ...account, tenantId })} />
-            <TextField label="Name" value={account.name ?? ""} onChange={(name) => setAccount({ ...account, name })} />
-            <TextField label="ERP account" value={account.erpAccountId} onChange={(erpAccountId) => setAccount({ ...account, erpAccountId })} />
-            <TextField label="Region" value={account.region ?? ""} onChange={(region) => setAccount({ ...account, region })} />
-            <TextField label="Currency" value={account.currency ?? ""} onChange={(currency) => setAccount({ ...account, currency })} />
-            <button type="submit" disabled={saveAccount.isPending}>
-              Save account
-            </button>
-          </form>
-          <Outcome mutation={saveAccount} saved={(saved) => `Saved account ${saved.tenantId}.`} />
-        </section>
+        <OpsTable
+          title="Accounts"
+          empty={search.trim() ? "No account matches." : "No accounts yet."}
+          headers={["Tenant", "Name", "ERP account", "Region", "Currency", ""]}
+          footer={
+            <>
+              <form className="ops-form" aria-label="Save an account" onSubmit={(event) => submit(event, () => saveAccount.mutate({ ...account, currency: account.currency || null }))}>
+                <TextField label="Tenant" value={account.tenantId} onChange={(tenantId) => setAccount({ ...account, tenantId })} />
+                <TextField label="Name" value={account.name ?? ""} onChange={(name) => setAccount({ ...account, name })} />
+                <TextField label="ERP account" value={account.erpAccountId} onChange={(erpAccountId) => setAccount({ ...account, erpAccountId })} />
+                <TextField label="Region" value={account.region ?? ""} onChange={(region) => setAccount({ ...account, region })} />
+                <TextField label="Currency" value={account.currency ?? ""} onChange={(currency) => setAccount({ ...account, currency })} />
+                <button type="submit" disabled={saveAccount.isPending}>
+                  Save account
+                </button>
+              </form>
+              <Outcome error={saveAccount.error} saved={saveAccount.data && `Saved account ${saveAccount.data.tenantId}.`} />
+            </>
+          }
+        >
+          {data.data?.accounts.map((row) => (
+            <tr key={row.tenantId}>
+              <td>{row.tenantId}</td>
+              <td>{row.name}</td>
+              <td>{row.erpAccountId}</td>
+              <td>{row.region ?? "–"}</td>
+              <td>{row.currency ?? "–"}</td>
+              <td>
+                <button type="button" className="link" aria-label={`Edit account ${row.tenantId}`} onClick={() => setAccount({ tenantId: row.tenantId, name: row.name, erpAccountId: row.erpAccountId, region: row.region ?? "", currency: row.currency ?? "" })}>
+                  Edit
+                </button>{" "}
+                <button type="button" className="link" aria-label={`Remove account ${row.tenantId}`} onClick={() => confirmRemove("account", row.tenantId, "The tenant's next events become unmatched_account exceptions.")}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </OpsTable>
 
-        <section className="ops-card" aria-label="Contracts">
-          <h2>Contracts</h2>
-          <table>
-            <thead>
-              <tr>
-                {["Contract", "Tenant", "Price list", "Currency", "From", "To", ""].map((header, i) => (
-                  <th key={i} scope="col">
-                    {header}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {data.data?.contracts.map((row) => (
-                <tr key={row.contractId}>
-                  <td>{row.contractId}</td>
-                  <td>{row.tenantId}</td>
-                  <td>{row.priceList}</td>
-                  <td>{row.currency}</td>
-                  <td>{row.startsOn}</td>
-                  <td>{row.endsOn ?? "–"}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="link"
-                      aria-label={`Edit contract ${row.contractId}`}
-                      onClick={() => setContract({ contractId: row.contractId, tenantId: row.tenantId, priceList: row.priceList, currency: row.currency, region: row.region ?? "", startsOn: row.startsOn, endsOn: row.endsOn ?? "", entitlements: row.entitlements })}
-                    >
-                      Edit
-                    </button>{" "}
-                    <button type="button" className="link" aria-label={`Remove contract ${row.contractId}`} onClick={() => confirmRemove("contract", row.contractId, "Flows then find the tenant's other contract, or none.")}>
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <form className="ops-form" aria-label="Save a contract" onSubmit={(event) => submit(event, () => saveContract.mutate({ ...contract, endsOn: contract.endsOn || null }))}>
-            <TextField label="Contract" value={contract.contractId} onChange={(contractId) => setContract({ ...contract, contractId })} />
-            <TextField label="Tenant" value={contract.tenantId} onChange={(tenantId) => setContract({ ...contract, tenantId })} />
-            <label>
-              Price list
-              <select value={contract.priceList} onChange={(event) => setContract({ ...contract, priceList: event.target.value })}>
-                <option value="">Choose…</option>
-                {[...new Set(data.data?.priceLists.map((list) => list.name))].map((name) => (
-                  <option key={name}>{name}</option>
-                ))}
-              </select>
-            </label>
-            <TextField label="Currency" value={contract.currency} onChange={(currency) => setContract({ ...contract, currency })} />
-            <TextField label="From" type="date" value={contract.startsOn} onChange={(startsOn) => setContract({ ...contract, startsOn })} />
-            <TextField label="To" type="date" value={contract.endsOn ?? ""} onChange={(endsOn) => setContract({ ...contract, endsOn })} />
-            <button type="submit" disabled={saveContract.isPending}>
-              Save contract
-            </button>
-          </form>
-          <Outcome mutation={saveContract} saved={(saved) => `Saved contract ${saved.contractId}.`} />
-        </section>
+        <OpsTable
+          title="Contracts"
+          empty={search.trim() ? "No contract matches." : "No contracts yet."}
+          headers={["Contract", "Tenant", "Price list", "Currency", "From", "To", ""]}
+          footer={
+            <>
+              <form className="ops-form" aria-label="Save a contract" onSubmit={(event) => submit(event, () => saveContract.mutate({ ...contract, endsOn: contract.endsOn || null }))}>
+                <TextField label="Contract" value={contract.contractId} onChange={(contractId) => setContract({ ...contract, contractId })} />
+                <TextField label="Tenant" value={contract.tenantId} onChange={(tenantId) => setContract({ ...contract, tenantId })} />
+                <label>
+                  Price list
+                  <select value={contract.priceList} onChange={(event) => setContract({ ...contract, priceList: event.target.value })}>
+                    <option value="">Choose…</option>
+                    {[...new Set(data.data?.priceLists.map((list) => list.name))].map((name) => (
+                      <option key={name}>{name}</option>
+                    ))}
+                  </select>
+                </label>
+                <TextField label="Currency" value={contract.currency} onChange={(currency) => setContract({ ...contract, currency })} />
+                <TextField label="From" type="date" value={contract.startsOn} onChange={(startsOn) => setContract({ ...contract, startsOn })} />
+                <TextField label="To" type="date" value={contract.endsOn ?? ""} onChange={(endsOn) => setContract({ ...contract, endsOn })} />
+                <button type="submit" disabled={saveContract.isPending}>
+                  Save contract
+                </button>
+              </form>
+              <Outcome error={saveContract.error} saved={saveContract.data && `Saved contract ${saveContract.data.contractId}.`} />
+            </>
+          }
+        >
+          {data.data?.contracts.map((row) => (
+            <tr key={row.contractId}>
+              <td>{row.contractId}</td>
+              <td>{row.tenantId}</td>
+              <td>{row.priceList}</td>
+              <td>{row.currency}</td>
+              <td>{row.startsOn}</td>
+              <td>{row.endsOn ?? "–"}</td>
+              <td>
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`Edit contract ${row.contractId}`}
+                  onClick={() => setContract({ contractId: row.contractId, tenantId: row.tenantId, priceList: row.priceList, currency: row.currency, region: row.region ?? "", startsOn: row.startsOn, endsOn: row.endsOn ?? "", entitlements: row.entitlements })}
+                >
+                  Edit
+                </button>{" "}
+                <button type="button" className="link" aria-label={`Remove contract ${row.contractId}`} onClick={() => confirmRemove("contract", row.contractId, "Flows then find the tenant's other contract, or none.")}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </OpsTable>
 
-        <section className="ops-card" aria-label="Products">
-          <h2>Products</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Product</th>
-                <th scope="col">ERP item</th>
-                <th scope="col">Unit</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.data?.products.map((row) => (
-                <tr key={row.productCode}>
-                  <td>{row.productCode}</td>
-                  <td>{row.erpItemCode}</td>
-                  <td>{row.unit ?? "–"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+        <OpsTable title="Products" empty="No products." headers={["Product", "ERP item", "Unit"]}>
+          {data.data?.products.map((row) => (
+            <tr key={row.productCode}>
+              <td>{row.productCode}</td>
+              <td>{row.erpItemCode}</td>
+              <td>{row.unit ?? "–"}</td>
+            </tr>
+          ))}
+        </OpsTable>
 
-        <section className="ops-card" aria-label="Price lists">
-          <h2>Price lists</h2>
-          <table>
-            <thead>
-              <tr>
-                {["Name", "Version", "Region", "Currency", "Included", "Tiers", "Effective"].map((header) => (
-                  <th key={header} scope="col">
-                    {header}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {data.data?.priceLists.map((list) => (
-                <tr key={list.id}>
-                  <td>{list.name}</td>
-                  <td className="num">{list.version}</td>
-                  <td>{list.region}</td>
-                  <td>{list.currency}</td>
-                  <td className="num">{list.includedUnits}</td>
-                  <td className="small">{list.tiers.map((tier) => `${tier.upTo ? `up to ${tier.upTo}` : "beyond"}: ${tier.unitPrice}`).join("; ")}</td>
-                  <td className="small">
-                    {utcText(list.effectiveFrom, "day")} – {list.effectiveTo ? utcText(list.effectiveTo, "day") : ""}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+        <OpsTable title="Price lists" empty="No price lists." headers={["Name", "Version", "Region", "Currency", "Included", "Tiers", "Effective"]}>
+          {data.data?.priceLists.map((list) => (
+            <tr key={list.id}>
+              <td>{list.name}</td>
+              <td className="num">{list.version}</td>
+              <td>{list.region}</td>
+              <td>{list.currency}</td>
+              <td className="num">{list.includedUnits}</td>
+              <td className="small">{list.tiers.map((tier) => `${tier.upTo ? `up to ${tier.upTo}` : "beyond"}: ${tier.unitPrice}`).join("; ")}</td>
+              <td className="small">
+                {utcText(list.effectiveFrom, "day")} – {list.effectiveTo ? utcText(list.effectiveTo, "day") : ""}
+              </td>
+            </tr>
+          ))}
+        </OpsTable>
       </div>
     </section>
   );
@@ -222,22 +187,19 @@ function TextField({ label, value, onChange, type = "text" }: { label: string; v
 }
 
 /** What became of the last save: done, or each problem with the field it is about. */
-function Outcome<T>({ mutation, saved }: { mutation: { data?: T | undefined; error: { message: string; data?: { zodError?: { fieldErrors: Record<string, string[] | undefined>; formErrors: string[] } | null } | null } | null; isSuccess: boolean }; saved: (data: T) => string }) {
-  if (mutation.error) {
-    const zod = mutation.error.data?.zodError;
-    const problems = zod ? [...zod.formErrors, ...Object.values(zod.fieldErrors).flatMap((messages) => messages ?? [])] : [mutation.error.message];
+function Outcome({ error, saved }: { error: TRPCClientErrorLike<AppRouter> | null; saved: string | undefined }) {
+  if (error) {
+    const fields = error.data?.zodError;
+    const problems = fields ? [...fields.formErrors, ...Object.values(fields.fieldErrors).flatMap((messages) => messages ?? [])] : [error.message];
     return (
       <p className="error small" role="alert">
         Not saved: {problems.join("; ")}
       </p>
     );
   }
-  if (mutation.isSuccess && mutation.data !== undefined) {
-    return (
-      <p className="small" role="status">
-        {saved(mutation.data)}
-      </p>
-    );
-  }
-  return null;
+  return saved ? (
+    <p className="small" role="status">
+      {saved}
+    </p>
+  ) : null;
 }
