@@ -200,12 +200,16 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     }
   }, [document, edit]);
   // The laid-out flow may reach past the view: show all of it once the canvas has the new
-  // positions (its store takes them in its own effects, which run before this page's).
+  // positions. They reach the canvas's nodes a render after the document (the effect above
+  // copies them), and its store in its own effects, which run before this page's: a fit in the
+  // render of the document could still see the old ones.
   useEffect(() => {
     if (!fitAfterLayout) return;
+    const laidOut = new Map(derived.nodes.map((node) => [node.id, node.position]));
+    if (!nodes.every((node) => laidOut.get(node.id) === node.position)) return;
     setFitAfterLayout(false);
     void fitView({ maxZoom: 1, duration: 200 });
-  }, [fitAfterLayout, fitView]);
+  }, [fitAfterLayout, fitView, derived, nodes]);
 
   useEditorShortcuts({
     document,
