@@ -73,4 +73,17 @@ describe.each(databaseCases())("ingestEvents on $name", ({ open }) => {
     const stored = await rowsOf<{ event_id: string; time: string }>(handle.db, sql`select event_id, to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') as time from events_raw where event_id like 'time-%' order by event_id`);
     expect(stored.map((row) => row.time)).toEqual(["2026-11-03T10:00:00.000", "2026-11-03T10:00:00.250", "2026-10-31T23:59:59.999", "2026-11-03T07:00:00.000"]);
   });
+
+  it("stores attributes and envelopes exactly as sent, whatever characters they hold", async () => {
+    const odd = ["tab\there", "line\nbreak\r", "back\\slash", "\\N", "\\.", 'quote"s', "\u2028 and \ud83d\ude00"];
+    const events = odd.map((text, i) => ({ ...call(`odd-${i}-${text}`), source: `/gw/${text}`, subject: text, data: { tenantId: `t-${text}`, note: text, nested: [text, { text }] } }));
+    expect((await ingestEvents(handle.db, "w", events)).stored).toBe(odd.length);
+    const stored = await rowsOf<{ source: string; event_id: string; subject: string; partition_key: string; envelope: unknown }>(
+      handle.db,
+      sql`select source, event_id, subject, partition_key, envelope from events_raw where event_id like 'odd-%' order by seq`,
+    );
+    expect(stored).toEqual(events.map((event) => ({ source: event.source, event_id: event.id, subject: event.subject, partition_key: event.data.tenantId, envelope: event })));
+    // Sent again, each is a duplicate.
+    expect((await ingestEvents(handle.db, "w", events)).duplicates).toBe(odd.length);
+  });
 });
