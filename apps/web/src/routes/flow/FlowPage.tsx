@@ -93,8 +93,13 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const [edges, setEdges, applyEdgeChanges] = useEdgesState<CanvasEdge>(derived.edges);
   const nodesRef = useRef(nodes);
   nodesRef.current = nodes;
-  // Keep what React Flow owns (measurements, selection, a drag in progress); take the rest from the document.
-  useEffect(() => {
+  // Keep what React Flow owns (measurements, selection, a drag in progress); take the rest from the
+  // document in the render that changed it (React renders again at once, before committing): copied
+  // in an effect, the canvas got an edit a render late, and a fit right after Auto-layout could
+  // still take the old positions.
+  const [copiedFrom, setCopiedFrom] = useState(derived);
+  if (copiedFrom !== derived) {
+    setCopiedFrom(derived);
     setNodes((current) => {
       const byId = new Map(current.map((node) => [node.id, node]));
       return derived.nodes.map((node) => {
@@ -106,7 +111,7 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
       const selected = new Set(current.filter((edge) => edge.selected).map((edge) => edge.id));
       return derived.edges.map((edge) => (selected.has(edge.id) ? { ...edge, selected: true } : edge));
     });
-  }, [derived, setNodes, setEdges]);
+  }
 
   const selectedNodes = nodes.filter((node) => node.selected);
   const inspected = selectedNodes.length === 1 ? document.nodes.find((node) => node.id === selectedNodes[0]!.id) : undefined;
@@ -200,16 +205,12 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     }
   }, [document, edit]);
   // The laid-out flow may reach past the view: show all of it once the canvas has the new
-  // positions. They reach the canvas's nodes a render after the document (the effect above
-  // copies them), and its store in its own effects, which run before this page's: a fit in the
-  // render of the document could still see the old ones.
+  // positions (its store takes them in its own effects, which run before this page's).
   useEffect(() => {
     if (!fitAfterLayout) return;
-    const laidOut = new Map(derived.nodes.map((node) => [node.id, node.position]));
-    if (!nodes.every((node) => laidOut.get(node.id) === node.position)) return;
     setFitAfterLayout(false);
     void fitView({ maxZoom: 1, duration: 200 });
-  }, [fitAfterLayout, fitView, derived, nodes]);
+  }, [fitAfterLayout, fitView]);
 
   useEditorShortcuts({
     document,
