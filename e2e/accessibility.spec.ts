@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
+import { baseUrl } from "./suite";
 
-const baseUrl = () => process.env.E2E_BASE_URL!;
 
 /** Serious and critical axe-core violations, described well enough to fix from the test report. */
 async function seriousViolations(page: Page) {

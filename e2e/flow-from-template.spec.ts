@@ -1,6 +1,5 @@
 import { expect, test, type Locator } from "@playwright/test";
-
-const baseUrl = () => process.env.E2E_BASE_URL!;
+import { baseUrl, suiteMonth } from "./suite";
 
 async function transformOf(node: Locator): Promise<string> {
   return node.evaluate((element) => (element as HTMLElement).style.transform);
@@ -103,11 +102,11 @@ test("find the API key in the designer and send a first CloudEvent with it", asy
   await expect(card.getByRole("status")).toHaveText(/^Events stored so far: \d+$/);
   const before = Number((await card.getByRole("status").textContent())!.replace(/\D/g, ""));
 
-  // Sent now: an event of a fixed month would, once that month is over, be invoiced during the
-  // suite, and the Operations journey after this one expects the only invoice to be its own.
+  // In the suite's month: an event of a fixed month would, once that month is over, be invoiced
+  // during the suite, and the Operations journey after this one expects the only invoice to be its own.
   const response = await request.post(`${baseUrl()}v1/events`, {
     headers: { authorization: `Bearer ${key}`, "content-type": "application/cloudevents+json" },
-    data: JSON.stringify({ specversion: "1.0", id: "e2e-1", source: "/e2e", type: "com.meterflow.api.call", time: new Date().toISOString(), data: { tenantId: "acme", productCode: "api-calls", calls: 5 } }),
+    data: JSON.stringify({ specversion: "1.0", id: "e2e-1", source: "/e2e", type: "com.meterflow.api.call", time: `${suiteMonth()}-01T00:05:00Z`, data: { tenantId: "acme", productCode: "api-calls", calls: 5 } }),
   });
   expect(response.status()).toBe(200);
   expect(await response.json()).toMatchObject({ stored: 1, results: [{ status: "stored" }] });

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
+import { baseUrl } from "./suite";
 
-const baseUrl = () => process.env.E2E_BASE_URL!;
 const nodes = (page: Page) => page.locator(".react-flow__node");
 
 async function newEmptyFlow(page: Page): Promise<string> {

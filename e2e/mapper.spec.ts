@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
+import { baseUrl } from "./suite";
 
-const baseUrl = () => process.env.E2E_BASE_URL!;
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const handle = (page: Page, id: string, kind: "source" | "target", port: string) => node(page, id).locator(`.react-flow__handle.${kind}[data-handleid="${port}"]`);
 

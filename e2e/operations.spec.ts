@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { apiKeyFromFlowsPage, baseUrl, sendEvents } from "./send-events";
+import { apiKeyFromFlowsPage, baseUrl, monthAfterSuiteMonth, sendEvents, suiteMonth } from "./suite";
 
 test("an event sent with the API key becomes a usage record and, once its window closes, an invoice in the ERP sandbox", async ({ page, request }) => {
   const key = await apiKeyFromFlowsPage(page);
@@ -46,7 +46,7 @@ test("an event sent with the API key becomes a usage record and, once its window
 });
 
 test("a change deployed in the middle of a month carries on its open window: one invoice for the whole month", async ({ page, request }) => {
-  const month = new Date().toISOString().slice(0, 7);
+  const month = suiteMonth();
   const key = await apiKeyFromFlowsPage(page);
   const send = (id: string, day: string) =>
     sendEvents(request, key, { specversion: "1.0", id, source: "/e2e-deploy", type: "com.meterflow.api.call", time: `${month}-${day}T00:10:00Z`, data: { tenantId: "initech", productCode: "api-calls", calls: 60_000 } });
@@ -96,7 +96,7 @@ test("a change deployed in the middle of a month carries on its open window: one
 });
 
 test("reconcile the months, replay one through the running version: no differences, and a backfill posts nothing again", async ({ page }) => {
-  const month = new Date().toISOString().slice(0, 7);
+  const month = suiteMonth();
   await page.goto(`${baseUrl()}operations`);
   const reconciliation = page.getByRole("region", { name: "Reconciliation" });
   await reconciliation.getByLabel("Tenant").fill("initech");
@@ -180,8 +180,7 @@ test("an operator resolves exceptions from the queue, saying why beside the butt
 
 test("finance approves a held invoice with a reason, and it is posted to the ERP", async ({ page, request }) => {
   // Next month's: the journeys before closed acme's earlier months (a later event for them is late).
-  const now = new Date();
-  const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 7);
+  const month = monthAfterSuiteMonth();
   const key = await apiKeyFromFlowsPage(page);
   // 7,000,000 calls: 6,900,000 billable, 1,000 EUR for the first million and 4,720 for the rest,
   // above the 5,000 EUR the flow holds for finance; the operator closes the month early.

@@ -1,9 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { apiKeyFromFlowsPage, sendEvents } from "./send-events";
+import { apiKeyFromFlowsPage, sendEvents, suiteMonth } from "./suite";
 
 test("an event of a tenant missing from the reference data: add its account and contract on the page, retry the exception, and it becomes a usage record", async ({ page, request }) => {
   const key = await apiKeyFromFlowsPage(page);
-  const month = new Date().toISOString().slice(0, 7);
+  const month = suiteMonth();
   await sendEvents(request, key, { specversion: "1.0", id: "newco-1", source: "/e2e-ref", type: "com.meterflow.api.call", time: `${month}-01T00:30:00Z`, data: { tenantId: "e2e-newco", productCode: "api-calls", calls: 4321 } });
 
   const sections = page.getByRole("navigation", { name: "Sections" });

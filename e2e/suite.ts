@@ -1,6 +1,17 @@
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
+// What the journeys share: the server global-setup started, the suite's month, the API key and sending events.
+
 export const baseUrl = () => process.env.E2E_BASE_URL!;
+
+/** The month under way when the suite started (YYYY-MM), which every journey uses as "this month". */
+export const suiteMonth = () => process.env.E2E_MONTH!;
+
+/** The month after the suite's month (YYYY-MM). */
+export function monthAfterSuiteMonth(): string {
+  const [year, month] = suiteMonth().split("-").map(Number);
+  return new Date(Date.UTC(year!, month!, 1)).toISOString().slice(0, 7);
+}
 
 /** The API key as a newcomer finds it: on the Flows page, which this opens. */
 export async function apiKeyFromFlowsPage(page: Page): Promise<string> {
