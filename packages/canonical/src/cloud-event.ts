@@ -18,5 +18,7 @@ export const cloudEventSchema = {
     traceparent: { type: "string", pattern: "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$" },
   },
   not: { required: ["data", "data_base64"] },
-  additionalProperties: true,
+  // Extension attributes: lowercase letters and digits, with scalar values (CloudEvents 1.0).
+  propertyNames: { pattern: "^([a-z0-9]+|data_base64)$" },
+  additionalProperties: { anyOf: [{ type: "string" }, { type: "number" }, { type: "boolean" }, { type: "null" }] },
 } as const;

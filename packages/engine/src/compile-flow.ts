@@ -1,3 +1,4 @@
+import { fullFormats } from "ajv-formats/dist/formats.js";
 import { compile, syntaxProblem, type CompiledExpression } from "@meterflow/expressions";
 import { contentHash, nodeTypeSpec, validateFlow, type FlowDocument, type FlowNode, type OutputPort, type Problem } from "@meterflow/flow-spec";
 import { eventKey, type CloudEvent, type Effects, type EngineContext, type Item, type NodeTrace, type RunOptions, type WindowState } from "./engine-types";
@@ -225,24 +226,42 @@ function emptyEffects(hash: string, options: RunOptions): Effects {
 export function envelopeProblem(raw: unknown): string | undefined {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return "Not a CloudEvent: expected a JSON object";
   const event = raw as Record<string, unknown>;
-  if (!nonEmpty(event.specversion) || !nonEmpty(event.id) || !nonEmpty(event.source) || !nonEmpty(event.type)) {
-    const missing = ["specversion", "id", "source", "type"].filter((field) => !nonEmpty(event[field]));
-    return `Not a CloudEvent: missing ${missing.join(", ")}`;
-  }
+  const missing = REQUIRED_ATTRIBUTES.filter((name) => event[name] === undefined || event[name] === null);
+  if (missing.length > 0) return `Not a CloudEvent: missing ${missing.join(", ")}`;
+  const notText = REQUIRED_ATTRIBUTES.find((name) => !nonEmpty(event[name]));
+  if (notText) return `${notText} must be a non-empty string, not ${JSON.stringify(event[notText])}`;
   if (event.specversion !== "1.0") return `Unsupported CloudEvents specversion ${JSON.stringify(event.specversion)}; expected "1.0"`;
-  if (event.time !== undefined && (typeof event.time !== "string" || (strictInstantMs(event.time) === undefined && (!RFC_3339.test(event.time) || Number.isNaN(Date.parse(event.time)))))) {
+  if (!URI_REFERENCE.test(event.source as string)) return `source ${JSON.stringify(event.source)} is not a URI reference (RFC 3986: no spaces, and other characters percent-encoded)`;
+  const notString = OPTIONAL_STRING_ATTRIBUTES.find((name) => event[name] !== undefined && typeof event[name] !== "string");
+  if (notString) return `${notString} must be a string, not ${JSON.stringify(event[notString])}`;
+  if (event.time !== undefined && strictInstantMs(event.time as string) === undefined && (!RFC_3339.test(event.time as string) || Number.isNaN(Date.parse(event.time as string)))) {
     return `time ${JSON.stringify(event.time)} is not an RFC 3339 timestamp`;
   }
+  if (event.dataschema !== undefined && !isUri(event.dataschema as string)) return `dataschema ${JSON.stringify(event.dataschema)} is not an absolute URI`;
   if (event.data !== undefined && event.data_base64 !== undefined) return "An event carries either data or data_base64, not both";
-  if (event.traceparent !== undefined && (typeof event.traceparent !== "string" || !TRACEPARENT.test(event.traceparent))) {
+  if (event.traceparent !== undefined && !TRACEPARENT.test(event.traceparent as string)) {
     return `traceparent ${JSON.stringify(event.traceparent)} is not a W3C trace context (00-<32 hex>-<16 hex>-<2 hex>)`;
+  }
+  for (const [name, value] of Object.entries(event)) {
+    if (KNOWN_MEMBERS.has(name)) continue;
+    if (!EXTENSION_NAME.test(name)) return `Attribute ${JSON.stringify(name)}: CloudEvents attribute names are lowercase letters and digits only`;
+    if (value !== null && typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+      return `Extension attribute ${name} must be a string, number or boolean, not ${Array.isArray(value) ? "an array" : "an object"}`;
+    }
   }
   return undefined;
 }
 
-// The same rules as the CloudEvent@1 schema in @meterflow/canonical (a test keeps them agreeing).
+// The same rules as the CloudEvent@1 schema in @meterflow/canonical (a test keeps them agreeing),
+// with ajv-formats' URI rules, as the schema's validator has them.
+const REQUIRED_ATTRIBUTES = ["specversion", "id", "source", "type"] as const;
+const OPTIONAL_STRING_ATTRIBUTES = ["subject", "time", "datacontenttype", "dataschema", "data_base64", "traceparent"] as const;
+const KNOWN_MEMBERS = new Set<string>([...REQUIRED_ATTRIBUTES, ...OPTIONAL_STRING_ATTRIBUTES, "data"]);
+const EXTENSION_NAME = /^[a-z0-9]+$/;
 const RFC_3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const URI_REFERENCE = fullFormats["uri-reference"] as RegExp;
+const isUri = fullFormats.uri as (value: string) => boolean;
 
 function nonEmpty(value: unknown): boolean {
   return typeof value === "string" && value.length > 0;

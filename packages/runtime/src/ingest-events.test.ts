@@ -75,8 +75,9 @@ describe.each(databaseCases())("ingestEvents on $name", ({ open }) => {
   });
 
   it("stores attributes and envelopes exactly as sent, whatever characters they hold", async () => {
+    // (A source is a URI reference: its odd characters arrive percent-encoded.)
     const odd = ["tab\there", "line\nbreak\r", "back\\slash", "\\N", "\\.", 'quote"s', "\u2028 and \ud83d\ude00"];
-    const events = odd.map((text, i) => ({ ...call(`odd-${i}-${text}`), source: `/gw/${text}`, subject: text, data: { tenantId: `t-${text}`, note: text, nested: [text, { text }] } }));
+    const events = odd.map((text, i) => ({ ...call(`odd-${i}-${text}`), source: `/gw/${encodeURIComponent(text)}`, subject: text, data: { tenantId: `t-${text}`, note: text, nested: [text, { text }] } }));
     expect((await ingestEvents(handle.db, "w", events)).stored).toBe(odd.length);
     const stored = await rowsOf<{ source: string; event_id: string; subject: string; partition_key: string; envelope: unknown }>(
       handle.db,
