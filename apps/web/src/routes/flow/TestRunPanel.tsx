@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { eventSchemas } from "@meterflow/canonical";
 import type { FlowDocument } from "@meterflow/flow-spec";
 import { useEffect, useRef, useState } from "react";
+import { countOf } from "../../lib/counting";
 import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 
 export type TestRunResult = RouterOutputs["flows"]["testRun"];
@@ -96,7 +97,7 @@ export function TestRunPanel({ flowId, templateId, document, selectedNodeId, onR
       {result && (
         <div className="run-result">
           <p className="run-counts" role="status">
-            {result.counts.validated} validated · {result.counts.duplicate} duplicate · {result.counts.exception} exceptions
+            {result.counts.validated} validated · {countOf(result.counts.duplicate, "duplicate")} · {countOf(result.counts.exception, "exception")}
           </p>
           <NodeData result={result} nodeId={selectedNodeId} />
           <h3>Exceptions ({result.exceptions.length})</h3>

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { exceptionKinds, type ExceptionKind } from "@meterflow/flow-spec";
 import { useState } from "react";
+import { countOf } from "../../lib/counting";
 import { utcText } from "../../lib/time-text";
 import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 import { OpsTable } from "./OpsTable";
@@ -49,11 +50,11 @@ export function OperationsPage() {
         <h1>Operations</h1>
         {stats.data && (
           <p className="ops-stats" role="status">
-            <span>{stats.data.rawEvents} events stored</span>
+            <span>{countOf(stats.data.rawEvents, "event")} stored</span>
             <span>{stats.data.pendingEvents} waiting</span>
-            <span>{stats.data.usageRecords} usage records</span>
+            <span>{countOf(stats.data.usageRecords, "usage record")}</span>
             <span>{Object.entries(stats.data.postings).map(([status, count]) => `${count} ${status}`).join(", ") || "no postings"}</span>
-            <span>{countText(stats.data.openExceptions)} open exceptions</span>
+            <span>{countText(stats.data.openExceptions)} open {stats.data.openExceptions.count === 1 && !stats.data.openExceptions.capped ? "exception" : "exceptions"}</span>
             {stats.data.erpPageUrl && (
               <a href={stats.data.erpPageUrl} target="_blank" rel="noreferrer">
                 ERP sandbox invoices ↗
@@ -321,7 +322,7 @@ function PostingTrace({ idempotencyKey, onClose }: { idempotencyKey: string; onC
                 <strong>
                   {item.window ? `${item.window.tenantId} · ${item.window.metric} · ${item.window.ratingPeriod}` : item.itemId}
                 </strong>{" "}
-                — {item.window ? `${item.window.quantity} from ${item.window.eventCount} events` : "window not found"}
+                — {item.window ? `${item.window.quantity} from ${countOf(item.window.eventCount, "event")}` : "window not found"}
                 {item.pricingRuleVersion && <>, priced with {item.pricingRuleVersion}</>}
                 <ul>
                   {item.events.map((event) => (

@@ -195,7 +195,7 @@ export function ReplayCard() {
       {result && (
         <div className="small" role="status" aria-label="Replay result">
           <p>
-            {result.mode === "dry_run" ? "Dry run" : "Backfill"} of {result.events} events: {result.outcomes.validated} validated, {result.outcomes.duplicate} duplicates, {result.outcomes.exception} exceptions;{" "}
+            {result.mode === "dry_run" ? "Dry run" : "Backfill"} of {countOf(result.events, "event")}: {result.outcomes.validated} validated, {countOf(result.outcomes.duplicate, "duplicate")}, {countOf(result.outcomes.exception, "exception")};{" "}
             {countOf(result.summaries.length, "window")} summarised, {countOf(result.postings.length, "posting")}.
             {result.stored && ` Stored ${countOf(result.stored.records, "record")}, ${countOf(result.stored.summaries, "summary", "summaries")} and ${countOf(result.stored.postings, "posting")}.`}
           </p>
