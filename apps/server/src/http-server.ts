@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { appRouter, DEFAULT_WORKSPACE, LOCAL_USER, type Context, type TemplateCatalog } from "@meterflow/api";
 import { pingDatabase, type DatabaseHandle } from "@meterflow/db";
+import type { RuntimeMetrics } from "@meterflow/runtime";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { ServerConfig } from "./config";
 import { createIngestRoute } from "./ingest-route";
@@ -13,13 +14,15 @@ export interface HttpServerDeps {
   ingest: ServerConfig["ingest"];
   /** The runtime in this process (absent in tests that only ingest). */
   runtime?: Context["runtime"];
+  /** The runtime's Prometheus metrics, served at /metrics. */
+  metrics?: RuntimeMetrics;
   /** The ERP sandbox, mounted at /erp. */
   erpSandbox?: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 }
 
-/** One HTTP server: /trpc, /v1/events, /healthz, the ERP sandbox at /erp and the built designer. */
-export function createHttpServer({ database, templates, webDist, ingest, runtime, erpSandbox }: HttpServerDeps): Server {
-  const ingestRoute = createIngestRoute(database.db, ingest, { onStored: () => runtime?.wake(), ...(runtime?.ingestActivity ? { activity: runtime.ingestActivity } : {}) });
+/** One HTTP server: /trpc, /v1/events, /healthz, /metrics, the ERP sandbox at /erp and the built designer. */
+export function createHttpServer({ database, templates, webDist, ingest, runtime, metrics, erpSandbox }: HttpServerDeps): Server {
+  const ingestRoute = createIngestRoute(database.db, ingest, { onStored: () => runtime?.wake(), ...(runtime?.ingestActivity ? { activity: runtime.ingestActivity } : {}), ...(metrics ? { metrics } : {}) });
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
@@ -30,7 +33,7 @@ export function createHttpServer({ database, templates, webDist, ingest, runtime
       workspaceId: DEFAULT_WORKSPACE.id,
       actor: { ...LOCAL_USER, roles: [...LOCAL_USER.roles] },
       templates,
-      ...(runtime ? { runtime } : {}),
+      ...(runtime ? { runtime: { ...runtime, ...(metrics ? { metrics } : {}) } } : {}),
     }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
@@ -58,6 +61,16 @@ export function createHttpServer({ database, templates, webDist, ingest, runtime
       pingDatabase(database.db).then(
         () => sendJson(response, 200, { status: "ok", database: database.driver }),
         (error: Error) => sendJson(response, 503, { status: "unavailable", reason: `database: ${error.message}` }),
+      );
+      return;
+    }
+    if (metrics && pathname === "/metrics") {
+      metrics.registry.metrics().then(
+        (text) => {
+          response.writeHead(200, { "content-type": metrics.registry.contentType });
+          response.end(text);
+        },
+        (error: Error) => sendJson(response, 503, { error: `The metrics could not be read: ${error.message}` }),
       );
       return;
     }

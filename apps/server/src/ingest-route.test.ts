@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createApiKey, ensureWorkspace, openDatabase, type DatabaseHandle } from "@meterflow/db";
+import { createRuntimeMetrics } from "@meterflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttpServer } from "./http-server";
 
@@ -8,15 +9,18 @@ const call = (id: string) => ({ specversion: "1.0", id, source: "/gw", type: "co
 describe("POST /v1/events", () => {
   let database: DatabaseHandle;
   let url: string;
+  let metricsUrl: string;
   let key: string;
   let close: () => Promise<void>;
   beforeAll(async () => {
     database = await openDatabase({ dataDir: null });
     await ensureWorkspace(database.db, { id: "w", name: "W" }, { id: "u", name: "U", email: "u@x", roles: ["engineer"] });
     key = (await createApiKey(database.db, { workspaceId: "w", name: "test" })).key;
-    const server = createHttpServer({ database, templates: [], webDist: "/nonexistent", ingest: { maxBodyBytes: 4096, maxBatchEvents: 5, eventsPerSecond: 10, burst: 8 } });
+    const metrics = createRuntimeMetrics(database.db, { processMetrics: false });
+    const server = createHttpServer({ database, templates: [], webDist: "/nonexistent", ingest: { maxBodyBytes: 4096, maxBatchEvents: 5, eventsPerSecond: 10, burst: 8 }, metrics });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/events`;
+    metricsUrl = new URL("/metrics", url).href;
     close = () => new Promise((resolve) => server.close(() => resolve()));
   });
   afterAll(async () => {
@@ -72,5 +76,28 @@ describe("POST /v1/events", () => {
     const limited = responses.find((response) => response.status === 429);
     expect(limited).toBeDefined();
     expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  });
+
+  it("serves Prometheus metrics: requests by status, their latency, and events by how ingestion answered", async () => {
+    /** The samples of the metrics text, by name and labels as written ('name{label="value"}'). */
+    const scrape = async () => {
+      const response = await fetch(metricsUrl);
+      expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = await response.text();
+      return new Map(text.split("\n").filter((line) => line && !line.startsWith("#")).map((line) => [line.slice(0, line.lastIndexOf(" ")), Number(line.slice(line.lastIndexOf(" ") + 1))]));
+    };
+    const before = await scrape();
+    const grown = (after: Map<string, number>, sample: string) => (after.get(sample) ?? 0) - (before.get(sample) ?? 0);
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the rate limit's burst refills
+    await batch([call("metrics-1"), call("metrics-1"), { specversion: "1.0", id: "metrics-bad" }]);
+    await post("{ not json", { "content-type": "application/cloudevents+json", authorization: `Bearer ${key}` });
+    const after = await scrape();
+    expect(grown(after, 'meterflow_ingest_requests_total{status="200"}')).toBe(1);
+    expect(grown(after, 'meterflow_ingest_requests_total{status="400"}')).toBe(1);
+    expect(grown(after, "meterflow_ingest_request_duration_seconds_count")).toBe(2);
+    expect(grown(after, 'meterflow_ingest_events_total{outcome="stored"}')).toBe(1);
+    expect(grown(after, 'meterflow_ingest_events_total{outcome="duplicate"}')).toBe(1);
+    expect(grown(after, 'meterflow_ingest_events_total{outcome="invalid"}')).toBe(1);
+    expect(after.get('meterflow_events_stored{workspace="w"}')).toBe((before.get('meterflow_events_stored{workspace="w"}') ?? 0) + 1);
   });
 });

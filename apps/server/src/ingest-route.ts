@@ -1,20 +1,28 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Database } from "@meterflow/db";
-import { createIngestActivity, createKeyAuthenticator, createRateLimiter, ingestEvents, parseIngestRequest, type IngestActivity } from "@meterflow/runtime";
+import { createIngestActivity, createKeyAuthenticator, createRateLimiter, ingestEvents, parseIngestRequest, type IngestActivity, type RuntimeMetrics } from "@meterflow/runtime";
 import type { ServerConfig } from "./config";
 
 export interface IngestRouteOptions {
   /** Called when events were stored: the runtime processes them now rather than at its next poll. */
   onStored?: () => void;
   activity?: IngestActivity;
+  /** Counts requests, their latency and the events they carried (served at /metrics). */
+  metrics?: RuntimeMetrics;
 }
 
 /** `POST /v1/events`: CloudEvents in structured, batch or binary mode, per workspace API key. */
-export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], { onStored = () => {}, activity = createIngestActivity() }: IngestRouteOptions = {}) {
+export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], { onStored = () => {}, activity = createIngestActivity(), metrics }: IngestRouteOptions = {}) {
   const limiter = createRateLimiter({ perSecond: limits.eventsPerSecond, burst: limits.burst });
   const authenticate = createKeyAuthenticator(db);
 
-  return (request: IncomingMessage, response: ServerResponse): Promise<void> => activity.track(() => handle(request, response));
+  return (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (metrics) {
+      const answered = metrics.ingestRequestStarted();
+      response.once("finish", () => answered(response.statusCode));
+    }
+    return activity.track(() => handle(request, response));
+  };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== "POST") return reply(response, 405, { error: "Send events with POST /v1/events" }, { allow: "POST" });
@@ -35,6 +43,7 @@ export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], 
       return reply(response, 429, { error: `Rate limit of ${limits.eventsPerSecond} events/s for this key exceeded; retry after ${allowed.retryAfterSeconds} s` }, { "retry-after": String(allowed.retryAfterSeconds) });
     }
     const summary = await ingestEvents(db, caller.workspaceId, parsed.events);
+    metrics?.ingested(summary);
     if (summary.stored > 0) onStored();
     // A single structured/binary event that is invalid is a client error; batches answer per event.
     const status = parsed.mode !== "batch" && summary.invalid === 1 ? 400 : 200;

@@ -3,7 +3,7 @@ import { DEFAULT_WORKSPACE, loadDemoReferenceData, loadTemplateCatalog, seedWork
 import { join } from "node:path";
 import { DatabaseStartupError, ensureLocalApiKey, openDatabase } from "@meterflow/db";
 import { createSandboxHandler, SandboxStore } from "@meterflow/erp-sandbox";
-import { createIngestActivity, erpSandboxEndpoint, erpSandboxLookup, startRuntime } from "@meterflow/runtime";
+import { createIngestActivity, createRuntimeMetrics, erpSandboxEndpoint, erpSandboxLookup, startRuntime } from "@meterflow/runtime";
 import { loadConfig } from "./config";
 import { createHttpServer } from "./http-server";
 
@@ -19,13 +19,14 @@ async function main() {
   let erpUrl = config.erpUrl;
   let runtime: ReturnType<typeof startRuntime> | undefined;
   const ingestActivity = createIngestActivity();
+  const metrics = createRuntimeMetrics(database.db);
   const runtimeContext = {
     wake: () => runtime?.notify(),
     ingestActivity,
     erp: (key: string) => erpSandboxLookup(erpUrl!)(key),
     erpPageUrl: config.erpUrl ?? "/erp/",
   };
-  const server = createHttpServer({ database, templates, webDist: config.webDist, ingest: config.ingest, runtime: runtimeContext, ...(erpSandbox ? { erpSandbox } : {}) });
+  const server = createHttpServer({ database, templates, webDist: config.webDist, ingest: config.ingest, runtime: runtimeContext, metrics, ...(erpSandbox ? { erpSandbox } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);
@@ -33,7 +34,7 @@ async function main() {
   const { port } = server.address() as AddressInfo;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   erpUrl ??= `http://${config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host}:${port}/erp`;
-  if (config.runtime) runtime = startRuntime(database.db, { endpoints: { "erp-sandbox@1": erpSandboxEndpoint(erpUrl) }, workers: config.workers, ingest: ingestActivity });
+  if (config.runtime) runtime = startRuntime(database.db, { endpoints: { "erp-sandbox@1": erpSandboxEndpoint(erpUrl) }, workers: config.workers, ingest: ingestActivity, metrics });
   console.log(`Meterflow designer: http://${host}:${port}/`);
   console.log(`  database: ${database.location}${seededFlowId ? " (first start: seeded the metered-api-billing flow)" : ""}`);
   console.log(`  templates: ${templates.map((template) => template.id).join(", ")}`);

@@ -1,5 +1,5 @@
 import type { Database, Role } from "@meterflow/db";
-import type { ErpLookup, IngestActivity } from "@meterflow/runtime";
+import type { ErpLookup, IngestActivity, RuntimeMetrics } from "@meterflow/runtime";
 import type { TemplateCatalog } from "./templates/template-catalog";
 
 export interface Actor {
@@ -15,6 +15,9 @@ export interface Context {
   workspaceId: string;
   actor: Actor | null;
   templates: TemplateCatalog;
-  /** The runtime in this process, when one runs: wakes its worker, asks the ERP for reconciliation; its workers give way to ingestion counted in `ingestActivity`. */
-  runtime?: { wake(): void; erp?: ErpLookup; erpPageUrl?: string; ingestActivity?: IngestActivity };
+  /**
+   * The runtime in this process, when one runs: wakes its worker, asks the ERP for reconciliation;
+   * its workers give way to ingestion counted in `ingestActivity`; `metrics` counts what it ingests.
+   */
+  runtime?: { wake(): void; erp?: ErpLookup; erpPageUrl?: string; ingestActivity?: IngestActivity; metrics?: RuntimeMetrics };
 }

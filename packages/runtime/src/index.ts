@@ -9,9 +9,11 @@ export { deployVersion, listDeployments, stopDeployment } from "./processing/dep
 export { processNextBatch } from "./processing/process-events";
 export { referenceDataOf } from "./processing/partition-run";
 export { ApprovalForbiddenError, decideApproval, listApprovals } from "./operations/approvals";
-export { countOpenExceptions, listExceptions, resolveExceptions, retryExceptions, RetryRefusedError } from "./operations/exceptions";
+export { listExceptions, resolveExceptions, retryExceptions, RetryRefusedError } from "./operations/exceptions";
 export { erpSandboxLookup, reconcile, type ErpLookup } from "./operations/reconcile";
 export { replayEvents } from "./operations/replay";
 export { tracePosting } from "./operations/trace-posting";
 export { latestUsageRecords } from "./operations/usage-records";
 export { startRuntime } from "./runtime-service";
+export { createRuntimeMetrics, type RuntimeMetrics } from "./metrics";
+export { workspaceCounts } from "./operations/workspace-counts";

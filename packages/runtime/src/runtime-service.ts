@@ -1,5 +1,6 @@
 import type { Database } from "@meterflow/db";
 import type { IngestActivity } from "./ingest-activity";
+import type { RuntimeMetrics } from "./metrics";
 import { createDispatcher, type DispatcherOptions } from "./outbox/dispatch-postings";
 import { closeDueWindows } from "./processing/close-windows";
 import { processNextBatch } from "./processing/process-events";
@@ -23,6 +24,8 @@ export interface RuntimeOptions extends Pick<DispatcherOptions, "endpoints" | "b
   /** Ingestion in this process: workers wait (up to `giveWayMs`, default 100) while requests are in flight. */
   ingest?: IngestActivity;
   giveWayMs?: number;
+  /** Where batches processed and ERP deliveries are counted (served at /metrics). */
+  metrics?: RuntimeMetrics;
 }
 
 /**
@@ -70,12 +73,21 @@ export function startRuntime(db: Database, options: RuntimeOptions) {
   };
   const processBatch = async () => {
     await giveWay();
-    return (await processNextBatch(db, { batchSize: options.batchSize ?? 5000 })) !== undefined;
+    const started = performance.now();
+    const report = await processNextBatch(db, { batchSize: options.batchSize ?? 5000 });
+    if (report) options.metrics?.processed(report.outcomes, (performance.now() - started) / 1000);
+    return report !== undefined;
   };
+  const dispatch = async () => {
+    const report = await dispatcher.tick();
+    options.metrics?.dispatched(report);
+    return report.claimed > 0;
+  };
+  options.metrics?.watchCircuits(Object.keys(options.endpoints), (endpoint) => dispatcher.circuit(endpoint).state === "open");
   const loops = [
     ...Array.from({ length: options.workers ?? 2 }, () => loop("worker", processBatch, options.pollMs ?? 200)),
     loop("window scheduler", async () => (await closeDueWindows(db)).windows > 0, options.windowCheckMs ?? 5_000),
-    loop("outbox dispatcher", async () => (await dispatcher.tick()).claimed > 0, options.dispatchMs ?? 500),
+    loop("outbox dispatcher", dispatch, options.dispatchMs ?? 500),
     loop(
       "dedupe key pruner",
       async () => {

@@ -1,9 +1,8 @@
-import { and, count, desc, eq, sql } from "drizzle-orm";
-import { approvalStatuses, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, oldestOpenTransaction, partitionTotals, postings, postingStatuses, usageSummaries } from "@meterflow/db";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { approvalStatuses, eventOutcome, eventsRaw, eventStatus, exceptionStatuses, lineage, listApiKeys, oldestOpenTransaction, postings, postingStatuses, usageSummaries } from "@meterflow/db";
 import { exceptionKinds } from "@meterflow/flow-spec";
 import {
   closeDueWindows,
-  countOpenExceptions,
   countOpenWindows,
   decideApproval,
   deployVersion,
@@ -19,6 +18,7 @@ import {
   retryExceptions,
   stopDeployment,
   tracePosting,
+  workspaceCounts,
 } from "@meterflow/runtime";
 import { z } from "zod";
 import { procedureFor, router, workspaceProcedure } from "../trpc";
@@ -44,25 +44,22 @@ export const runtimeRouter = router({
     .mutation(async ({ ctx, input }) => {
       const ingest = () => ingestEvents(ctx.db, ctx.workspaceId, input.events);
       const summary = await (ctx.runtime?.ingestActivity ? ctx.runtime.ingestActivity.track(ingest) : ingest());
+      ctx.runtime?.metrics?.ingested(summary);
       ctx.runtime?.wake();
       return summary;
     }),
 
   /** Counts for the operations view: events by status, records, open exceptions, postings by status. */
   stats: workspaceProcedure.query(async ({ ctx }) => {
-    const [{ rawEvents, pendingEvents, usageRecords: recordCount }, postingRows, openExceptions] = await Promise.all([
-      partitionTotals(ctx.db, ctx.workspaceId),
-      ctx.db.select({ status: postings.status, count: count() }).from(postings).where(eq(postings.workspaceId, ctx.workspaceId)).groupBy(postings.status),
-      countOpenExceptions(ctx.db, ctx.workspaceId),
-    ]);
+    const { rawEvents, pendingEvents, usageRecords, postings: postingsByStatus, openExceptions } = await workspaceCounts(ctx.db, ctx.workspaceId);
     // Why events wait, when a transaction elsewhere holds processing back (see the runtime README).
     const processingHeldBy = pendingEvents > 0 ? await oldestOpenTransaction(ctx.db, 5) : null;
     return {
       rawEvents,
       pendingEvents,
       processingHeldBy,
-      usageRecords: recordCount,
-      postings: Object.fromEntries(postingRows.map((row) => [row.status, row.count])),
+      usageRecords,
+      postings: postingsByStatus,
       // Counted up to 10,000 (capped beyond), like the open windows.
       openExceptions,
       erpPageUrl: ctx.runtime?.erpPageUrl ?? null,
