@@ -67,6 +67,7 @@ describe.each(databaseCases())("the runtime's metrics on $name", ({ open }) => {
     expect(await value("meterflow_usage_records", here)).toBe(2);
     expect(await value("meterflow_exceptions_open", here)).toBe(1); // umbrella has no account
     expect(await value("meterflow_windows_open", here)).toBe(0);
+    expect(await value("meterflow_windows_closed_total")).toBe(2); // acme's and globex's October
     expect(await value("meterflow_erp_deliveries_total", { result: "retrying" })).toBeGreaterThanOrEqual(1);
     expect(await value("meterflow_erp_deliveries_total", { result: "posted" })).toBe(0);
     // Both invoices wait for their next attempt, none is lost.

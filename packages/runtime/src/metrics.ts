@@ -2,6 +2,7 @@ import { workspaces, type Database, type EventOutcome } from "@meterflow/db";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { IngestSummary } from "./ingest-events";
 import type { DispatchReport } from "./outbox/dispatch-postings";
+import type { CloseReport } from "./processing/close-windows";
 import { workspaceCounts, type WorkspaceCounts } from "./operations/workspace-counts";
 
 /**
@@ -30,6 +31,7 @@ export function createRuntimeMetrics(db: Database, { processMetrics = true }: { 
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
+  const closedWindows = new Counter({ name: "meterflow_windows_closed_total", help: "Aggregate windows this process's scheduler closed (their summaries rated and posted or held)", registers });
   const deliveries = new Counter({ name: "meterflow_erp_deliveries_total", help: "Postings this process's outbox dispatcher handled, by result (posted, retrying, failed, deferred)", labelNames: ["result"], registers });
 
   // The shared state, read once per scrape for all the gauges below (a scrape collects them all at once).
@@ -80,6 +82,9 @@ export function createRuntimeMetrics(db: Database, { processMetrics = true }: { 
     processed(outcomes: Record<EventOutcome, number>, seconds: number) {
       for (const [outcome, events] of Object.entries(outcomes)) processedEvents.inc({ outcome }, events);
       batchDuration.observe(seconds);
+    },
+    closed(report: Pick<CloseReport, "windows">) {
+      closedWindows.inc(report.windows);
     },
     dispatched(report: DispatchReport) {
       for (const result of ["posted", "retrying", "failed", "deferred"] as const) deliveries.inc({ result }, report[result]);

@@ -78,6 +78,11 @@ export function startRuntime(db: Database, options: RuntimeOptions) {
     if (report) options.metrics?.processed(report.outcomes, (performance.now() - started) / 1000);
     return report !== undefined;
   };
+  const closeWindows = async () => {
+    const report = await closeDueWindows(db);
+    options.metrics?.closed(report);
+    return report.windows > 0;
+  };
   const dispatch = async () => {
     const report = await dispatcher.tick();
     options.metrics?.dispatched(report);
@@ -86,7 +91,7 @@ export function startRuntime(db: Database, options: RuntimeOptions) {
   options.metrics?.watchCircuits(Object.keys(options.endpoints), (endpoint) => dispatcher.circuit(endpoint).state === "open");
   const loops = [
     ...Array.from({ length: options.workers ?? 2 }, () => loop("worker", processBatch, options.pollMs ?? 200)),
-    loop("window scheduler", async () => (await closeDueWindows(db)).windows > 0, options.windowCheckMs ?? 5_000),
+    loop("window scheduler", closeWindows, options.windowCheckMs ?? 5_000),
     loop("outbox dispatcher", dispatch, options.dispatchMs ?? 500),
     loop(
       "dedupe key pruner",
