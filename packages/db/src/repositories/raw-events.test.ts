@@ -1,5 +1,7 @@
+import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
+import { rowsOf } from "../raw-rows";
 import { databaseCases } from "../testing/database-cases";
 import { oldestOpenTransaction } from "./raw-events";
 
@@ -32,6 +34,29 @@ describe("open transactions that hold processing back", () => {
       expect((await oldestOpenTransaction(handle.db, 0))?.application).not.toBe("forgotten-session");
     } finally {
       await other.end();
+      await handle.close();
+    }
+  });
+});
+
+describe.each(databaseCases())("events_raw on $name", ({ open }) => {
+  it("finds an event by its id alone by descending the dedupe index, not by reading the workspace's part of it", async () => {
+    const handle = await open();
+    try {
+      await handle.db.execute(sql`insert into workspaces (id, name) values ('w', 'W')`);
+      await handle.db.execute(
+        sql`insert into events_raw (workspace_id, source, event_id, type, partition_key, correlation_id, envelope)
+            select 'w', '/gw/' || (i % 3), 'evt-' || i, 't', 'p', 'c', '{}' from generate_series(1, 5000) as i`,
+      );
+      // The pages the search reads (work, not time): a descent is a few; the workspace's 5,000 keys are dozens.
+      const [row] = await rowsOf<{ "QUERY PLAN": { Plan: Record<string, number> }[] }>(
+        handle.db,
+        sql`explain (analyze, buffers, format json) select seq from events_raw where workspace_id = 'w' and event_id = 'evt-4321' order by seq desc limit 50`,
+      );
+      const plan = row!["QUERY PLAN"][0]!.Plan;
+      expect(plan["Actual Rows"]).toBe(1);
+      expect(plan["Shared Hit Blocks"]! + plan["Shared Read Blocks"]!).toBeLessThanOrEqual(6);
+    } finally {
       await handle.close();
     }
   });

@@ -48,7 +48,10 @@ export const eventsRaw = pgTable(
     xid: xid8("xid").notNull().default(sql`pg_current_xact_id()`),
   },
   (table) => [
-    uniqueIndex("events_raw_source_id_unique").on(table.workspaceId, table.source, table.eventId),
+    // The id before the source: the same uniqueness, and finding an event by its id alone (the
+    // Operations page's search: "did my event arrive?") reads the index instead of the table
+    // (30-39 ms at 300,000 events, growing with the table).
+    uniqueIndex("events_raw_source_id_unique").on(table.workspaceId, table.eventId, table.source),
     index("events_raw_partition_order_idx").on(table.workspaceId, table.partitionKey, table.xid, table.seq),
     // Replay and reconciliation read a range of event time: events arrive roughly in time order,
     // so a BRIN summary finds the range's blocks, where they read the whole table before, and
