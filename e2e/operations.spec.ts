@@ -8,6 +8,8 @@ test("an event sent with the API key becomes a usage record and, once its window
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
   const events = page.getByRole("region", { name: "Recent events" });
   await expect(events.getByRole("row", { name: /ops-1 globex .* validated/ })).toBeVisible();
+  // Throughput, once two polls of the totals are apart.
+  await expect(page.getByRole("status").filter({ hasText: /events? stored/ })).toContainText(/[\d.,]+ events\/s in, [\d.,]+ processed/, { timeout: 10_000 });
   // Found again by its id alone, with the envelope as sent.
   await events.getByRole("searchbox", { name: "Find an event by its id" }).fill("ops-1");
   const found = events.getByRole("row", { name: /^ops-1 globex .* validated$/ });

@@ -5,6 +5,7 @@ import { countOf } from "../../lib/counting";
 import { utcText } from "../../lib/time-text";
 import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 import { OpsTable } from "./OpsTable";
+import { keepRecent, throughputOf, type CountSample } from "./throughput";
 import { ReconcileCard, ReplayCard } from "./ReconcileAndReplay";
 
 const REFRESH_MS = 3_000;
@@ -19,6 +20,12 @@ export function OperationsPage() {
   const queryClient = useQueryClient();
   const live = { refetchInterval: REFRESH_MS };
   const stats = useQuery(trpc.runtime.stats.queryOptions(undefined, live));
+  // Throughput from the totals of the last minute's polls, taken in the render that brings a new one.
+  const [samples, setSamples] = useState<CountSample[]>([]);
+  if (stats.data && stats.dataUpdatedAt !== samples.at(-1)?.atMs) {
+    setSamples(keepRecent(samples, { atMs: stats.dataUpdatedAt, stored: stats.data.rawEvents, processed: stats.data.rawEvents - stats.data.pendingEvents }));
+  }
+  const throughput = throughputOf(samples);
   const [findId, setFindId] = useState("");
   const found = findId.trim();
   const events = useQuery(trpc.runtime.events.queryOptions({ limit: 20, ...(found ? { id: found } : {}) }, live));
@@ -52,6 +59,11 @@ export function OperationsPage() {
           <p className="ops-stats" role="status">
             <span>{countOf(stats.data.rawEvents, "event")} stored</span>
             <span>{stats.data.pendingEvents} waiting</span>
+            {throughput && (
+              <span title={`Measured over the last ${Math.round(throughput.seconds)} s`}>
+                {perSecond(throughput.storedPerSecond)} events/s in, {perSecond(throughput.processedPerSecond)} processed
+              </span>
+            )}
             <span>{countOf(stats.data.usageRecords, "usage record")}</span>
             <span>{Object.entries(stats.data.postings).map(([status, count]) => `${count} ${status}`).join(", ") || "no postings"}</span>
             <span>{countText(stats.data.openExceptions)} open {stats.data.openExceptions.count === 1 && !stats.data.openExceptions.capped ? "exception" : "exceptions"}</span>
@@ -376,6 +388,10 @@ function untilText(at: string | Date): string {
 }
 
 /** A count the server stops at a cap ("10000+" beyond it). */
+function perSecond(rate: number): string {
+  return rate < 10 ? rate.toFixed(1).replace(/\.0$/, "") : Math.round(rate).toLocaleString("en-US");
+}
+
 function countText({ count, capped }: RouterOutputs["runtime"]["stats"]["openExceptions"]): string {
   return `${count}${capped ? "+" : ""}`;
 }
