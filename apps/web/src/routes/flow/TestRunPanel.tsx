@@ -74,7 +74,7 @@ export function TestRunPanel({ flowId, templateId, document, selectedNodeId, onR
         spellCheck={false}
         onChange={(event) => setText(event.target.value)}
       />
-      <div className="row">
+      <div className="row wrap">
         <button type="button" onClick={generate}>
           Generate from the event schema
         </button>
