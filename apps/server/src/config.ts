@@ -24,6 +24,13 @@ const configSchema = z.object({
   /** "off" runs the designer and ingestion without processing (e.g. a front-door-only process). */
   METERFLOW_RUNTIME: z.enum(["on", "off"], { error: "METERFLOW_RUNTIME must be on or off" }).default("on"),
   METERFLOW_WORKERS: z.coerce.number({ error: "METERFLOW_WORKERS must be a number" }).int().min(1, "METERFLOW_WORKERS must be 1-16").max(16, "METERFLOW_WORKERS must be 1-16").default(2),
+  /** A NATS server whose JetStream stream this process also takes events from (the high-volume front door); unset = HTTP only. */
+  METERFLOW_NATS_URL: z
+    .string()
+    .regex(/^(nats|tls):\/\/\S+$/, "METERFLOW_NATS_URL must look like nats://127.0.0.1:4222")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  METERFLOW_NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/, "METERFLOW_NATS_STREAM must be letters, digits, _ or -").default("METERFLOW_EVENTS"),
   /** npm sets INIT_CWD to where `npm start` was typed; the data folder defaults to there. */
   INIT_CWD: z.string().optional(),
 });
@@ -39,6 +46,7 @@ export type ServerConfig = {
   erpUrl: string | undefined;
   runtime: boolean;
   workers: number;
+  nats: { url: string; stream: string } | undefined;
 };
 
 /** Reads and checks the environment once; a bad value stops the server with its name. */
@@ -66,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     erpUrl: config.METERFLOW_ERP_URL,
     runtime: config.METERFLOW_RUNTIME === "on",
     workers: config.METERFLOW_WORKERS,
+    nats: config.METERFLOW_NATS_URL ? { url: config.METERFLOW_NATS_URL, stream: config.METERFLOW_NATS_STREAM } : undefined,
   };
 }

@@ -3,7 +3,7 @@ import { DEFAULT_WORKSPACE, loadDemoReferenceData, loadTemplateCatalog, seedWork
 import { join } from "node:path";
 import { DatabaseStartupError, ensureLocalApiKey, openDatabase } from "@meterflow/db";
 import { createSandboxHandler, SandboxStore } from "@meterflow/erp-sandbox";
-import { createIngestActivity, createRuntimeMetrics, erpSandboxEndpoint, erpSandboxLookup, startRuntime } from "@meterflow/runtime";
+import { createIngestActivity, createRuntimeMetrics, erpSandboxEndpoint, erpSandboxLookup, startNatsFrontDoor, startRuntime } from "@meterflow/runtime";
 import { loadConfig } from "./config";
 import { createHttpServer } from "./http-server";
 
@@ -35,10 +35,16 @@ async function main() {
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   erpUrl ??= `http://${config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host}:${port}/erp`;
   if (config.runtime) runtime = startRuntime(database.db, { endpoints: { "erp-sandbox@1": erpSandboxEndpoint(erpUrl) }, workers: config.workers, ingest: ingestActivity, metrics });
+  const natsFrontDoor = config.nats
+    ? await startNatsFrontDoor(database.db, { ...config.nats, onStored: () => runtime?.notify(), onIngested: (summary) => metrics.ingested(summary) }).catch((error: Error) => {
+        throw new Error(`Invalid configuration METERFLOW_NATS_URL: no NATS JetStream at ${config.nats!.url} (${error.message})`);
+      })
+    : undefined;
   console.log(`Meterflow designer: http://${host}:${port}/`);
   console.log(`  database: ${database.location}${seededFlowId ? " (first start: seeded the metered-api-billing flow)" : ""}`);
   console.log(`  templates: ${templates.map((template) => template.id).join(", ")}`);
   console.log(`  runtime: ${config.runtime ? "processing events, closing windows, posting to" : "off; postings would go to"} ${erpUrl}${erpSandbox ? ` (the built-in ERP sandbox: http://${host}:${port}/erp/)` : ""}`);
+  if (natsFrontDoor) console.log(`  NATS front door: stream ${natsFrontDoor.stream} on ${config.nats!.url}, events published on ${natsFrontDoor.subjects}`);
   if (apiKey) {
     console.log(`  API key${apiKey.created ? " (created now; also shown in the designer)" : ""}: ${apiKey.key}`);
     console.log(`  send events: POST http://${host}:${port}/v1/events with 'Authorization: Bearer ${apiKey.key}'`);
@@ -49,7 +55,8 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: finishing the current batch and open requests, then stopping`);
-    // The runtime first: its dispatcher may be calling this server's ERP sandbox.
+    // The front door and the runtime first: the dispatcher may be calling this server's ERP sandbox.
+    await natsFrontDoor?.stop();
     await runtime?.stop();
     const force = setTimeout(() => server.closeAllConnections(), 5_000).unref();
     server.close(async () => {

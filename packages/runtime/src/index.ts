@@ -17,3 +17,4 @@ export { latestUsageRecords } from "./operations/usage-records";
 export { startRuntime } from "./runtime-service";
 export { createRuntimeMetrics, type RuntimeMetrics } from "./metrics";
 export { workspaceCounts } from "./operations/workspace-counts";
+export { startNatsFrontDoor, type NatsFrontDoorOptions } from "./nats-front-door";
