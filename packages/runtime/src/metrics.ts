@@ -1,8 +1,8 @@
-import { workspaces, type Database, type EventOutcome } from "@meterflow/db";
+import { workspaces, type CappedCount, type Database, type EventOutcome } from "@meterflow/db";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { IngestSummary } from "./ingest-events";
 import type { DispatchReport } from "./outbox/dispatch-postings";
-import type { CloseReport } from "./processing/close-windows";
+import { countOpenWindows, type CloseReport } from "./processing/close-windows";
 import { workspaceCounts, type WorkspaceCounts } from "./operations/workspace-counts";
 
 /**
@@ -35,9 +35,9 @@ export function createRuntimeMetrics(db: Database, { processMetrics = true }: { 
   const deliveries = new Counter({ name: "meterflow_erp_deliveries_total", help: "Postings this process's outbox dispatcher handled, by result (posted, retrying, failed, deferred)", labelNames: ["result"], registers });
 
   // The shared state, read once per scrape for all the gauges below (a scrape collects them all at once).
-  let reading: Promise<{ workspace: string; counts: WorkspaceCounts }[]> | undefined;
+  let reading: Promise<{ workspace: string; counts: StateCounts }[]> | undefined;
   const readState = () => (reading ??= readAllWorkspaces(db).finally(() => (reading = undefined)));
-  const stateGauge = (name: string, help: string, value: (counts: WorkspaceCounts) => number) =>
+  const stateGauge = (name: string, help: string, value: (counts: StateCounts) => number) =>
     new Gauge({
       name,
       help,
@@ -107,7 +107,14 @@ export function createRuntimeMetrics(db: Database, { processMetrics = true }: { 
 
 export type RuntimeMetrics = ReturnType<typeof createRuntimeMetrics>;
 
+type StateCounts = WorkspaceCounts & { openWindows: CappedCount };
+
 async function readAllWorkspaces(db: Database) {
   const ids = await db.select({ id: workspaces.id }).from(workspaces);
-  return Promise.all(ids.map(async ({ id }) => ({ workspace: id, counts: await workspaceCounts(db, id) })));
+  return Promise.all(
+    ids.map(async ({ id }) => {
+      const [counts, openWindows] = await Promise.all([workspaceCounts(db, id), countOpenWindows(db, id)]);
+      return { workspace: id, counts: { ...counts, openWindows } };
+    }),
+  );
 }

@@ -387,11 +387,12 @@ function untilText(at: string | Date): string {
   return seconds < 120 ? `in ${seconds} s` : `in ${Math.round(seconds / 60)} min`;
 }
 
-/** A count the server stops at a cap ("10000+" beyond it). */
+/** A rate as people read it: "0.2", "12", "1,234". */
 function perSecond(rate: number): string {
   return rate < 10 ? rate.toFixed(1).replace(/\.0$/, "") : Math.round(rate).toLocaleString("en-US");
 }
 
+/** A count the server stops at a cap ("10000+" beyond it). */
 function countText({ count, capped }: RouterOutputs["runtime"]["stats"]["openExceptions"]): string {
   return `${count}${capped ? "+" : ""}`;
 }
