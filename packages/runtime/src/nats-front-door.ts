@@ -1,5 +1,5 @@
 import { exceptions, insertExceptions, workspaces, type Database, type NewException } from "@meterflow/db";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, inArray, sql } from "drizzle-orm";
 import { AckPolicy, jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type JsMsg } from "@nats-io/jetstream";
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { ingestEvents, type IngestSummary } from "./ingest-events";
@@ -101,7 +101,9 @@ async function storeMessages(db: Database, messages: JsMsg[], { stream, prefix, 
       message.term(); // no reason: servers before 2.10 ignore a term that gives one
       continue;
     }
-    byWorkspace.set(workspace, [...(byWorkspace.get(workspace) ?? []), message]);
+    const received = byWorkspace.get(workspace);
+    if (received) received.push(message);
+    else byWorkspace.set(workspace, [message]);
     kept.push(message);
   }
   const invalid: NewException[] = [];
@@ -143,7 +145,9 @@ async function storeMessages(db: Database, messages: JsMsg[], { stream, prefix, 
     // Nobody waits on a published event for its answer: an invalid one is kept as an exception.
     if (invalid.length > 0) {
       const ids = invalid.map((exception) => exception.itemId!);
-      const raised = new Set((await db.select({ itemId: exceptions.itemId }).from(exceptions).where(and(eq(exceptions.kind, "invalid_event"), inArray(exceptions.itemId, ids)))).map((row) => row.itemId));
+      // raised_by as a literal: the partial index on ingestion's exceptions applies to any plan.
+      const found = await db.select({ itemId: exceptions.itemId }).from(exceptions).where(and(sql`${exceptions.raisedBy} = 'ingestion'`, inArray(exceptions.itemId, ids)));
+      const raised = new Set(found.map((row) => row.itemId));
       await insertExceptions(
         db,
         invalid.filter((exception) => !raised.has(exception.itemId!)),

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, index, integer, json, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { exceptionKinds } from "@meterflow/flow-spec";
 import { keyText } from "./events";
@@ -79,7 +80,12 @@ export const exceptions = pgTable(
   },
   // The newest of a status first (the Operations page's open exceptions), read in index order: a
   // flood of exceptions (a tenant missing from the account map) is not sorted at every poll.
-  (table) => [index("exceptions_recent_idx").on(table.workspaceId, table.status, table.createdAt)],
+  (table) => [
+    index("exceptions_recent_idx").on(table.workspaceId, table.status, table.createdAt),
+    // Exceptions raised at ingestion by item (a NATS message's stream sequence): a message
+    // delivered again finds its exception here rather than by reading them all.
+    index("exceptions_ingestion_item_idx").on(table.itemId).where(sql`raised_by = 'ingestion'`),
+  ],
 );
 
 export interface PostingAttempt {

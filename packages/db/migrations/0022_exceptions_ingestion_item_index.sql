@@ -1,0 +1,1 @@
+CREATE INDEX "exceptions_ingestion_item_idx" ON "exceptions" USING btree ("item_id") WHERE raised_by = 'ingestion';
