@@ -151,7 +151,7 @@ function renderPage(store: SandboxStore, prefix: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ERP sandbox · invoices</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1f2933}table{border-collapse:collapse;width:100%;margin-bottom:1.5rem}th,td{border-bottom:1px solid #d9e2ec;padding:.4rem .6rem;text-align:left;vertical-align:top}.num{text-align:right;white-space:nowrap}ul{margin:0;padding-left:1rem}code{font-size:12px}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}form{display:flex;flex-wrap:wrap;gap:.6rem 1.2rem;align-items:end;margin-bottom:.5rem}label{display:flex;flex-direction:column;gap:.2rem;font-size:13px}input{width:9rem}#fault-status{min-height:1.2em}</style></head>
 <body><h1>ERP sandbox</h1>
-<p>A stand-in for the cloud ERP Meterflow posts to. ${store.invoices.length} invoice(s), ${store.customers.length} customer(s). JSON: <a href="${prefix}/invoices">${prefix}/invoices</a>. This page refreshes every 5 seconds (not while you edit the faults).</p>
+<p>A stand-in for the cloud ERP Meterflow posts to. ${counted(store.invoices.length, "invoice")}, ${counted(store.customers.length, "customer")}. JSON: <a href="${prefix}/invoices">${prefix}/invoices</a>. This page refreshes every 5 seconds (not while you edit the faults).</p>
 <h2>Invoices</h2>
 <table aria-label="Invoices"><thead><tr><th>Invoice</th><th>Customer</th><th class="num">Total</th><th>Lines</th><th>Idempotency key</th><th>Created</th></tr></thead>
 <tbody>${rows.join("") || `<tr><td colspan="6">No invoices yet: invoices appear here when a deployed flow's windows close and its postings are delivered.</td></tr>`}</tbody></table>
@@ -180,4 +180,9 @@ form.addEventListener("submit", (event) => {
 document.getElementById("no-faults").addEventListener("click", () => apply({ errorRate: 0, timeoutRate: 0, dropAfterCommitRate: 0, latencyMs: 0, script: [] }));
 setInterval(() => { if (Date.now() > quietUntil && !form.contains(document.activeElement)) location.reload(); }, 5000);
 </script></body></html>`;
+}
+
+/** "1 invoice", "2 invoices". */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
