@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createConnection, createServer, type AddressInfo, type Socket } from "node:net";
 import { ensureWorkspace, exceptions, rowsOf, type DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -82,5 +83,42 @@ describe.runIf(natsUrl).each(databaseCases())("the NATS front door on $name", ({
     expect(await raised()).toEqual(["Not a CloudEvent: missing type", "Not a CloudEvent: missing type", expect.stringMatching(/^The message is not valid JSON: /)]);
     const [{ n }] = (await rowsOf<{ n: number }>(handle.db, sql`select count(*)::int as n from exceptions where item_id like ${`nats:${stream}:%`}`)) as [{ n: number }];
     expect(n).toBe(3);
+  });
+
+  it("takes events again once NATS is back after the connection dropped", async () => {
+    // The front door talks to NATS through a proxy this test cuts and restores.
+    const target = new URL(natsUrl!);
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = createConnection({ host: target.hostname, port: Number(target.port || 4222) });
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on("error", () => socket.destroy());
+        socket.on("close", () => sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    const listen = (port = 0) => new Promise<number>((resolve) => proxy.listen(port, "127.0.0.1", () => resolve((proxy.address() as AddressInfo).port)));
+    const port = await listen();
+    // Reconnect attempts every 100 ms: the client's default of 10 attempts would be spent in a second.
+    const frontDoor = await startNatsFrontDoor(handle.db, { ...options, url: `nats://127.0.0.1:${port}`, reconnectWaitMs: 100 });
+    try {
+      await publish(`${prefix}.w.acme`, call("n-6"));
+      await expect.poll(stored, { timeout: 10_000 }).toContain("n-6");
+
+      const closed = new Promise((resolve) => proxy.close(resolve as () => void));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      await publish(`${prefix}.w.acme`, call("n-7")); // straight to NATS, while the front door is cut off
+      await new Promise((resolve) => setTimeout(resolve, 3_000)); // some 30 reconnect attempts
+      expect(await stored()).not.toContain("n-7");
+
+      await listen(port);
+      await expect.poll(stored, { timeout: 20_000 }).toContain("n-7");
+    } finally {
+      await frontDoor.stop();
+      proxy.close();
+      for (const socket of sockets) socket.destroy();
+    }
   });
 });

@@ -17,6 +17,8 @@ export interface NatsFrontDoorOptions {
   batch?: number;
   /** How long JetStream waits before delivering again messages that could not be stored (default 5 s). */
   retryDelayMs?: number;
+  /** The pause between attempts to reconnect to NATS (default 2 s); they go on until it answers. */
+  reconnectWaitMs?: number;
   /** Called when a fetch's events were stored, and with its summary per workspace, before the acknowledgements. */
   onStored?: () => void;
   onIngested?: (summary: IngestSummary) => void;
@@ -35,7 +37,9 @@ export async function startNatsFrontDoor(db: Database, options: NatsFrontDoorOpt
   const prefix = options.subjectPrefix ?? "meterflow.events";
   const durable = options.consumer ?? "meterflow-ingest";
   const log = options.log ?? ((message, error) => console.error(message, error ?? ""));
-  const connection = await connect({ servers: options.url, name: "meterflow-runtime" });
+  // Reconnects for as long as the process runs (the client gives up after 10 tries by default):
+  // NATS restarting must not leave the front door closed until the server is restarted too.
+  const connection = await connect({ servers: options.url, name: "meterflow-runtime", maxReconnectAttempts: -1, reconnectTimeWait: options.reconnectWaitMs ?? 2_000 });
   try {
     await ensureStreamAndConsumer(connection, { stream, subjects: [`${prefix}.>`], durable });
   } catch (error) {
