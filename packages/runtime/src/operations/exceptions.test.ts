@@ -65,4 +65,10 @@ describe.each(databaseCases())("open exceptions on $name", ({ open }) => {
     const newest = await listExceptions(handle.db, "w-flood", { status: "open", limit: 3 });
     expect(newest.map((exception) => exception.reason)).toEqual(["no account 10", "no account 9", "no account 8"]);
   });
+
+  it("refuses to retry an event refused at ingestion, saying to send it again corrected", async () => {
+    await insertExceptions(handle.db, [{ workspaceId: "w-nats", kind: "invalid_event", reason: "Not a CloudEvent: missing type", nodeId: "ingestion", raisedBy: "ingestion", itemId: "nats:S:1", payload: { id: "x" }, history: [] }]);
+    const [refused] = await listExceptions(handle.db, "w-nats", { status: "open" });
+    await expect(retryExceptions(handle.db, { workspaceId: "w-nats", ids: [refused!.id], actor: OPERATOR })).rejects.toThrow(/is an event refused at ingestion and never stored: send it again corrected/);
+  });
 });

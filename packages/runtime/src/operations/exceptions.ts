@@ -69,7 +69,11 @@ async function retryOne(tx: Database, workspaceId: string, id: string, actor: st
     return { id, outcome: "queued" };
   }
   if (!exception.raisedBy || !exception.deploymentId || !exception.partitionKey) {
-    if (exception.eventSeq === null) throw new RetryRefusedError(`Exception ${id} has neither a node to resume at nor a stored event; resolve it with a comment instead`);
+    if (exception.eventSeq === null) {
+      // An event refused at ingestion (a published one nobody was waiting to answer) was never stored.
+      if (exception.raisedBy === "ingestion") throw new RetryRefusedError(`Exception ${id} is an event refused at ingestion and never stored: send it again corrected, and resolve this one with a comment`);
+      throw new RetryRefusedError(`Exception ${id} has neither a node to resume at nor a stored event; resolve it with a comment instead`);
+    }
     return reprocessEvent(tx, id, exception.eventSeq, exception.deploymentId, now, finish);
   }
 
