@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { appRouter, DEFAULT_WORKSPACE, LOCAL_USER, type Context, type TemplateCatalog } from "@meterflow/api";
 import { pingDatabase, type DatabaseHandle } from "@meterflow/db";
-import type { RuntimeMetrics } from "@meterflow/runtime";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { ServerConfig } from "./config";
 import { createIngestRoute } from "./ingest-route";
@@ -12,16 +11,15 @@ export interface HttpServerDeps {
   templates: TemplateCatalog;
   webDist: string;
   ingest: ServerConfig["ingest"];
-  /** The runtime in this process (absent in tests that only ingest). */
+  /** The runtime in this process (absent in tests that only ingest); its metrics are served at /metrics. */
   runtime?: Context["runtime"];
-  /** The runtime's Prometheus metrics, served at /metrics. */
-  metrics?: RuntimeMetrics;
   /** The ERP sandbox, mounted at /erp. */
   erpSandbox?: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 }
 
 /** One HTTP server: /trpc, /v1/events, /healthz, /metrics, the ERP sandbox at /erp and the built designer. */
-export function createHttpServer({ database, templates, webDist, ingest, runtime, metrics, erpSandbox }: HttpServerDeps): Server {
+export function createHttpServer({ database, templates, webDist, ingest, runtime, erpSandbox }: HttpServerDeps): Server {
+  const metrics = runtime?.metrics;
   const ingestRoute = createIngestRoute(database.db, ingest, { onStored: () => runtime?.wake(), ...(runtime?.ingestActivity ? { activity: runtime.ingestActivity } : {}), ...(metrics ? { metrics } : {}) });
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -33,7 +31,7 @@ export function createHttpServer({ database, templates, webDist, ingest, runtime
       workspaceId: DEFAULT_WORKSPACE.id,
       actor: { ...LOCAL_USER, roles: [...LOCAL_USER.roles] },
       templates,
-      ...(runtime ? { runtime: { ...runtime, ...(metrics ? { metrics } : {}) } } : {}),
+      ...(runtime ? { runtime } : {}),
     }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);

@@ -17,7 +17,7 @@ describe("POST /v1/events", () => {
     await ensureWorkspace(database.db, { id: "w", name: "W" }, { id: "u", name: "U", email: "u@x", roles: ["engineer"] });
     key = (await createApiKey(database.db, { workspaceId: "w", name: "test" })).key;
     const metrics = createRuntimeMetrics(database.db, { processMetrics: false });
-    const server = createHttpServer({ database, templates: [], webDist: "/nonexistent", ingest: { maxBodyBytes: 4096, maxBatchEvents: 5, eventsPerSecond: 10, burst: 8 }, metrics });
+    const server = createHttpServer({ database, templates: [], webDist: "/nonexistent", ingest: { maxBodyBytes: 4096, maxBatchEvents: 5, eventsPerSecond: 10, burst: 8 }, runtime: { wake: () => {}, metrics } });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/events`;
     metricsUrl = new URL("/metrics", url).href;

@@ -25,8 +25,9 @@ async function main() {
     ingestActivity,
     erp: (key: string) => erpSandboxLookup(erpUrl!)(key),
     erpPageUrl: config.erpUrl ?? "/erp/",
+    metrics,
   };
-  const server = createHttpServer({ database, templates, webDist: config.webDist, ingest: config.ingest, runtime: runtimeContext, metrics, ...(erpSandbox ? { erpSandbox } : {}) });
+  const server = createHttpServer({ database, templates, webDist: config.webDist, ingest: config.ingest, runtime: runtimeContext, ...(erpSandbox ? { erpSandbox } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);
@@ -37,7 +38,7 @@ async function main() {
   if (config.runtime) runtime = startRuntime(database.db, { endpoints: { "erp-sandbox@1": erpSandboxEndpoint(erpUrl) }, workers: config.workers, ingest: ingestActivity, metrics });
   const natsFrontDoor = config.nats
     ? await startNatsFrontDoor(database.db, { ...config.nats, onStored: () => runtime?.notify(), onIngested: (summary) => metrics.ingested(summary) }).catch((error: Error) => {
-        throw new Error(`Invalid configuration METERFLOW_NATS_URL: no NATS JetStream at ${config.nats!.url} (${error.message})`);
+        throw new Error(`Invalid configuration METERFLOW_NATS_URL: cannot take events from NATS JetStream at ${config.nats!.url} (${error.message})`);
       })
     : undefined;
   console.log(`Meterflow designer: http://${host}:${port}/`);

@@ -17,7 +17,8 @@ export interface Context {
   templates: TemplateCatalog;
   /**
    * The runtime in this process, when one runs: wakes its worker, asks the ERP for reconciliation;
-   * its workers give way to ingestion counted in `ingestActivity`; `metrics` counts what it ingests.
+   * its workers give way to ingestion counted in `ingestActivity`; `metrics` (served at /metrics)
+   * counts what it ingests.
    */
   runtime?: { wake(): void; erp?: ErpLookup; erpPageUrl?: string; ingestActivity?: IngestActivity; metrics?: RuntimeMetrics };
 }
