@@ -94,7 +94,6 @@ async function ensureStreamAndConsumer(connection: NatsConnection, { stream, sub
  */
 async function storeMessages(db: Database, messages: JsMsg[], { stream, prefix, log }: { stream: string; prefix: string; log: (message: string) => void }, options: NatsFrontDoorOptions) {
   const byWorkspace = new Map<string, JsMsg[]>();
-  const kept: JsMsg[] = [];
   const known = new Set((await db.select({ id: workspaces.id }).from(workspaces)).map((row) => row.id));
   for (const message of messages) {
     const workspace = workspaceOf(message.subject, prefix);
@@ -108,26 +107,12 @@ async function storeMessages(db: Database, messages: JsMsg[], { stream, prefix, 
     const received = byWorkspace.get(workspace);
     if (received) received.push(message);
     else byWorkspace.set(workspace, [message]);
-    kept.push(message);
   }
+  const kept = [...byWorkspace.values()].flat();
   const invalid: NewException[] = [];
   const summaries: IngestSummary[] = [];
   try {
     for (const [workspaceId, received] of byWorkspace) {
-      const events = received.map((message) => {
-        try {
-          return message.json<unknown>();
-        } catch (error) {
-          return new UnreadableMessage(message.string(), (error as Error).message);
-        }
-      });
-      const readable = events.flatMap((event, index) => (event instanceof UnreadableMessage ? [] : [{ event, message: received[index]! }]));
-      const summary = await ingestEvents(
-        db,
-        workspaceId,
-        readable.map(({ event }) => event),
-      );
-      summaries.push(summary);
       const raise = (message: JsMsg, reason: string, payload: unknown) =>
         invalid.push({
           workspaceId,
@@ -139,9 +124,20 @@ async function storeMessages(db: Database, messages: JsMsg[], { stream, prefix, 
           payload,
           history: [{ at: new Date().toISOString(), actor: "runtime", action: "raised", comment: `published on ${message.subject}` }],
         });
-      events.forEach((event, index) => {
-        if (event instanceof UnreadableMessage) raise(received[index]!, `The message is not valid JSON: ${event.error}`, event.text);
-      });
+      const readable: { message: JsMsg; event: unknown }[] = [];
+      for (const message of received) {
+        try {
+          readable.push({ message, event: message.json<unknown>() });
+        } catch (error) {
+          raise(message, `The message is not valid JSON: ${(error as Error).message}`, message.string());
+        }
+      }
+      const summary = await ingestEvents(
+        db,
+        workspaceId,
+        readable.map(({ event }) => event),
+      );
+      summaries.push(summary);
       summary.results.forEach((result, index) => {
         if (result.status === "invalid") raise(readable[index]!.message, result.error, readable[index]!.event);
       });
@@ -164,13 +160,6 @@ async function storeMessages(db: Database, messages: JsMsg[], { stream, prefix, 
     throw error;
   }
   for (const message of kept) message.ack();
-}
-
-class UnreadableMessage {
-  constructor(
-    readonly text: string,
-    readonly error: string,
-  ) {}
 }
 
 function workspaceOf(subject: string, prefix: string): string | undefined {
