@@ -13,11 +13,11 @@
  * longer where a request size needs it for MIN_REQUESTS, default 200: a p99 of fewer than 200
  * requests is their slowest one), WARMUP_SECONDS (the same load, unmeasured, before it; default 3).
  */
-import { execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { createThrowawayDatabase } from "@meterflow/db/testing";
+import { BATCH, batchOf, copyBaseline, cpuMicros, postgresPids } from "./bench-events";
 
 const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const totalEvents = Number(process.env.EVENTS ?? 300_000);
@@ -25,56 +25,7 @@ const offeredRate = Number(process.env.RATE ?? 5_000);
 const latencySeconds = Number(process.env.SECONDS ?? 10);
 const warmupSeconds = Number(process.env.WARMUP_SECONDS ?? 3);
 const minRequests = Number(process.env.MIN_REQUESTS ?? 200);
-const BATCH = 1_000;
-const TENANTS = ["acme", "globex", "initech"];
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-
-/** Event times from the start of this month on: their windows stay open during the run. */
-const monthStart = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1);
-
-function batchOf(prefix: string, start: number, size = BATCH): string {
-  const events = [];
-  for (let i = start; i < start + size; i += 1) {
-    events.push({ specversion: "1.0", id: `${prefix}-${i}`, source: "/bench", type: "com.meterflow.api.call", time: new Date(monthStart + (i % 1_000_000) * 1000).toISOString(), data: { tenantId: TENANTS[i % 3], productCode: "api-calls", calls: (i % 50) + 1 } });
-  }
-  return JSON.stringify(events);
-}
-
-/**
- * CPU time (user + system, in µs) of the processes `pids` names, read from /proc: where the
- * durable phase's time goes (the server, PostgreSQL, this sender). Undefined off Linux.
- */
-function cpuMicros(pids: () => number[]): number | undefined {
-  try {
-    const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString());
-    let ticks = 0;
-    for (const pid of pids()) {
-      try {
-        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-        ticks += Number(fields[11]) + Number(fields[12]);
-      } catch {
-        // the process ended in between
-      }
-    }
-    return (ticks / ticksPerSecond) * 1e6;
-  } catch {
-    return undefined;
-  }
-}
-
-/** PostgreSQL's processes on this machine (backends and background workers), by their titles. */
-function postgresPids(): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("postgres");
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 async function startServer(databaseUrl: string): Promise<{ url: string; key: string; pid: number; stop(): Promise<void> }> {
   const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", METERFLOW_INGEST_RATE: "10000000", METERFLOW_INGEST_BURST: "10000000" };
@@ -187,28 +138,7 @@ try {
   if (Number(windows!.events) !== offered + bodies.length * BATCH) throw new Error(`aggregates hold ${windows!.events} events, ${offered + bodies.length * BATCH} were sent`);
 
   // 3. The physical baseline: COPY of the same events into a bare table.
-  // Three runs, each into a fresh table, and the median: one COPY of 100k events takes under half
-  // a second, and single runs on this machine varied by a quarter.
-  const lines = bodies.flatMap((body) => (JSON.parse(body) as { id: string; source: string }[]).map((event) => `${event.source}\t${event.id}\t${JSON.stringify(event).replace(/\\/g, "\\\\")}\n`));
-  const copyOnce = async (table: string) => {
-    await sql`create table ${sql(table)} (source text, event_id text, envelope jsonb)`;
-    const copyStarted = performance.now();
-    const writable = await sql`copy ${sql(table)} from stdin`.writable();
-    await new Promise<void>((resolve, reject) => {
-      writable.on("error", reject);
-      writable.on("finish", resolve);
-      let i = 0;
-      const pump = () => {
-        while (i < lines.length) if (!writable.write(lines[i++])) return void writable.once("drain", pump);
-        writable.end();
-      };
-      pump();
-    });
-    return performance.now() - copyStarted;
-  };
-  const copyRuns: number[] = [];
-  for (const table of ["copy_baseline_1", "copy_baseline_2", "copy_baseline_3"]) copyRuns.push(await copyOnce(table));
-  const copyMs = [...copyRuns].sort((a, b) => a - b)[1]!;
+  const { copyMs, copyRuns } = await copyBaseline(sql, bodies);
 
   const events = bodies.length * BATCH;
   const durablePerSecond = Math.round(events / (durableMs / 1000));
