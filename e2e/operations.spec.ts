@@ -104,7 +104,7 @@ test("reconcile the months, replay one through the running version: no differenc
   await reconciliation.getByLabel("Tenant").fill("initech");
   await reconciliation.getByRole("button", { name: "Reconcile" }).click();
   // The month the previous journey billed: two events, two records, one closed window, one line posted and in the ERP.
-  await expect(reconciliation.getByRole("row", { name: `initech api_calls ${month} 2 (2) 2 · 120000 2 · 120000 (0/1) 1 line · 20 1 line · 20` })).toBeVisible();
+  await expect(reconciliation.getByRole("row", { name: `initech api_calls ${month} 2 (2) 2 · 120000 2 · 120000 (0/1) 1 line · 20.00 EUR 1 line · 20.00 EUR` })).toBeVisible();
   await expect(reconciliation.getByRole("status")).toHaveText("No differences: every event is accounted for from ingestion to the ERP.");
 
   const replay = page.getByRole("region", { name: "Replay" });

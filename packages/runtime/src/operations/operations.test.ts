@@ -9,7 +9,7 @@ import { processNextBatch } from "../processing/process-events";
 import { apiCall, countersAndRows, deployedBillingFlow, OPERATOR, publishChangedVersion, startSandbox, WORKSPACE } from "../testing/runtime-fixture";
 import { decideApproval, listApprovals } from "./approvals";
 import { listExceptions, resolveExceptions, retryExceptions } from "./exceptions";
-import { erpSandboxLookup, reconcile } from "./reconcile";
+import { erpSandboxLookup, reconcile, type ErpLookup } from "./reconcile";
 import { replayEvents } from "./replay";
 
 describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
@@ -163,9 +163,15 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
   it("reconciles raw events, records, aggregates, postings and the ERP per tenant, metric and period", async () => {
     const report = await reconcile(handle.db, { workspaceId: WORKSPACE, from: new Date("2026-10-01T00:00:00Z"), to: new Date("2026-12-01T00:00:00Z"), erp: erpSandboxLookup(sandbox.baseUrl) });
     const acme = report.rows.find((row) => row.tenant === "acme" && row.period === "2026-10")!;
-    expect(acme).toMatchObject({ rawEvents: 1, validatedEvents: 1, records: { count: 1, quantity: "300000" }, aggregates: { events: 1, quantity: "300000", closed: 1 }, posted: { lines: 1, amount: "200" }, erp: { lines: 1, amount: "200", missing: 0 } });
+    expect(acme).toMatchObject({ rawEvents: 1, validatedEvents: 1, records: { count: 1, quantity: "300000" }, aggregates: { events: 1, quantity: "300000", closed: 1 }, posted: { lines: 1, amount: "200.00", currencies: ["EUR"] }, erp: { lines: 1, amount: "200.00", currencies: ["EUR"], missing: 0 } });
     expect(report.differences.map((difference) => `${difference.tenant} ${difference.period} ${difference.check}`).sort()).toEqual(["initech 2026-10 aggregates_vs_posted"]);
-    expect(report.differences[0]!.actual).toBe("1 not posted");
+    expect(report.differences[0]).toMatchObject({ expected: "1 closed window posted", actual: "1 not posted" });
+
+    // An ERP that holds the invoice in another currency, and one that lost it.
+    const acmeAgainst = async (erp: ErpLookup) =>
+      (await reconcile(handle.db, { workspaceId: WORKSPACE, from: new Date("2026-10-01T00:00:00Z"), to: new Date("2026-11-01T00:00:00Z"), tenant: "acme", erp })).differences.filter((difference) => difference.check === "posted_vs_erp");
+    expect(await acmeAgainst(async (key) => ({ id: key, currency: "USD", lines: [{ quantity: "200000", amount: "200.00" }] }))).toMatchObject([{ expected: "1 line, 200.00 EUR", actual: "1 line, 200.00 USD" }]);
+    expect(await acmeAgainst(async () => undefined)).toMatchObject([{ expected: "1 line, 200.00 EUR", actual: "0 lines, 0, 1 document missing" }]);
   });
 
   it("rates a month with the price list in effect at its start; a mid-month change applies from the next month", async () => {

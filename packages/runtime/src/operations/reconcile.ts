@@ -3,7 +3,7 @@ import { and, between, eq, gte, lt, sql } from "drizzle-orm";
 import { deployments, eventOutcome, eventsRaw, postings, runtimeWindows, usageRecords, usageSummaries, type Database } from "@meterflow/db";
 
 /** How the ERP reports a posted document, looked up by the idempotency key it was posted with. */
-export type ErpLookup = (idempotencyKey: string) => Promise<{ id: string; lines: { quantity: string; amount: string }[] } | undefined>;
+export type ErpLookup = (idempotencyKey: string) => Promise<{ id: string; currency?: string; lines: { quantity: string; amount: string }[] } | undefined>;
 
 export interface ReconciliationRow {
   tenant: string;
@@ -13,8 +13,9 @@ export interface ReconciliationRow {
   validatedEvents: number;
   records: { count: number; quantity: string };
   aggregates: { events: number; quantity: string; open: number; closed: number };
-  posted: { lines: number; quantity: string; amount: string; unposted: number };
-  erp: { lines: number; quantity: string; amount: string; missing: number } | null;
+  /** Amounts keep their lines' decimal places; `currencies` are those of the documents summed (one, unless a period was billed in several). */
+  posted: { lines: number; quantity: string; amount: string; currencies: string[]; unposted: number };
+  erp: { lines: number; quantity: string; amount: string; currencies: string[]; missing: number } | null;
 }
 
 export interface ReconciliationDifference {
@@ -77,14 +78,21 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
         validatedEvents: rawRow?.validated ?? 0,
         records: { count: 0, quantity: "0" },
         aggregates: { events: 0, quantity: "0", open: 0, closed: 0 },
-        posted: { lines: 0, quantity: "0", amount: "0", unposted: 0 },
-        erp: input.erp ? { lines: 0, quantity: "0", amount: "0", missing: 0 } : null,
+        posted: { lines: 0, quantity: "0", amount: "0", currencies: [], unposted: 0 },
+        erp: input.erp ? { lines: 0, quantity: "0", amount: "0", currencies: [], missing: 0 } : null,
       };
       rows.set(key, row);
     }
     return row;
   };
-  const plus = (a: string, b: unknown) => new Decimal(a).plus(new Decimal(String(b ?? 0))).toFixed();
+  // A sum keeps the decimal places of its terms, so 100.00 + 50.00 reads 150.00, as money does.
+  const plus = (a: string, b: unknown) => {
+    const term = String(b ?? 0);
+    return new Decimal(a).plus(new Decimal(term)).toFixed(Math.max(decimalPlaces(a), decimalPlaces(term)));
+  };
+  const withCurrency = (currencies: string[], currency: unknown) => {
+    if (typeof currency === "string" && currency && !currencies.includes(currency)) currencies.push(currency);
+  };
 
   for (const record of records) if (inRange(record.period)) Object.assign(rowFor(record.tenant, record.metric, record.period).records, { count: record.count, quantity: new Decimal(record.quantity).toFixed() });
   for (const { state } of open) {
@@ -106,7 +114,9 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
       row.posted.unposted += 1;
       continue;
     }
-    const lines = ((posting.request as { lines?: { quantity?: unknown; amount?: unknown }[] }).lines ?? []).slice(summary.lineOffset, summary.lineOffset + summary.lineCount);
+    const request = posting.request as { currency?: unknown; lines?: { quantity?: unknown; amount?: unknown }[] };
+    const lines = (request.lines ?? []).slice(summary.lineOffset, summary.lineOffset + summary.lineCount);
+    if (lines.length > 0) withCurrency(row.posted.currencies, request.currency);
     for (const line of lines) {
       row.posted.lines += 1;
       row.posted.quantity = plus(row.posted.quantity, line.quantity);
@@ -118,7 +128,9 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
         row.erp.missing += 1;
         continue;
       }
-      for (const line of document.lines.slice(summary.lineOffset, summary.lineOffset + summary.lineCount)) {
+      const erpLines = document.lines.slice(summary.lineOffset, summary.lineOffset + summary.lineCount);
+      if (erpLines.length > 0) withCurrency(row.erp.currencies, document.currency);
+      for (const line of erpLines) {
         row.erp.lines += 1;
         row.erp.quantity = plus(row.erp.quantity, line.quantity);
         row.erp.amount = plus(row.erp.amount, line.amount);
@@ -140,13 +152,25 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
       differences.push({ ...where, check: "records_vs_aggregates", expected: `${row.records.count} / ${row.records.quantity}`, actual: `${row.aggregates.events} / ${row.aggregates.quantity}`, explanation: "usage records (count / quantity) and aggregate windows disagree" });
     }
     if (row.posted.unposted > 0) {
-      differences.push({ ...where, check: "aggregates_vs_posted", expected: `${row.aggregates.closed} closed window(s) posted`, actual: `${row.posted.unposted} not posted`, explanation: "closed windows whose posting is pending, held for approval or failed" });
+      differences.push({ ...where, check: "aggregates_vs_posted", expected: `${countOf(row.aggregates.closed, "closed window")} posted`, actual: `${row.posted.unposted} not posted`, explanation: "closed windows whose posting is pending, held for approval or failed" });
     }
-    if (row.erp && (row.erp.missing > 0 || !new Decimal(row.erp.amount).eq(row.posted.amount) || row.erp.lines !== row.posted.lines)) {
-      differences.push({ ...where, check: "posted_vs_erp", expected: `${row.posted.lines} line(s), ${row.posted.amount}`, actual: `${row.erp.lines} line(s), ${row.erp.amount}${row.erp.missing ? `, ${row.erp.missing} document(s) missing` : ""}`, explanation: "what we recorded as posted differs from what the ERP holds" });
+    const sameCurrencies = (a: string[], b: string[]) => a.length === b.length && a.every((currency) => b.includes(currency));
+    if (row.erp && (row.erp.missing > 0 || !new Decimal(row.erp.amount).eq(row.posted.amount) || row.erp.lines !== row.posted.lines || !sameCurrencies(row.erp.currencies, row.posted.currencies))) {
+      const described = (side: { lines: number; amount: string; currencies: string[] }) => `${countOf(side.lines, "line")}, ${[side.amount, ...side.currencies].join(" ")}`;
+      differences.push({ ...where, check: "posted_vs_erp", expected: described(row.posted), actual: `${described(row.erp)}${row.erp.missing ? `, ${countOf(row.erp.missing, "document")} missing` : ""}`, explanation: "what we recorded as posted differs from what the ERP holds" });
     }
   }
   return { rows: sorted, differences };
+}
+
+/** The decimal places an amount is written with ("150.00": 2), or needs (1e-7: 7). */
+function decimalPlaces(amount: string): number {
+  const written = /^-?\d*\.(\d+)$/.exec(amount)?.[1]?.length ?? 0;
+  return Math.max(written, new Decimal(amount).decimalPlaces());
+}
+
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 /** Asks an ERP sandbox-compatible endpoint for the invoice posted with an idempotency key. */
@@ -154,7 +178,7 @@ export function erpSandboxLookup(baseUrl: string, fetchImpl: typeof fetch = fetc
   return async (idempotencyKey) => {
     const response = await fetchImpl(`${baseUrl.replace(/\/$/, "")}/invoices?idempotencyKey=${encodeURIComponent(idempotencyKey)}`);
     if (!response.ok) throw new Error(`The ERP answered ${response.status} when asked for the invoice with key ${idempotencyKey}`);
-    const body = (await response.json()) as { invoices: { id: string; lines: { quantity: string; amount: string }[] }[] };
+    const body = (await response.json()) as { invoices: { id: string; currency: string; lines: { quantity: string; amount: string }[] }[] };
     return body.invoices[0];
   };
 }

@@ -91,10 +91,8 @@ export function ReconcileCard() {
                   <td className="num">
                     {row.aggregates.events} · {row.aggregates.quantity} ({row.aggregates.open}/{row.aggregates.closed})
                   </td>
-                  <td className="num">
-                    {countOf(row.posted.lines, "line")} · {row.posted.amount}
-                  </td>
-                  <td className="num">{row.erp ? `${countOf(row.erp.lines, "line")} · ${row.erp.amount}` : "–"}</td>
+                  <td className="num">{linesAndAmount(row.posted)}</td>
+                  <td className="num">{row.erp ? linesAndAmount(row.erp) : "–"}</td>
                 </tr>
               ))}
             </tbody>
@@ -234,4 +232,9 @@ export function ReplayCard() {
 /** The versions that hold some windows, once each: "v1, v2". */
 function versionsOf(windows: readonly { versionNumber: number }[]): string {
   return [...new Set(windows.map((window) => `v${window.versionNumber}`))].join(", ");
+}
+
+/** "1 line · 150.00 EUR": the lines posted (or held by the ERP) and their amount in its currency. */
+function linesAndAmount({ lines, amount, currencies }: { lines: number; amount: string; currencies: string[] }): string {
+  return `${countOf(lines, "line")} · ${[amount, ...currencies].join(" ")}`;
 }
