@@ -172,6 +172,8 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
       (await reconcile(handle.db, { workspaceId: WORKSPACE, from: new Date("2026-10-01T00:00:00Z"), to: new Date("2026-11-01T00:00:00Z"), tenant: "acme", erp })).differences.filter((difference) => difference.check === "posted_vs_erp");
     expect(await acmeAgainst(async (key) => ({ id: key, currency: "USD", lines: [{ quantity: "200000", amount: "200.00" }] }))).toMatchObject([{ expected: "1 line, 200.00 EUR", actual: "1 line, 200.00 USD" }]);
     expect(await acmeAgainst(async () => undefined)).toMatchObject([{ expected: "1 line, 200.00 EUR", actual: "0 lines, 0, 1 document missing" }]);
+    // One that names no currency is compared by amount.
+    expect(await acmeAgainst(async (key) => ({ id: key, lines: [{ quantity: "200000", amount: "200.00" }] }))).toEqual([]);
   });
 
   it("rates a month with the price list in effect at its start; a mid-month change applies from the next month", async () => {

@@ -154,9 +154,9 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
     if (row.posted.unposted > 0) {
       differences.push({ ...where, check: "aggregates_vs_posted", expected: `${countOf(row.aggregates.closed, "closed window")} posted`, actual: `${row.posted.unposted} not posted`, explanation: "closed windows whose posting is pending, held for approval or failed" });
     }
-    const sameCurrencies = (a: string[], b: string[]) => a.length === b.length && a.every((currency) => b.includes(currency));
-    if (row.erp && (row.erp.missing > 0 || !new Decimal(row.erp.amount).eq(row.posted.amount) || row.erp.lines !== row.posted.lines || !sameCurrencies(row.erp.currencies, row.posted.currencies))) {
-      const described = (side: { lines: number; amount: string; currencies: string[] }) => `${countOf(side.lines, "line")}, ${[side.amount, ...side.currencies].join(" ")}`;
+    // An ERP whose documents name no currency is compared by amount alone.
+    const otherCurrency = row.erp && row.erp.currencies.length > 0 && (row.erp.currencies.length !== row.posted.currencies.length || row.erp.currencies.some((currency) => !row.posted.currencies.includes(currency)));
+    if (row.erp && (row.erp.missing > 0 || !new Decimal(row.erp.amount).eq(row.posted.amount) || row.erp.lines !== row.posted.lines || otherCurrency)) {
       differences.push({ ...where, check: "posted_vs_erp", expected: described(row.posted), actual: `${described(row.erp)}${row.erp.missing ? `, ${countOf(row.erp.missing, "document")} missing` : ""}`, explanation: "what we recorded as posted differs from what the ERP holds" });
     }
   }
@@ -167,6 +167,11 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
 function decimalPlaces(amount: string): number {
   const written = /^-?\d*\.(\d+)$/.exec(amount)?.[1]?.length ?? 0;
   return Math.max(written, new Decimal(amount).decimalPlaces());
+}
+
+/** "1 line, 200.00 EUR" */
+function described(side: { lines: number; amount: string; currencies: string[] }): string {
+  return `${countOf(side.lines, "line")}, ${[side.amount, ...side.currencies].join(" ")}`;
 }
 
 function countOf(count: number, noun: string): string {
