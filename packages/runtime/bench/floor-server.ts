@@ -17,9 +17,9 @@ import postgres from "postgres";
  * for the server's delayed acknowledgement (up to 40 ms a request on Linux). The runtime's
  * queries go out in one write each and do not need this (measured: no difference).
  */
-const withoutDelay = ({ host: [host], port: [port] }: { host: string[]; port: number[] }) =>
+const withoutDelay = ({ host: [host], port: [port], path }: { host: string[]; port: number[]; path?: string | false }) =>
   new Promise<Socket>((resolve, reject) => {
-    const socket = connect({ host, port: port ?? 5432, noDelay: true }, () => {
+    const socket = connect(path ? { path, noDelay: true } : { host, port: port ?? 5432, noDelay: true }, () => {
       socket.removeListener("error", reject);
       resolve(socket);
     });
