@@ -19,7 +19,8 @@ describe.runIf(natsUrl).each(databaseCases())("the NATS front door on $name", ({
   const run = randomUUID().slice(0, 8);
   const stream = `METERFLOW_TEST_${run}`;
   const prefix = `meterflow-test.${run}`;
-  const options = { url: natsUrl!, stream, subjectPrefix: prefix, retryDelayMs: 100, log: () => {} };
+  // A short ack wait: a message the server sends down a connection as it drops comes again after it.
+  const options = { url: natsUrl!, stream, subjectPrefix: prefix, retryDelayMs: 100, ackWaitMs: 3_000, log: () => {} };
   beforeAll(async () => {
     handle = await open();
     await ensureWorkspace(handle.db, { id: "w", name: "W" }, { id: "u", name: "U", email: "u@x", roles: ["engineer"] });
@@ -114,6 +115,7 @@ describe.runIf(natsUrl).each(databaseCases())("the NATS front door on $name", ({
       expect(await stored()).not.toContain("n-7");
 
       await listen(port);
+      // At the latest after the ack wait (3 s): NATS may have handed n-7 to the connection being cut.
       await expect.poll(stored, { timeout: 20_000 }).toContain("n-7");
     } finally {
       await frontDoor.stop();

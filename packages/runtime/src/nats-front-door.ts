@@ -17,6 +17,12 @@ export interface NatsFrontDoorOptions {
   batch?: number;
   /** How long JetStream waits before delivering again messages that could not be stored (default 5 s). */
   retryDelayMs?: number;
+  /**
+   * How long JetStream waits for a delivered message's acknowledgement before delivering it again
+   * (default 60 s), set when the consumer is created: a message it sent down a connection as that
+   * connection dropped is stored once this has passed.
+   */
+  ackWaitMs?: number;
   /** The pause between attempts to reconnect to NATS (default 2 s); they go on until it answers. */
   reconnectWaitMs?: number;
   /** Called when a fetch's events were stored, and with its summary per workspace, before the acknowledgements. */
@@ -41,7 +47,7 @@ export async function startNatsFrontDoor(db: Database, options: NatsFrontDoorOpt
   // NATS restarting must not leave the front door closed until the server is restarted too.
   const connection = await connect({ servers: options.url, name: "meterflow-runtime", maxReconnectAttempts: -1, reconnectTimeWait: options.reconnectWaitMs ?? 2_000 });
   try {
-    await ensureStreamAndConsumer(connection, { stream, subjects: [`${prefix}.>`], durable });
+    await ensureStreamAndConsumer(connection, { stream, subjects: [`${prefix}.>`], durable, ackWaitMs: options.ackWaitMs ?? 60_000 });
   } catch (error) {
     await connection.close();
     throw error;
@@ -74,7 +80,7 @@ export async function startNatsFrontDoor(db: Database, options: NatsFrontDoorOpt
   };
 }
 
-async function ensureStreamAndConsumer(connection: NatsConnection, { stream, subjects, durable }: { stream: string; subjects: string[]; durable: string }) {
+async function ensureStreamAndConsumer(connection: NatsConnection, { stream, subjects, durable, ackWaitMs }: { stream: string; subjects: string[]; durable: string; ackWaitMs: number }) {
   const manager = await jetstreamManager(connection);
   await manager.streams.info(stream).catch(async (error: unknown) => {
     if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
@@ -82,7 +88,7 @@ async function ensureStreamAndConsumer(connection: NatsConnection, { stream, sub
   });
   await manager.consumers.info(stream, durable).catch(async (error: unknown) => {
     if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) throw error;
-    await manager.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: nanos(60_000), max_ack_pending: 20_000 });
+    await manager.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: nanos(ackWaitMs), max_ack_pending: 20_000 });
   });
 }
 
