@@ -22,7 +22,7 @@ export function batchOf(prefix: string, start: number, size = BATCH): string {
  * CPU time (user + system, in µs) of the processes `pids` names, read from /proc: where the
  * durable phase's time goes (the server, PostgreSQL, this sender). Undefined off Linux.
  */
-export function cpuMicros(pids: () => number[]): number | undefined {
+function cpuMicros(pids: () => number[]): number | undefined {
   try {
     const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString());
     let ticks = 0;
@@ -41,7 +41,7 @@ export function cpuMicros(pids: () => number[]): number | undefined {
 }
 
 /** PostgreSQL's processes on this machine (backends and background workers), by their titles. */
-export function postgresPids(): number[] {
+function postgresPids(): number[] {
   return readdirSync("/proc")
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
@@ -52,6 +52,35 @@ export function postgresPids(): number[] {
       }
     })
     .map(Number);
+}
+
+/**
+ * The durable phase both benches measure: 4 senders send the bodies as fast as acknowledgements
+ * come back, then `drained` waits until every event is processed. Returns the time to the last
+ * acknowledgement and to the end, and the CPU time per event of the server, PostgreSQL and this
+ * sender over the phase.
+ */
+export async function durablePhase(serverPid: number, bodies: readonly string[], send: (body: string) => Promise<unknown>, drained: () => Promise<void>) {
+  const events = bodies.length * BATCH;
+  const cpuAtStart = { server: cpuMicros(() => [serverPid]), postgres: cpuMicros(postgresPids), sender: process.cpuUsage() };
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < bodies.length) await send(bodies[next++]!);
+    }),
+  );
+  const ingestedMs = performance.now() - started;
+  await drained();
+  const durableMs = performance.now() - started;
+  const senderCpu = process.cpuUsage(cpuAtStart.sender);
+  const perEvent = (micros: number | undefined, from: number | undefined) => (micros === undefined || from === undefined ? null : +((micros - from) / events).toFixed(1));
+  const cpuMicrosPerEvent = {
+    server: perEvent(cpuMicros(() => [serverPid]), cpuAtStart.server),
+    postgres: perEvent(cpuMicros(postgresPids), cpuAtStart.postgres),
+    sender: perEvent(senderCpu.user + senderCpu.system, 0),
+  };
+  return { events, ingestedMs, durableMs, cpuMicrosPerEvent };
 }
 
 /**

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import postgres from "postgres";
 import { createThrowawayDatabase } from "@meterflow/db/testing";
-import { BATCH, batchOf, copyBaseline, cpuMicros, postgresPids } from "./bench-events";
+import { BATCH, batchOf, copyBaseline, durablePhase } from "./bench-events";
 
 const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const totalEvents = Number(process.env.EVENTS ?? 300_000);
@@ -38,22 +38,8 @@ try {
   for (let b = 0; b < WARMUP_BATCHES; b += 1) await send(batchOf("warm", b * BATCH));
   await processedReaches(WARMUP_BATCHES * BATCH);
 
-  // The runtime bench's durable phase: 4 senders as fast as acknowledgements come back.
   const bodies = Array.from({ length: Math.ceil(totalEvents / BATCH) }, (_, b) => batchOf("run", b * BATCH));
-  const events = bodies.length * BATCH;
-  const cpuAtStart = { server: cpuMicros(() => [server.pid!]), postgres: cpuMicros(postgresPids), sender: process.cpuUsage() };
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (next < bodies.length) await send(bodies[next++]!);
-    }),
-  );
-  const ingestedMs = performance.now() - started;
-  await processedReaches(WARMUP_BATCHES * BATCH + events);
-  const durableMs = performance.now() - started;
-  const senderCpu = process.cpuUsage(cpuAtStart.sender);
-  const perEvent = (micros: number | undefined, from: number | undefined) => (micros === undefined || from === undefined ? null : +((micros - from) / events).toFixed(1));
+  const { events, ingestedMs, durableMs, cpuMicrosPerEvent } = await durablePhase(server.pid!, bodies, send, () => processedReaches(WARMUP_BATCHES * BATCH + bodies.length * BATCH));
   const [stored] = await sql<{ raw: number; usage: number }[]>`select (select count(*) from raw)::int as raw, (select count(*) from usage)::int as usage`;
   if (stored!.raw !== WARMUP_BATCHES * BATCH + events || stored!.usage !== stored!.raw) throw new Error(`the floor server stored ${stored!.raw} raw events and ${stored!.usage} usage rows`);
 
@@ -69,7 +55,7 @@ try {
         floor: {
           eventsPerSecond: floorPerSecond,
           ingestOnlyEventsPerSecond: Math.round(events / (ingestedMs / 1000)),
-          cpuMicrosPerEvent: { server: perEvent(cpuMicros(() => [server.pid!]), cpuAtStart.server), postgres: perEvent(cpuMicros(postgresPids), cpuAtStart.postgres), sender: perEvent(senderCpu.user + senderCpu.system, 0) },
+          cpuMicrosPerEvent,
         },
         copyBaseline: { eventsPerSecond: copyPerSecond, runsEventsPerSecond: copyRuns.map((ms) => Math.round(events / (ms / 1000))) },
         ratio: +(floorPerSecond / copyPerSecond).toFixed(3),

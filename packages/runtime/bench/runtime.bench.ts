@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { createThrowawayDatabase } from "@meterflow/db/testing";
-import { BATCH, batchOf, copyBaseline, cpuMicros, postgresPids } from "./bench-events";
+import { BATCH, batchOf, copyBaseline, durablePhase } from "./bench-events";
 
 const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const totalEvents = Number(process.env.EVENTS ?? 300_000);
@@ -116,24 +116,7 @@ try {
 
   // 2. Sustained durable throughput: 4 senders as fast as acknowledgements come back.
   const bodies = Array.from({ length: Math.ceil(totalEvents / BATCH) }, (_, b) => batchOf("run", b * BATCH));
-  const cpuAtStart = { server: cpuMicros(() => [server.pid]), postgres: cpuMicros(postgresPids), sender: process.cpuUsage() };
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (next < bodies.length) await send(server.url, server.key, bodies[next++]!);
-    }),
-  );
-  const ingestedMs = performance.now() - started;
-  await waitProcessed(sql);
-  const durableMs = performance.now() - started;
-  const perEvent = (micros: number | undefined, from: number | undefined) => (micros === undefined || from === undefined ? null : +((micros - from) / (bodies.length * BATCH)).toFixed(1));
-  const senderCpu = process.cpuUsage(cpuAtStart.sender);
-  const cpuMicrosPerEvent = {
-    server: perEvent(cpuMicros(() => [server.pid]), cpuAtStart.server),
-    postgres: perEvent(cpuMicros(postgresPids), cpuAtStart.postgres),
-    sender: perEvent(senderCpu.user + senderCpu.system, 0),
-  };
+  const { ingestedMs, durableMs, cpuMicrosPerEvent } = await durablePhase(server.pid, bodies, (body) => send(server.url, server.key, body), () => waitProcessed(sql));
   const [windows] = await sql<{ events: number }[]>`select (select coalesce(sum((state->>'count')::int), 0) from runtime_windows) + (select coalesce(sum(event_count), 0) from usage_summaries) as events`;
   if (Number(windows!.events) !== offered + bodies.length * BATCH) throw new Error(`aggregates hold ${windows!.events} events, ${offered + bodies.length * BATCH} were sent`);
 
