@@ -2,16 +2,23 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { baseUrl } from "./suite";
 
-
 /** Serious and critical axe-core violations, described well enough to fix from the test report. */
 async function seriousViolations(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   return results.violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).slice(0, 5).join(", ")})`);
+    .map(
+      (violation) =>
+        `${violation.id}: ${violation.help} (${violation.nodes
+          .map((node) => node.target.join(" "))
+          .slice(0, 5)
+          .join(", ")})`,
+    );
 }
 
-test("the flow list, canvas, inspector, operations, reference data and audit log pages have no serious accessibility violations", async ({ page }) => {
+test("the flow list, canvas, inspector, operations, reference data and audit log pages have no serious accessibility violations", async ({
+  page,
+}) => {
   await page.goto(baseUrl());
   await expect(page.getByRole("link", { name: "Metered API billing" })).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);

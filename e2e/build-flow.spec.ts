@@ -2,9 +2,12 @@ import { expect, test, type Page } from "@playwright/test";
 import { baseUrl } from "./suite";
 
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
-const handle = (page: Page, id: string, kind: "source" | "target", port: string) => node(page, id).locator(`.react-flow__handle.${kind}[data-handleid="${port}"]`);
+const handle = (page: Page, id: string, kind: "source" | "target", port: string) =>
+  node(page, id).locator(`.react-flow__handle.${kind}[data-handleid="${port}"]`);
 
-test("build a flow on an empty canvas with the palette, connect and configure it, undo and redo, and save", async ({ page }) => {
+test("build a flow on an empty canvas with the palette, connect and configure it, undo and redo, and save", async ({
+  page,
+}) => {
   await page.goto(baseUrl());
   await page.getByRole("button", { name: "New empty flow" }).click();
   await expect(page).toHaveURL(/\/flows\/[0-9a-f-]{36}$/);
@@ -14,10 +17,16 @@ test("build a flow on an empty canvas with the palette, connect and configure it
   // Drag three nodes from the palette to their places; click a fourth (it lands at the pointer).
   const palette = page.getByRole("region", { name: "Node palette" });
   await palette.getByRole("searchbox", { name: "Search nodes" }).fill("source");
-  await palette.getByRole("button", { name: "Add Source: Events node" }).dragTo(canvas, { targetPosition: { x: 60, y: 60 } });
+  await palette
+    .getByRole("button", { name: "Add Source: Events node" })
+    .dragTo(canvas, { targetPosition: { x: 60, y: 60 } });
   await palette.getByRole("searchbox", { name: "Search nodes" }).fill("");
-  await palette.getByRole("button", { name: "Add Validate node" }).dragTo(canvas, { targetPosition: { x: 330, y: 60 } });
-  await palette.getByRole("button", { name: "Add Exception node" }).dragTo(canvas, { targetPosition: { x: 600, y: 60 } });
+  await palette
+    .getByRole("button", { name: "Add Validate node" })
+    .dragTo(canvas, { targetPosition: { x: 330, y: 60 } });
+  await palette
+    .getByRole("button", { name: "Add Exception node" })
+    .dragTo(canvas, { targetPosition: { x: 600, y: 60 } });
   await canvas.hover({ position: { x: 600, y: 300 } });
   await palette.getByRole("button", { name: "Add Rate node" }).click();
   await expect(page.locator(".react-flow__node")).toHaveCount(4);
@@ -58,7 +67,12 @@ test("build a flow on an empty canvas with the palette, connect and configure it
   await expect(page.locator(".react-flow__node")).toHaveCount(4);
   await page.getByRole("button", { name: "Auto-layout" }).click();
   // Both measured in the same poll: the view is fitted to the laid-out flow, which moves every node on screen.
-  await expect.poll(async () => (await node(page, "validate-1").boundingBox())!.x - (await node(page, "source-events-1").boundingBox())!.x).toBeGreaterThan(150);
+  await expect
+    .poll(
+      async () =>
+        (await node(page, "validate-1").boundingBox())!.x - (await node(page, "source-events-1").boundingBox())!.x,
+    )
+    .toBeGreaterThan(150);
   await page.keyboard.press("?");
   await expect(page.getByRole("dialog", { name: "Keyboard shortcuts" })).toContainText("Duplicate the selected nodes");
   await page.keyboard.press("Escape");
@@ -68,18 +82,29 @@ test("build a flow on an empty canvas with the palette, connect and configure it
   await node(page, "validate-1").click();
   await inspector.getByRole("textbox", { name: "schema" }).fill("not a reference");
   await inspector.getByRole("textbox", { name: "schema" }).press("Enter");
-  await page.getByRole("group", { name: "Side panel" }).getByRole("button", { name: /^Problems/ }).click();
-  await page.getByRole("region", { name: "Problems" }).getByRole("button", { name: /config\.schema/ }).first().click();
+  await page
+    .getByRole("group", { name: "Side panel" })
+    .getByRole("button", { name: /^Problems/ })
+    .click();
+  await page
+    .getByRole("region", { name: "Problems" })
+    .getByRole("button", { name: /config\.schema/ })
+    .first()
+    .click();
   await expect(inspector.getByRole("textbox", { name: "schema" })).toBeFocused();
   await inspector.getByRole("textbox", { name: "schema" }).fill("usage.storage@1");
   await inspector.getByRole("textbox", { name: "schema" }).press("Enter");
 
   // Drafts save themselves; a reload shows the same flow.
-  await expect(page.getByRole("status").filter({ hasText: /^Saved \(revision \d+\)$/ })).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByRole("status").filter({ hasText: /^Saved \(revision \d+\)$/ })).toBeVisible({
+    timeout: 10_000,
+  });
   await page.screenshot({ path: "artifacts/screens/build-flow.png" });
   await page.reload();
   await expect(page.locator(".react-flow__node")).toHaveCount(4);
   await expect(page.locator(".react-flow__edge")).toHaveCount(2);
   await node(page, "validate-1").click();
-  await expect(page.getByRole("region", { name: "Inspector" }).getByRole("textbox", { name: "schema" })).toHaveValue("usage.storage@1");
+  await expect(page.getByRole("region", { name: "Inspector" }).getByRole("textbox", { name: "schema" })).toHaveValue(
+    "usage.storage@1",
+  );
 });

@@ -20,12 +20,22 @@ test("create a flow from the template, move a node, save, reload: it stays where
 
   const canvasNodes = page.locator(".react-flow__node");
   await expect(canvasNodes).toHaveCount(10);
-  for (const title of ["API call events", "Validate api_call@1", "Drop repeats", "To usage record", "Per contract and month", "ERP invoice lines"]) {
+  for (const title of [
+    "API call events",
+    "Validate api_call@1",
+    "Drop repeats",
+    "To usage record",
+    "Per contract and month",
+    "ERP invoice lines",
+  ]) {
     await expect(page.locator(".flow-node-title", { hasText: title })).toBeVisible();
   }
   await expect(page.locator(".react-flow__edge")).toHaveCount(14);
   await expect(page.getByRole("status")).toHaveText("Saved (revision 1)");
-  await page.getByRole("group", { name: "Side panel" }).getByRole("button", { name: /^Problems/ }).click();
+  await page
+    .getByRole("group", { name: "Side panel" })
+    .getByRole("button", { name: /^Problems/ })
+    .click();
   await expect(page.getByRole("region", { name: "Problems" })).toContainText("No problems");
   await page.screenshot({ path: "artifacts/screens/canvas.png" });
 
@@ -55,7 +65,14 @@ test("create a flow from the template, move a node, save, reload: it stays where
   await expect
     .poll(async () => {
       const boxes = await Promise.all((await canvasNodes.all()).map((node) => node.boundingBox()));
-      return boxes.filter((box) => !box || box.x < pane.x || box.y < pane.y || box.x + box.width > pane.x + pane.width || box.y + box.height > pane.y + pane.height).length;
+      return boxes.filter(
+        (box) =>
+          !box ||
+          box.x < pane.x ||
+          box.y < pane.y ||
+          box.x + box.width > pane.x + pane.width ||
+          box.y + box.height > pane.y + pane.height,
+      ).length;
     })
     .toBe(0);
 });
@@ -106,7 +123,14 @@ test("find the API key in the designer and send a first CloudEvent with it", asy
   // during the suite, and the Operations journey after this one expects the only invoice to be its own.
   const response = await request.post(`${baseUrl()}v1/events`, {
     headers: { authorization: `Bearer ${key}`, "content-type": "application/cloudevents+json" },
-    data: JSON.stringify({ specversion: "1.0", id: "e2e-1", source: "/e2e", type: "com.meterflow.api.call", time: `${suiteMonth()}-01T00:05:00Z`, data: { tenantId: "acme", productCode: "api-calls", calls: 5 } }),
+    data: JSON.stringify({
+      specversion: "1.0",
+      id: "e2e-1",
+      source: "/e2e",
+      type: "com.meterflow.api.call",
+      time: `${suiteMonth()}-01T00:05:00Z`,
+      data: { tenantId: "acme", productCode: "api-calls", calls: 5 },
+    }),
   });
   expect(response.status()).toBe(200);
   expect(await response.json()).toMatchObject({ stored: 1, results: [{ status: "stored" }] });

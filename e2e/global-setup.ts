@@ -16,7 +16,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: "0", HOST: "127.0.0.1", METERFLOW_DATA_DIR: dataDir };
   delete env.DATABASE_URL; // a fresh embedded database for every run
-  const server = spawn(process.execPath, [tsxCli, join(repoRoot, "apps/server/src/main.ts")], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+  const server = spawn(process.execPath, [tsxCli, join(repoRoot, "apps/server/src/main.ts")], {
+    cwd: repoRoot,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {

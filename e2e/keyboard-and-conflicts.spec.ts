@@ -41,14 +41,19 @@ test("build and wire a flow with the keyboard alone", async ({ page }) => {
   const before = await page.locator('.react-flow__node[data-id="validate-1"]').boundingBox();
   await page.keyboard.press("ArrowRight");
   await page.keyboard.press("ArrowRight");
-  await expect.poll(async () => (await page.locator('.react-flow__node[data-id="validate-1"]').boundingBox())!.x).toBeGreaterThan(before!.x);
+  await expect
+    .poll(async () => (await page.locator('.react-flow__node[data-id="validate-1"]').boundingBox())!.x)
+    .toBeGreaterThan(before!.x);
   await page.keyboard.press("Delete");
   await expect(nodes(page)).toHaveCount(1);
   await page.keyboard.press("Control+z");
   await expect(nodes(page)).toHaveCount(2);
 });
 
-test("editing one draft in two tabs shows a conflict with a choice, never a silent overwrite", async ({ page, context }) => {
+test("editing one draft in two tabs shows a conflict with a choice, never a silent overwrite", async ({
+  page,
+  context,
+}) => {
   const url = await newEmptyFlow(page);
   const other = await context.newPage();
   await other.goto(url);

@@ -1,15 +1,28 @@
 import { expect, test } from "@playwright/test";
 import { apiKeyFromFlowsPage, baseUrl, monthAfterSuiteMonth, sendEvents, suiteMonth } from "./suite";
 
-test("an event sent with the API key becomes a usage record and, once its window closes, an invoice in the ERP sandbox", async ({ page, request }) => {
+test("an event sent with the API key becomes a usage record and, once its window closes, an invoice in the ERP sandbox", async ({
+  page,
+  request,
+}) => {
   const key = await apiKeyFromFlowsPage(page);
-  await sendEvents(request, key, { specversion: "1.0", id: "ops-1", source: "/e2e-ops", type: "com.meterflow.api.call", time: "2026-09-10T10:00:00Z", data: { tenantId: "globex", productCode: "api-calls", calls: 345_678 } });
+  await sendEvents(request, key, {
+    specversion: "1.0",
+    id: "ops-1",
+    source: "/e2e-ops",
+    type: "com.meterflow.api.call",
+    time: "2026-09-10T10:00:00Z",
+    data: { tenantId: "globex", productCode: "api-calls", calls: 345_678 },
+  });
 
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
   const events = page.getByRole("region", { name: "Recent events" });
   await expect(events.getByRole("row", { name: /ops-1 globex .* validated/ })).toBeVisible();
   // Throughput, once two polls of the totals are apart.
-  await expect(page.getByRole("status").filter({ hasText: /events? stored/ })).toContainText(/[\d.,]+ events\/s in, [\d.,]+ processed/, { timeout: 10_000 });
+  await expect(page.getByRole("status").filter({ hasText: /events? stored/ })).toContainText(
+    /[\d.,]+ events\/s in, [\d.,]+ processed/,
+    { timeout: 10_000 },
+  );
   // Found again by its id alone, with the envelope as sent.
   await events.getByRole("searchbox", { name: "Find an event by its id" }).fill("ops-1");
   const found = events.getByRole("row", { name: /^ops-1 globex .* validated$/ });
@@ -19,7 +32,9 @@ test("an event sent with the API key becomes a usage record and, once its window
   await events.getByRole("searchbox", { name: "Find an event by its id" }).fill("no-such-event");
   await expect(events).toContainText('No event with the id "no-such-event".');
   await events.getByRole("searchbox", { name: "Find an event by its id" }).fill("");
-  const record = page.getByRole("region", { name: "Usage records" }).getByRole("row", { name: "globex api_calls 345678 2026-09" });
+  const record = page
+    .getByRole("region", { name: "Usage records" })
+    .getByRole("row", { name: "globex api_calls 345678 2026-09" });
   await expect(record).toBeVisible();
   // The record as the flow's Map node made it, with what only its payload holds.
   await record.getByText("as made").click();
@@ -31,9 +46,14 @@ test("an event sent with the API key becomes a usage record and, once its window
   if (!(await postings.getByRole("cell", { name: "posted" }).first().isVisible())) {
     await page.getByRole("button", { name: "Close due windows" }).click();
   }
-  await expect(postings.getByRole("row", { name: /createInvoice posted 1 – INV-/ }).first()).toBeVisible({ timeout: 15_000 });
+  await expect(postings.getByRole("row", { name: /createInvoice posted 1 – INV-/ }).first()).toBeVisible({
+    timeout: 15_000,
+  });
   // Trace the invoice back to its window, price list, event and flow version.
-  await postings.getByRole("button", { name: /^Trace INV-/ }).first().click();
+  await postings
+    .getByRole("button", { name: /^Trace INV-/ })
+    .first()
+    .click();
   const lineage = page.getByRole("region", { name: "Posting lineage" });
   await expect(lineage).toContainText("globex · api_calls · 2026-09");
   await expect(lineage).toContainText("priced with api-calls-standard@1/global");
@@ -43,22 +63,40 @@ test("an event sent with the API key becomes a usage record and, once its window
 
   await page.goto(`${baseUrl()}erp/`);
   // 345,678 calls: 100,000 included, 245,678 at 0.0010 EUR.
-  await expect(page.getByRole("table", { name: "Invoices" }).getByRole("row", { name: /ERP-1002 245\.68 EUR/ })).toBeVisible();
+  await expect(
+    page.getByRole("table", { name: "Invoices" }).getByRole("row", { name: /ERP-1002 245\.68 EUR/ }),
+  ).toBeVisible();
   await page.screenshot({ path: "artifacts/screens/erp-sandbox.png" });
 });
 
-test("a change deployed in the middle of a month carries on its open window: one invoice for the whole month", async ({ page, request }) => {
+test("a change deployed in the middle of a month carries on its open window: one invoice for the whole month", async ({
+  page,
+  request,
+}) => {
   const month = suiteMonth();
   const key = await apiKeyFromFlowsPage(page);
   const send = (id: string, day: string) =>
-    sendEvents(request, key, { specversion: "1.0", id, source: "/e2e-deploy", type: "com.meterflow.api.call", time: `${month}-${day}T00:10:00Z`, data: { tenantId: "initech", productCode: "api-calls", calls: 60_000 } });
+    sendEvents(request, key, {
+      specversion: "1.0",
+      id,
+      source: "/e2e-deploy",
+      type: "com.meterflow.api.call",
+      time: `${month}-${day}T00:10:00Z`,
+      data: { tenantId: "initech", productCode: "api-calls", calls: 60_000 },
+    });
   await send("mid-1", "01");
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
-  await expect(page.getByRole("region", { name: "Usage records" }).getByRole("row", { name: `initech api_calls 60000 ${month}` })).toBeVisible();
+  await expect(
+    page.getByRole("region", { name: "Usage records" }).getByRole("row", { name: `initech api_calls 60000 ${month}` }),
+  ).toBeVisible();
 
   // The deployed flow (the one published as v1): move a node, save, publish v2 and deploy it.
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Flows" }).click();
-  await page.getByRole("row").filter({ has: page.getByRole("cell", { name: "v1", exact: true }) }).getByRole("link", { name: "Metered API billing" }).click();
+  await page
+    .getByRole("row")
+    .filter({ has: page.getByRole("cell", { name: "v1", exact: true }) })
+    .getByRole("link", { name: "Metered API billing" })
+    .click();
   const dedupe = page.locator('.react-flow__node[data-id="dedupe"]');
   const box = (await dedupe.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + 10);
@@ -70,7 +108,9 @@ test("a change deployed in the middle of a month carries on its open window: one
   await page.getByLabel("Changelog for the new version").fill("Tidy the layout");
   await page.getByRole("button", { name: "Publish version" }).click();
   await page.getByRole("button", { name: "Deploy v2" }).click();
-  await expect(page.getByTestId("deploy-notice")).toContainText(/^Deployed\. It carries on \d+ open windows? of the flow's earlier versions\. dedupe still drops repeats of events they let through\./);
+  await expect(page.getByTestId("deploy-notice")).toContainText(
+    /^Deployed\. It carries on \d+ open windows? of the flow's earlier versions\. dedupe still drops repeats of events they let through\./,
+  );
   await expect(page.getByTestId("deployment-state")).toContainText("running v2");
   await page.screenshot({ path: "artifacts/screens/deploy-notice.png" });
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Flows" }).click();
@@ -80,7 +120,9 @@ test("a change deployed in the middle of a month carries on its open window: one
   await send("mid-2", "02");
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
   const windows = page.getByRole("region", { name: "Open windows" });
-  const openWindow = windows.getByRole("row", { name: new RegExp(`^initech ${month}-01 2 120000 .* Metered API billing v2$`) });
+  const openWindow = windows.getByRole("row", {
+    name: new RegExp(`^initech ${month}-01 2 120000 .* Metered API billing v2$`),
+  });
   await expect(openWindow).toBeVisible();
   // Billing the month early asks first; cancelled, nothing closes.
   const dialogs: string[] = [];
@@ -93,19 +135,34 @@ test("a change deployed in the middle of a month carries on its open window: one
   await windows.getByRole("button", { name: "Close all open windows now" }).click();
 
   // 120,000 calls, 100,000 included once, 20,000 at 0.0010 EUR: one invoice for the month.
-  const initechInvoices = async () => ((await (await request.get(`${baseUrl()}erp/invoices`)).json()) as { invoices: { customer: string; total: string }[] }).invoices.filter((invoice) => invoice.customer === "ERP-1003").map((invoice) => invoice.total);
+  const initechInvoices = async () =>
+    (
+      (await (await request.get(`${baseUrl()}erp/invoices`)).json()) as {
+        invoices: { customer: string; total: string }[];
+      }
+    ).invoices
+      .filter((invoice) => invoice.customer === "ERP-1003")
+      .map((invoice) => invoice.total);
   await expect.poll(initechInvoices, { timeout: 15_000 }).toEqual(["20.00"]);
 });
 
-test("reconcile the months, replay one through the running version: no differences, and a backfill posts nothing again", async ({ page }) => {
+test("reconcile the months, replay one through the running version: no differences, and a backfill posts nothing again", async ({
+  page,
+}) => {
   const month = suiteMonth();
   await page.goto(`${baseUrl()}operations`);
   const reconciliation = page.getByRole("region", { name: "Reconciliation" });
   await reconciliation.getByLabel("Tenant").fill("initech");
   await reconciliation.getByRole("button", { name: "Reconcile" }).click();
   // The month the previous journey billed: two events, two records, one closed window, one line posted and in the ERP.
-  await expect(reconciliation.getByRole("row", { name: `initech api_calls ${month} 2 (2) 2 · 120000 2 · 120000 (0/1) 1 line · 20.00 EUR 1 line · 20.00 EUR` })).toBeVisible();
-  await expect(reconciliation.getByRole("status")).toHaveText("No differences: every event is accounted for from ingestion to the ERP.");
+  await expect(
+    reconciliation.getByRole("row", {
+      name: `initech api_calls ${month} 2 (2) 2 · 120000 2 · 120000 (0/1) 1 line · 20.00 EUR 1 line · 20.00 EUR`,
+    }),
+  ).toBeVisible();
+  await expect(reconciliation.getByRole("status")).toHaveText(
+    "No differences: every event is accounted for from ingestion to the ERP.",
+  );
 
   const replay = page.getByRole("region", { name: "Replay" });
   // By default the flow the runtime runs, at the version it runs.
@@ -116,7 +173,9 @@ test("reconcile the months, replay one through the running version: no differenc
   await replay.getByRole("button", { name: "Replay" }).click();
   const result = replay.getByRole("status", { name: "Replay result" });
   // The month is not over, so the replay does not close its window; the operator closed it early.
-  await expect(result).toContainText("Dry run of 2 events: 2 validated, 0 duplicates, 0 exceptions; 0 windows summarised, 0 postings.");
+  await expect(result).toContainText(
+    "Dry run of 2 events: 2 validated, 0 duplicates, 0 exceptions; 0 windows summarised, 0 postings.",
+  );
   await expect(result).toContainText("1 window was summarised before (v2).");
   await expect(result).toContainText("No differences from what was produced.");
 
@@ -127,7 +186,9 @@ test("reconcile the months, replay one through the running version: no differenc
   await page.screenshot({ path: "artifacts/screens/reconcile-and-replay.png", fullPage: true });
 });
 
-test("the Operations page and the designer's panels scroll in their own panes: the window itself never scrolls the app away", async ({ page }) => {
+test("the Operations page and the designer's panels scroll in their own panes: the window itself never scrolls the app away", async ({
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 600 });
   const windowScrolls = () => page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
   await page.goto(`${baseUrl()}operations`);
@@ -157,14 +218,24 @@ test("an operator resolves exceptions from the queue, saying why beside the butt
   await sendEvents(
     request,
     key,
-    [1, 2, 3].map((i) => ({ specversion: "1.0", id: `exc-${i}`, source: "/e2e-exc", type: "com.meterflow.api.call", time: "2026-08-10T10:00:00Z", data: { tenantId: "e2e-unknown", productCode: "api-calls", calls: 1 } })),
+    [1, 2, 3].map((i) => ({
+      specversion: "1.0",
+      id: `exc-${i}`,
+      source: "/e2e-exc",
+      type: "com.meterflow.api.call",
+      time: "2026-08-10T10:00:00Z",
+      data: { tenantId: "e2e-unknown", productCode: "api-calls", calls: 1 },
+    })),
   );
 
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
   const queue = page.getByRole("region", { name: "Open exceptions" });
-  const raised = queue.getByRole("row", { name: /unmatched_account e2e-unknown \/e2e-exc#exc-\d No account for data\.tenantId = "e2e-unknown" enrich/ });
+  const raised = queue.getByRole("row", {
+    name: /unmatched_account e2e-unknown \/e2e-exc#exc-\d No account for data\.tenantId = "e2e-unknown" enrich/,
+  });
   await expect(raised).toHaveCount(3);
-  for (const i of [1, 2, 3]) await queue.getByRole("checkbox", { name: `Select exception unmatched_account /e2e-exc#exc-${i}` }).check();
+  for (const i of [1, 2, 3])
+    await queue.getByRole("checkbox", { name: `Select exception unmatched_account /e2e-exc#exc-${i}` }).check();
   await expect(queue.getByRole("button", { name: "Retry selected (3)" })).toBeEnabled();
   const resolve = queue.getByRole("button", { name: "Resolve selected" });
   await expect(resolve).toBeDisabled(); // not without a reason
@@ -177,7 +248,11 @@ test("an operator resolves exceptions from the queue, saying why beside the butt
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Audit log" }).click();
   const log = page.getByRole("region", { name: "Audit log" });
   await log.getByLabel("Show").selectOption({ label: "Exceptions" });
-  await expect(log.getByRole("row", { name: /Local engineer exception\.resolved exception .* “Test tenant of the e2e suite: nothing to bill”/ })).toHaveCount(3);
+  await expect(
+    log.getByRole("row", {
+      name: /Local engineer exception\.resolved exception .* “Test tenant of the e2e suite: nothing to bill”/,
+    }),
+  ).toHaveCount(3);
 });
 
 test("finance approves a held invoice with a reason, and it is posted to the ERP", async ({ page, request }) => {
@@ -186,24 +261,40 @@ test("finance approves a held invoice with a reason, and it is posted to the ERP
   const key = await apiKeyFromFlowsPage(page);
   // 7,000,000 calls: 6,900,000 billable, 1,000 EUR for the first million and 4,720 for the rest,
   // above the 5,000 EUR the flow holds for finance; the operator closes the month early.
-  await sendEvents(request, key, { specversion: "1.0", id: "big-1", source: "/e2e-approval", type: "com.meterflow.api.call", time: `${month}-01T00:20:00Z`, data: { tenantId: "acme", productCode: "api-calls", calls: 7_000_000 } });
+  await sendEvents(request, key, {
+    specversion: "1.0",
+    id: "big-1",
+    source: "/e2e-approval",
+    type: "com.meterflow.api.call",
+    time: `${month}-01T00:20:00Z`,
+    data: { tenantId: "acme", productCode: "api-calls", calls: 7_000_000 },
+  });
 
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Operations" }).click();
-  await expect(page.getByRole("region", { name: "Recent events" }).getByRole("row", { name: /big-1 acme .* validated/ })).toBeVisible();
+  await expect(
+    page.getByRole("region", { name: "Recent events" }).getByRole("row", { name: /big-1 acme .* validated/ }),
+  ).toBeVisible();
   page.once("dialog", (dialog) => void dialog.accept());
   await page.getByRole("button", { name: "Close all open windows now" }).click();
   const approvals = page.getByRole("region", { name: "Approvals waiting" });
   const held = approvals.getByRole("row", { name: new RegExp(`^acme ${month} 5720\\.00 EUR finance`) });
   await expect(held).toBeVisible({ timeout: 15_000 });
   await expect(held.getByRole("button", { name: "Approve" })).toBeDisabled(); // not without a reason
-  await approvals.getByRole("textbox", { name: "Why (recorded with the decision)" }).fill("Checked with the account manager");
+  await approvals
+    .getByRole("textbox", { name: "Why (recorded with the decision)" })
+    .fill("Checked with the account manager");
   await held.getByRole("button", { name: "Approve" }).click();
   await expect(held).toHaveCount(0);
   await page.goto(`${baseUrl()}erp/`);
-  await expect(page.getByRole("table", { name: "Invoices" }).getByRole("row", { name: /ERP-1001 5720\.00 EUR/ })).toBeVisible({ timeout: 15_000 });
+  await expect(
+    page.getByRole("table", { name: "Invoices" }).getByRole("row", { name: /ERP-1001 5720\.00 EUR/ }),
+  ).toBeVisible({ timeout: 15_000 });
 });
 
-test("the ERP sandbox page switches its faults for a demo, refuses a bad setting, and turns them off", async ({ page, request }) => {
+test("the ERP sandbox page switches its faults for a demo, refuses a bad setting, and turns them off", async ({
+  page,
+  request,
+}) => {
   await page.goto(`${baseUrl()}erp/`);
   const faults = page.getByRole("form", { name: "Faults" });
   const status = page.locator("#fault-status");
@@ -225,5 +316,10 @@ test("the ERP sandbox page switches its faults for a demo, refuses a bad setting
 
   await faults.getByRole("button", { name: "No faults" }).click();
   await expect(status).toHaveText("Applied.");
-  expect(await (await request.get(`${baseUrl()}erp/faults`)).json()).toMatchObject({ errorRate: 0, latencyMs: 0, timeoutRate: 0, dropAfterCommitRate: 0 });
+  expect(await (await request.get(`${baseUrl()}erp/faults`)).json()).toMatchObject({
+    errorRate: 0,
+    latencyMs: 0,
+    timeoutRate: 0,
+    dropAfterCommitRate: 0,
+  });
 });

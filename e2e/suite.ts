@@ -24,7 +24,10 @@ export async function apiKeyFromFlowsPage(page: Page): Promise<string> {
 /** Sends one CloudEvent (structured mode) or several (batch mode) with the key; ingestion answers 200. */
 export async function sendEvents(request: APIRequestContext, key: string, events: object | object[]): Promise<void> {
   const response = await request.post(`${baseUrl()}v1/events`, {
-    headers: { authorization: `Bearer ${key}`, "content-type": Array.isArray(events) ? "application/cloudevents-batch+json" : "application/cloudevents+json" },
+    headers: {
+      authorization: `Bearer ${key}`,
+      "content-type": Array.isArray(events) ? "application/cloudevents-batch+json" : "application/cloudevents+json",
+    },
     data: JSON.stringify(events),
   });
   expect(response.status()).toBe(200);

@@ -5,7 +5,9 @@ import { SandboxStore } from "./sandbox-store";
 
 /** Runs the ERP sandbox alone: PORT (default 4100), ERP_SANDBOX_DATA_FILE to keep its books in a file. */
 const port = Number(process.env.PORT ?? 4100);
-const store = new SandboxStore(process.env.ERP_SANDBOX_DATA_FILE ? { dataFile: process.env.ERP_SANDBOX_DATA_FILE } : {});
+const store = new SandboxStore(
+  process.env.ERP_SANDBOX_DATA_FILE ? { dataFile: process.env.ERP_SANDBOX_DATA_FILE } : {},
+);
 const handle = createSandboxHandler(store);
 const server = createServer((request, response) => {
   handle(request, response).catch((error: unknown) => {

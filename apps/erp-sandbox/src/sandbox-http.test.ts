@@ -4,14 +4,22 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSandboxHandler } from "./sandbox-http";
 import { SandboxStore } from "./sandbox-store";
 
-const invoice = { customer: "ERP-1001", currency: "EUR", lines: [{ item: "api-calls", description: "api_calls 2026-10", quantity: "1050000", amount: "1040.00" }] };
+const invoice = {
+  customer: "ERP-1001",
+  currency: "EUR",
+  lines: [{ item: "api-calls", description: "api_calls 2026-10", quantity: "1050000", amount: "1040.00" }],
+};
 
 describe("the ERP sandbox over HTTP", () => {
   const store = new SandboxStore();
   let server: Server;
   let base: string;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     const handle = createSandboxHandler(store, { prefix: "/erp" });
@@ -41,7 +49,11 @@ describe("the ERP sandbox over HTTP", () => {
 
   it("explains what is wrong with a request", async () => {
     expect(await (await post("/invoices", invoice)).json()).toMatchObject({ code: "idempotency_key_required" });
-    const invalid = await post("/invoices", { ...invoice, lines: [{ item: "x", quantity: "1", amount: "12,50" }] }, { "idempotency-key": "k-2" });
+    const invalid = await post(
+      "/invoices",
+      { ...invoice, lines: [{ item: "x", quantity: "1", amount: "12,50" }] },
+      { "idempotency-key": "k-2" },
+    );
     expect(invalid.status).toBe(422);
     expect(((await invalid.json()) as { error: string }).error).toMatch(/lines\.0\.amount: must be a decimal string/);
     const unknown = await post("/invoices", { ...invoice, customer: "ERP-404" }, { "idempotency-key": "k-3" });
@@ -52,7 +64,10 @@ describe("the ERP sandbox over HTTP", () => {
   });
 
   it("injects scripted faults: 500 and 429 store nothing, a dropped answer stores the invoice and its retry replays it", async () => {
-    await fetch(`${base}/faults`, { method: "PUT", body: JSON.stringify({ script: ["error", "quota", "drop_after_commit"] }) });
+    await fetch(`${base}/faults`, {
+      method: "PUT",
+      body: JSON.stringify({ script: ["error", "quota", "drop_after_commit"] }),
+    });
     expect((await post("/invoices", invoice, { "idempotency-key": "k-5" })).status).toBe(500);
     const limited = await post("/invoices", invoice, { "idempotency-key": "k-5" });
     expect(limited.status).toBe(429);
@@ -68,14 +83,18 @@ describe("the ERP sandbox over HTTP", () => {
   it("answers 429 once the per-second quota is spent", async () => {
     store.setFaults({ quotaPerSecond: 2 });
     const statuses = [];
-    for (let i = 0; i < 4; i += 1) statuses.push((await post("/invoices", invoice, { "idempotency-key": `q-${i}` })).status);
+    for (let i = 0; i < 4; i += 1)
+      statuses.push((await post("/invoices", invoice, { "idempotency-key": `q-${i}` })).status);
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(1);
     expect(store.invoices.length).toBe(statuses.filter((status) => status === 201).length);
   });
 
   it("shows its invoices on a page, and revenue schedules against an invoice", async () => {
     await post("/invoices", invoice, { "idempotency-key": "k-6" });
-    const schedule = await post("/revenue-schedules", { invoiceId: "INV-000001", entries: [{ period: "2026-10", amount: "1040.00" }] });
+    const schedule = await post("/revenue-schedules", {
+      invoiceId: "INV-000001",
+      entries: [{ period: "2026-10", amount: "1040.00" }],
+    });
     expect(schedule.status).toBe(201);
     const page = await (await fetch(`${base}/`)).text();
     expect(page).toContain("INV-000001");

@@ -18,7 +18,8 @@ export function createSandboxHandler(store: SandboxStore, options: { prefix?: st
     const path = url.pathname.slice(prefix.length) || "/";
     const method = request.method ?? "GET";
     try {
-      if (method === "GET" && (path === "/" || path === "/index.html")) return sendHtml(response, renderPage(store, prefix));
+      if (method === "GET" && (path === "/" || path === "/index.html"))
+        return sendHtml(response, renderPage(store, prefix));
       if (path === "/invoices" && method === "GET") {
         const key = url.searchParams.get("idempotencyKey");
         return sendJson(response, 200, { invoices: key ? [store.invoiceByKey(key)].filter(Boolean) : store.invoices });
@@ -26,23 +27,29 @@ export function createSandboxHandler(store: SandboxStore, options: { prefix?: st
       const invoiceMatch = /^\/invoices\/([^/]+)$/.exec(path);
       if (invoiceMatch && method === "GET") {
         const invoice = store.invoices.find((candidate) => candidate.id === decodeURIComponent(invoiceMatch[1]!));
-        return invoice ? sendJson(response, 200, invoice) : sendJson(response, 404, { error: `No invoice ${invoiceMatch[1]}` });
+        return invoice
+          ? sendJson(response, 200, invoice)
+          : sendJson(response, 404, { error: `No invoice ${invoiceMatch[1]}` });
       }
-      if (path === "/invoices" && method === "POST") return await createInvoice(store, request, response, options.random);
+      if (path === "/invoices" && method === "POST")
+        return await createInvoice(store, request, response, options.random);
       if (path === "/customers" && method === "GET") return sendJson(response, 200, { customers: store.customers });
       if (path === "/customers" && method === "POST") {
         const body = (await readJson(request)) as { id?: unknown; name?: unknown };
-        if (typeof body.id !== "string" || !body.id) return sendJson(response, 422, { error: "id: name the customer's ERP id" });
+        if (typeof body.id !== "string" || !body.id)
+          return sendJson(response, 422, { error: "id: name the customer's ERP id" });
         store.addCustomer({ id: body.id, name: typeof body.name === "string" ? body.name : body.id });
         return sendJson(response, 201, { customers: store.customers });
       }
-      if (path === "/revenue-schedules" && method === "GET") return sendJson(response, 200, { entries: store.revenueSchedules });
+      if (path === "/revenue-schedules" && method === "GET")
+        return sendJson(response, 200, { entries: store.revenueSchedules });
       if (path === "/revenue-schedules" && method === "POST") {
         const result = store.addRevenueSchedule(await readJson(request));
         return sendJson(response, result.status, result);
       }
       if (path === "/faults" && method === "GET") return sendJson(response, 200, store.faults);
-      if (path === "/faults" && (method === "PUT" || method === "POST")) return sendJson(response, 200, store.setFaults(await readJson(request)));
+      if (path === "/faults" && (method === "PUT" || method === "POST"))
+        return sendJson(response, 200, store.setFaults(await readJson(request)));
       if (path === "/reset" && method === "POST") {
         store.reset();
         return sendJson(response, 200, { reset: true });
@@ -50,13 +57,21 @@ export function createSandboxHandler(store: SandboxStore, options: { prefix?: st
       return sendJson(response, 404, { error: `No route ${method} ${path} in the ERP sandbox` });
     } catch (error) {
       if (error instanceof RequestError) return sendJson(response, error.status, { error: error.message });
-      if (error instanceof ZodError) return sendJson(response, 422, { error: error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ") });
+      if (error instanceof ZodError)
+        return sendJson(response, 422, {
+          error: error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
+        });
       throw error;
     }
   };
 }
 
-async function createInvoice(store: SandboxStore, request: IncomingMessage, response: ServerResponse, random?: () => number) {
+async function createInvoice(
+  store: SandboxStore,
+  request: IncomingMessage,
+  response: ServerResponse,
+  random?: () => number,
+) {
   const body = await readJson(request);
   if (store.faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, store.faults.latencyMs));
   const fault = store.nextFault(random);
@@ -64,7 +79,8 @@ async function createInvoice(store: SandboxStore, request: IncomingMessage, resp
     response.setHeader("retry-after", String(store.retryAfterSeconds()));
     return sendJson(response, 429, { error: "Request quota exceeded; retry after the Retry-After delay" });
   }
-  if (fault === "error") return sendJson(response, 500, { error: "Injected fault: internal error, nothing was stored" });
+  if (fault === "error")
+    return sendJson(response, 500, { error: "Injected fault: internal error, nothing was stored" });
   if (fault === "timeout") {
     setTimeout(() => request.socket.destroy(), HELD_REQUEST_MS).unref();
     return;
@@ -136,16 +152,36 @@ const faultFields = [
 function renderPage(store: SandboxStore, prefix: string): string {
   const invoices = [...store.invoices].reverse();
   const rows = invoices.map((invoice: Invoice) => {
-    const lines = invoice.lines.map((line) => `<li>${escapeHtml(line.item)} · ${escapeHtml(line.description)} · qty ${escapeHtml(line.quantity)} · ${escapeHtml(line.amount)} ${escapeHtml(invoice.currency)}</li>`).join("");
+    const lines = invoice.lines
+      .map(
+        (line) =>
+          `<li>${escapeHtml(line.item)} · ${escapeHtml(line.description)} · qty ${escapeHtml(line.quantity)} · ${escapeHtml(line.amount)} ${escapeHtml(invoice.currency)}</li>`,
+      )
+      .join("");
     return `<tr><td><a href="${prefix}/invoices/${encodeURIComponent(invoice.id)}">${escapeHtml(invoice.id)}</a></td><td>${escapeHtml(invoice.customer)}</td><td class="num">${escapeHtml(invoice.total)} ${escapeHtml(invoice.currency)}</td><td><ul>${lines}</ul></td><td><code>${escapeHtml(invoice.idempotencyKey.slice(0, 16))}…</code></td><td>${escapeHtml(invoice.createdAt)}</td></tr>`;
   });
-  const customers = store.customers.map((customer) => `<tr>${Object.values(customer).map((value) => `<td>${escapeHtml(String(value ?? ""))}</td>`).join("")}</tr>`);
+  const customers = store.customers.map(
+    (customer) =>
+      `<tr>${Object.values(customer)
+        .map((value) => `<td>${escapeHtml(String(value ?? ""))}</td>`)
+        .join("")}</tr>`,
+  );
   const customerColumns = Object.keys(store.customers[0] ?? {});
-  const schedules = store.revenueSchedules.map((entry) => `<tr>${Object.values(entry).map((value) => `<td>${escapeHtml(typeof value === "object" ? JSON.stringify(value) : String(value ?? ""))}</td>`).join("")}</tr>`);
+  const schedules = store.revenueSchedules.map(
+    (entry) =>
+      `<tr>${Object.values(entry)
+        .map(
+          (value) => `<td>${escapeHtml(typeof value === "object" ? JSON.stringify(value) : String(value ?? ""))}</td>`,
+        )
+        .join("")}</tr>`,
+  );
   const scheduleColumns = Object.keys(store.revenueSchedules[0] ?? {});
   const faults = store.faults;
   const inputs = faultFields
-    .map((field) => `<label>${field.label}<input type="number" name="${field.name}" min="${field.name === "quotaPerSecond" ? 1 : 0}" max="${field.max}" step="${field.step}" value="${faults[field.name]}"></label>`)
+    .map(
+      (field) =>
+        `<label>${field.label}<input type="number" name="${field.name}" min="${field.name === "quotaPerSecond" ? 1 : 0}" max="${field.max}" step="${field.step}" value="${faults[field.name]}"></label>`,
+    )
     .join("");
   const scripted = faults.script.length > 0 ? ` Scripted next: ${escapeHtml(faults.script.join(", "))}.` : "";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ERP sandbox · invoices</title>

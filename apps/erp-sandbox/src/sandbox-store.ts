@@ -4,7 +4,7 @@ import { canonicalJson } from "@meterflow/flow-spec";
 import Decimal from "decimal.js";
 import { z } from "zod";
 
-const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/, "must be a decimal string such as \"12.50\"");
+const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string such as "12.50"');
 
 export const invoiceRequest = z.object({
   customer: z.string().min(1, "name the customer"),
@@ -89,11 +89,17 @@ export class SandboxStore {
   private tokens: number;
   private refilledAt: number;
 
-  constructor(
-    private readonly options: { dataFile?: string; customers?: Customer[]; now?: () => number } = {},
-  ) {
-    const fresh: StoredState = { customers: options.customers ?? DEMO_CUSTOMERS, invoices: [], keys: {}, revenueSchedules: [] };
-    this.state = options.dataFile && existsSync(options.dataFile) ? (JSON.parse(readFileSync(options.dataFile, "utf8")) as StoredState) : fresh;
+  constructor(private readonly options: { dataFile?: string; customers?: Customer[]; now?: () => number } = {}) {
+    const fresh: StoredState = {
+      customers: options.customers ?? DEMO_CUSTOMERS,
+      invoices: [],
+      keys: {},
+      revenueSchedules: [],
+    };
+    this.state =
+      options.dataFile && existsSync(options.dataFile)
+        ? (JSON.parse(readFileSync(options.dataFile, "utf8")) as StoredState)
+        : fresh;
     this.tokens = this.faults.quotaPerSecond;
     this.refilledAt = this.now();
   }
@@ -126,21 +132,38 @@ export class SandboxStore {
 
   /** Idempotent invoice creation: a replay returns the original, a reuse with another body is refused. */
   createInvoice(idempotencyKey: string | undefined, body: unknown): CreateInvoiceResult {
-    if (!idempotencyKey) return { status: 400, code: "idempotency_key_required", error: "Send an Idempotency-Key header: invoices are only created idempotently" };
+    if (!idempotencyKey)
+      return {
+        status: 400,
+        code: "idempotency_key_required",
+        error: "Send an Idempotency-Key header: invoices are only created idempotently",
+      };
     const parsed = invoiceRequest.safeParse(body);
     if (!parsed.success) {
-      return { status: 422, code: "invalid_invoice", error: parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ") };
+      return {
+        status: 422,
+        code: "invalid_invoice",
+        error: parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; "),
+      };
     }
     const bodyHash = createHash("sha256").update(canonicalJson(parsed.data)).digest("hex");
     const previous = this.state.keys[idempotencyKey];
     if (previous) {
       if (previous.bodyHash !== bodyHash) {
-        return { status: 422, code: "idempotency_key_reused", error: `Idempotency-Key ${idempotencyKey} was used for a different invoice (${previous.invoiceId}); use a new key for a new invoice` };
+        return {
+          status: 422,
+          code: "idempotency_key_reused",
+          error: `Idempotency-Key ${idempotencyKey} was used for a different invoice (${previous.invoiceId}); use a new key for a new invoice`,
+        };
       }
       return { status: 200, invoice: this.invoiceByKey(idempotencyKey)!, replayed: true };
     }
     if (!this.state.customers.some((customer) => customer.id === parsed.data.customer)) {
-      return { status: 422, code: "unknown_customer", error: `Customer ${parsed.data.customer} does not exist in the ERP` };
+      return {
+        status: 422,
+        code: "unknown_customer",
+        error: `Customer ${parsed.data.customer} does not exist in the ERP`,
+      };
     }
     const number = this.state.invoices.length + 1;
     const lines = parsed.data.lines.map((line, index) => ({ lineNo: index + 1, ...line }));
@@ -161,12 +184,26 @@ export class SandboxStore {
     return { status: 201, invoice, replayed: false };
   }
 
-  addRevenueSchedule(body: unknown): { status: 201; entries: StoredState["revenueSchedules"] } | { status: 422; error: string } {
+  addRevenueSchedule(
+    body: unknown,
+  ): { status: 201; entries: StoredState["revenueSchedules"] } | { status: 422; error: string } {
     const parsed = revenueScheduleRequest.safeParse(body);
-    if (!parsed.success) return { status: 422, error: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ") };
-    if (!this.state.invoices.some((invoice) => invoice.id === parsed.data.invoiceId)) return { status: 422, error: `Invoice ${parsed.data.invoiceId} does not exist` };
-    const entries = parsed.data.entries.map((entry, index) => ({ id: `${parsed.data.invoiceId}-R${index + 1}`, invoiceId: parsed.data.invoiceId, ...entry }));
-    this.state.revenueSchedules = [...this.state.revenueSchedules.filter((entry) => entry.invoiceId !== parsed.data.invoiceId), ...entries];
+    if (!parsed.success)
+      return {
+        status: 422,
+        error: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
+      };
+    if (!this.state.invoices.some((invoice) => invoice.id === parsed.data.invoiceId))
+      return { status: 422, error: `Invoice ${parsed.data.invoiceId} does not exist` };
+    const entries = parsed.data.entries.map((entry, index) => ({
+      id: `${parsed.data.invoiceId}-R${index + 1}`,
+      invoiceId: parsed.data.invoiceId,
+      ...entry,
+    }));
+    this.state.revenueSchedules = [
+      ...this.state.revenueSchedules.filter((entry) => entry.invoiceId !== parsed.data.invoiceId),
+      ...entries,
+    ];
     this.save();
     return { status: 201, entries };
   }
@@ -202,7 +239,10 @@ export class SandboxStore {
 
   private takeQuotaToken(): boolean {
     const now = this.now();
-    this.tokens = Math.min(this.faults.quotaPerSecond, this.tokens + ((now - this.refilledAt) / 1000) * this.faults.quotaPerSecond);
+    this.tokens = Math.min(
+      this.faults.quotaPerSecond,
+      this.tokens + ((now - this.refilledAt) / 1000) * this.faults.quotaPerSecond,
+    );
     this.refilledAt = now;
     if (this.tokens < 1) return false;
     this.tokens -= 1;

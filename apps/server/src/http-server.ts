@@ -18,9 +18,20 @@ export interface HttpServerDeps {
 }
 
 /** One HTTP server: /trpc, /v1/events, /healthz, /metrics, the ERP sandbox at /erp and the built designer. */
-export function createHttpServer({ database, templates, webDist, ingest, runtime, erpSandbox }: HttpServerDeps): Server {
+export function createHttpServer({
+  database,
+  templates,
+  webDist,
+  ingest,
+  runtime,
+  erpSandbox,
+}: HttpServerDeps): Server {
   const metrics = runtime?.metrics;
-  const ingestRoute = createIngestRoute(database.db, ingest, { onStored: () => runtime?.wake(), ...(runtime?.ingestActivity ? { activity: runtime.ingestActivity } : {}), ...(metrics ? { metrics } : {}) });
+  const ingestRoute = createIngestRoute(database.db, ingest, {
+    onStored: () => runtime?.wake(),
+    ...(runtime?.ingestActivity ? { activity: runtime.ingestActivity } : {}),
+    ...(metrics ? { metrics } : {}),
+  });
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
@@ -44,7 +55,10 @@ export function createHttpServer({ database, templates, webDist, ingest, runtime
     if (pathname === "/v1/events") {
       ingestRoute(request, response).catch((error: unknown) => {
         console.error("ingestion failed:", error);
-        if (!response.headersSent) sendJson(response, 500, { error: "The events could not be stored; nothing was acknowledged, retry the request" });
+        if (!response.headersSent)
+          sendJson(response, 500, {
+            error: "The events could not be stored; nothing was acknowledged, retry the request",
+          });
       });
       return;
     }
@@ -72,7 +86,8 @@ export function createHttpServer({ database, templates, webDist, ingest, runtime
       );
       return;
     }
-    if (request.method !== "GET" && request.method !== "HEAD") return sendJson(response, 405, { error: `${request.method} is not supported on ${pathname}` });
+    if (request.method !== "GET" && request.method !== "HEAD")
+      return sendJson(response, 405, { error: `${request.method} is not supported on ${pathname}` });
     serveStatic(webDist, request, response);
   });
 }

@@ -4,7 +4,14 @@ import { createRuntimeMetrics } from "@meterflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttpServer } from "./http-server";
 
-const call = (id: string) => ({ specversion: "1.0", id, source: "/gw", type: "com.meterflow.api.call", time: "2026-11-03T10:00:00Z", data: { tenantId: "acme", productCode: "api-calls", calls: 1 } });
+const call = (id: string) => ({
+  specversion: "1.0",
+  id,
+  source: "/gw",
+  type: "com.meterflow.api.call",
+  time: "2026-11-03T10:00:00Z",
+  data: { tenantId: "acme", productCode: "api-calls", calls: 1 },
+});
 
 describe("POST /v1/events", () => {
   let database: DatabaseHandle;
@@ -14,10 +21,20 @@ describe("POST /v1/events", () => {
   let close: () => Promise<void>;
   beforeAll(async () => {
     database = await openDatabase({ dataDir: null });
-    await ensureWorkspace(database.db, { id: "w", name: "W" }, { id: "u", name: "U", email: "u@x", roles: ["engineer"] });
+    await ensureWorkspace(
+      database.db,
+      { id: "w", name: "W" },
+      { id: "u", name: "U", email: "u@x", roles: ["engineer"] },
+    );
     key = (await createApiKey(database.db, { workspaceId: "w", name: "test" })).key;
     const metrics = createRuntimeMetrics(database.db, { processMetrics: false });
-    const server = createHttpServer({ database, templates: [], webDist: "/nonexistent", ingest: { maxBodyBytes: 4096, maxBatchEvents: 5, eventsPerSecond: 10, burst: 8 }, runtime: { wake: () => {}, metrics } });
+    const server = createHttpServer({
+      database,
+      templates: [],
+      webDist: "/nonexistent",
+      ingest: { maxBodyBytes: 4096, maxBatchEvents: 5, eventsPerSecond: 10, burst: 8 },
+      runtime: { wake: () => {}, metrics },
+    });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/events`;
     metricsUrl = new URL("/metrics", url).href;
@@ -29,7 +46,8 @@ describe("POST /v1/events", () => {
   });
 
   const post = (body: string, headers: Record<string, string>) => fetch(url, { method: "POST", body, headers });
-  const batch = (events: unknown[], auth = `Bearer ${key}`) => post(JSON.stringify(events), { "content-type": "application/cloudevents-batch+json", authorization: auth });
+  const batch = (events: unknown[], auth = `Bearer ${key}`) =>
+    post(JSON.stringify(events), { "content-type": "application/cloudevents-batch+json", authorization: auth });
 
   it("refuses requests without a valid key, naming what to send", async () => {
     const missing = await post(JSON.stringify(call("x")), { "content-type": "application/cloudevents+json" });
@@ -55,16 +73,32 @@ describe("POST /v1/events", () => {
   });
 
   it("accepts binary mode and structured mode, and refuses a single invalid event with 400", async () => {
-    const binary = await post('{"tenantId":"acme","calls":2}', { "content-type": "application/json", "x-api-key": key, "ce-specversion": "1.0", "ce-id": "bin-1", "ce-source": "/gw", "ce-type": "com.meterflow.api.call" });
+    const binary = await post('{"tenantId":"acme","calls":2}', {
+      "content-type": "application/json",
+      "x-api-key": key,
+      "ce-specversion": "1.0",
+      "ce-id": "bin-1",
+      "ce-source": "/gw",
+      "ce-type": "com.meterflow.api.call",
+    });
     expect(await binary.json()).toMatchObject({ mode: "binary", stored: 1 });
-    const invalid = await post(JSON.stringify({ specversion: "0.3", id: "s", source: "/gw", type: "t" }), { "content-type": "application/cloudevents+json", authorization: `Bearer ${key}` });
+    const invalid = await post(JSON.stringify({ specversion: "0.3", id: "s", source: "/gw", type: "t" }), {
+      "content-type": "application/cloudevents+json",
+      authorization: `Bearer ${key}`,
+    });
     expect(invalid.status).toBe(400);
   });
 
   it("answers malformed JSON with 400, unknown media types with 415, and oversized bodies or batches with 413", async () => {
-    expect((await post("{ not json", { "content-type": "application/cloudevents+json", authorization: `Bearer ${key}` })).status).toBe(400);
+    expect(
+      (await post("{ not json", { "content-type": "application/cloudevents+json", authorization: `Bearer ${key}` }))
+        .status,
+    ).toBe(400);
     expect((await post("a,b", { "content-type": "text/csv", authorization: `Bearer ${key}` })).status).toBe(415);
-    expect((await post("x".repeat(5000), { "content-type": "application/cloudevents+json", authorization: `Bearer ${key}` })).status).toBe(413);
+    expect(
+      (await post("x".repeat(5000), { "content-type": "application/cloudevents+json", authorization: `Bearer ${key}` }))
+        .status,
+    ).toBe(413);
     const tooMany = await batch([1, 2, 3, 4, 5, 6].map((n) => call(`many-${n}`)));
     expect(tooMany.status).toBe(413);
     expect(((await tooMany.json()) as { error: string }).error).toMatch(/batch of 6 events exceeds the limit of 5/);
@@ -84,7 +118,12 @@ describe("POST /v1/events", () => {
       const response = await fetch(metricsUrl);
       expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
       const text = await response.text();
-      return new Map(text.split("\n").filter((line) => line && !line.startsWith("#")).map((line) => [line.slice(0, line.lastIndexOf(" ")), Number(line.slice(line.lastIndexOf(" ") + 1))]));
+      return new Map(
+        text
+          .split("\n")
+          .filter((line) => line && !line.startsWith("#"))
+          .map((line) => [line.slice(0, line.lastIndexOf(" ")), Number(line.slice(line.lastIndexOf(" ") + 1))]),
+      );
     };
     const before = await scrape();
     const grown = (after: Map<string, number>, sample: string) => (after.get(sample) ?? 0) - (before.get(sample) ?? 0);
@@ -98,6 +137,8 @@ describe("POST /v1/events", () => {
     expect(grown(after, 'meterflow_ingest_events_total{outcome="stored"}')).toBe(1);
     expect(grown(after, 'meterflow_ingest_events_total{outcome="duplicate"}')).toBe(1);
     expect(grown(after, 'meterflow_ingest_events_total{outcome="invalid"}')).toBe(1);
-    expect(after.get('meterflow_events_stored{workspace="w"}')).toBe((before.get('meterflow_events_stored{workspace="w"}') ?? 0) + 1);
+    expect(after.get('meterflow_events_stored{workspace="w"}')).toBe(
+      (before.get('meterflow_events_stored{workspace="w"}') ?? 0) + 1,
+    );
   });
 });

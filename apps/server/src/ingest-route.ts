@@ -1,6 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Database } from "@meterflow/db";
-import { createIngestActivity, createKeyAuthenticator, createRateLimiter, ingestEvents, parseIngestRequest, type IngestActivity, type RuntimeMetrics } from "@meterflow/runtime";
+import {
+  createIngestActivity,
+  createKeyAuthenticator,
+  createRateLimiter,
+  ingestEvents,
+  parseIngestRequest,
+  type IngestActivity,
+  type RuntimeMetrics,
+} from "@meterflow/runtime";
 import type { ServerConfig } from "./config";
 
 export interface IngestRouteOptions {
@@ -12,7 +20,11 @@ export interface IngestRouteOptions {
 }
 
 /** `POST /v1/events`: CloudEvents in structured, batch or binary mode, per workspace API key. */
-export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], { onStored = () => {}, activity = createIngestActivity(), metrics }: IngestRouteOptions = {}) {
+export function createIngestRoute(
+  db: Database,
+  limits: ServerConfig["ingest"],
+  { onStored = () => {}, activity = createIngestActivity(), metrics }: IngestRouteOptions = {},
+) {
   const limiter = createRateLimiter({ perSecond: limits.eventsPerSecond, burst: limits.burst });
   const authenticate = createKeyAuthenticator(db);
 
@@ -25,22 +37,39 @@ export function createIngestRoute(db: Database, limits: ServerConfig["ingest"], 
   };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (request.method !== "POST") return reply(response, 405, { error: "Send events with POST /v1/events" }, { allow: "POST" });
+    if (request.method !== "POST")
+      return reply(response, 405, { error: "Send events with POST /v1/events" }, { allow: "POST" });
     const key = apiKeyOf(request);
-    if (!key) return reply(response, 401, { error: "Missing API key: send it as 'Authorization: Bearer mf_…' (or an x-api-key header); the designer shows yours" });
+    if (!key)
+      return reply(response, 401, {
+        error:
+          "Missing API key: send it as 'Authorization: Bearer mf_…' (or an x-api-key header); the designer shows yours",
+      });
     const body = await readBody(request, limits.maxBodyBytes);
-    if (body === undefined) return reply(response, 413, { error: `The body is larger than the ${limits.maxBodyBytes}-byte limit (METERFLOW_MAX_BODY_BYTES); split it into smaller batches` });
+    if (body === undefined)
+      return reply(response, 413, {
+        error: `The body is larger than the ${limits.maxBodyBytes}-byte limit (METERFLOW_MAX_BODY_BYTES); split it into smaller batches`,
+      });
     const caller = await authenticate(key);
     if (!caller) return reply(response, 401, { error: "Unknown or revoked API key" });
 
     const parsed = parseIngestRequest(request.headers["content-type"], request.headers, body);
     if (!parsed.ok) return reply(response, parsed.status, { error: parsed.message });
     if (parsed.events.length > limits.maxBatchEvents) {
-      return reply(response, 413, { error: `A batch of ${parsed.events.length} events exceeds the limit of ${limits.maxBatchEvents} (METERFLOW_MAX_BATCH_EVENTS)` });
+      return reply(response, 413, {
+        error: `A batch of ${parsed.events.length} events exceeds the limit of ${limits.maxBatchEvents} (METERFLOW_MAX_BATCH_EVENTS)`,
+      });
     }
     const allowed = limiter.take(caller.keyId, Math.max(1, parsed.events.length));
     if (!allowed.ok) {
-      return reply(response, 429, { error: `Rate limit of ${limits.eventsPerSecond} events/s for this key exceeded; retry after ${allowed.retryAfterSeconds} s` }, { "retry-after": String(allowed.retryAfterSeconds) });
+      return reply(
+        response,
+        429,
+        {
+          error: `Rate limit of ${limits.eventsPerSecond} events/s for this key exceeded; retry after ${allowed.retryAfterSeconds} s`,
+        },
+        { "retry-after": String(allowed.retryAfterSeconds) },
+      );
     }
     const summary = await ingestEvents(db, caller.workspaceId, parsed.events);
     metrics?.ingested(summary);

@@ -27,7 +27,9 @@ export function serveStatic(root: string, request: IncomingMessage, response: Se
   const file = insideRoot && isFile(candidate) ? candidate : join(root, "index.html");
   if (!isFile(file)) {
     response.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
-    response.end(`The designer is not built yet (no ${file}); run "npm start" from the repository root, which builds it.`);
+    response.end(
+      `The designer is not built yet (no ${file}); run "npm start" from the repository root, which builds it.`,
+    );
     return;
   }
   response.writeHead(200, {

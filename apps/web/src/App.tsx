@@ -32,7 +32,11 @@ export function App() {
             <a
               key={path}
               href={path}
-              aria-current={(path === "/" ? pathname === "/" || flowMatch !== null : pathname.startsWith(path!)) ? "page" : undefined}
+              aria-current={
+                (path === "/" ? pathname === "/" || flowMatch !== null : pathname.startsWith(path!))
+                  ? "page"
+                  : undefined
+              }
               onClick={(event) => {
                 event.preventDefault();
                 navigate(path!);
@@ -44,7 +48,11 @@ export function App() {
         </nav>
       </header>
       <main className="app-main">
-        {flowMatch ? <FlowPage flowId={flowMatch[1]!} /> : pathname.startsWith("/operations") ? <OperationsPage /> : pathname.startsWith("/audit") ? (
+        {flowMatch ? (
+          <FlowPage flowId={flowMatch[1]!} />
+        ) : pathname.startsWith("/operations") ? (
+          <OperationsPage />
+        ) : pathname.startsWith("/audit") ? (
           <AuditLogPage />
         ) : pathname.startsWith("/reference-data") ? (
           <ReferenceDataPage />

@@ -7,7 +7,9 @@ import "@xyflow/react/dist/style.css";
 import "./styles.css";
 
 function Root() {
-  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: 1 } } }));
+  const [queryClient] = useState(
+    () => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: 1 } } }),
+  );
   const [trpcClient] = useState(createApiClient);
   return (
     <QueryClientProvider client={queryClient}>

@@ -20,5 +20,11 @@ export interface Context {
    * its workers give way to ingestion counted in `ingestActivity`; `metrics` (served at /metrics)
    * counts what it ingests.
    */
-  runtime?: { wake(): void; erp?: ErpLookup; erpPageUrl?: string; ingestActivity?: IngestActivity; metrics?: RuntimeMetrics };
+  runtime?: {
+    wake(): void;
+    erp?: ErpLookup;
+    erpPageUrl?: string;
+    ingestActivity?: IngestActivity;
+    metrics?: RuntimeMetrics;
+  };
 }

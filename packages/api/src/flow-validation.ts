@@ -6,7 +6,9 @@ import { validateFlow, type FlowDocument, type Problem, type ValidateOptions } f
 export class InvalidFlowError extends Error {
   constructor(readonly problems: Problem[]) {
     const errors = problems.filter((problem) => problem.severity === "error");
-    super(`The flow has ${errors.length} problem(s); nothing was saved. First: ${errors[0]?.path}: ${errors[0]?.message}`);
+    super(
+      `The flow has ${errors.length} problem(s); nothing was saved. First: ${errors[0]?.path}: ${errors[0]?.message}`,
+    );
   }
 }
 

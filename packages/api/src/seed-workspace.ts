@@ -1,9 +1,22 @@
-import { createFlow, ensureWorkspace, listFlows, publishVersion, seedReferenceData, type Database, type ReferenceDataSet } from "@meterflow/db";
+import {
+  createFlow,
+  ensureWorkspace,
+  listFlows,
+  publishVersion,
+  seedReferenceData,
+  type Database,
+  type ReferenceDataSet,
+} from "@meterflow/db";
 import { deployVersion } from "@meterflow/runtime";
 import type { TemplateCatalog } from "./templates/template-catalog";
 
 export const DEFAULT_WORKSPACE = { id: "default", name: "Default workspace" };
-export const LOCAL_USER = { id: "local-engineer", name: "Local engineer", email: "engineer@localhost", roles: ["engineer", "reviewer", "publisher", "operator", "finance", "admin"] as const };
+export const LOCAL_USER = {
+  id: "local-engineer",
+  name: "Local engineer",
+  email: "engineer@localhost",
+  roles: ["engineer", "reviewer", "publisher", "operator", "finance", "admin"] as const,
+};
 
 /**
  * First start: the default workspace, its local user, demo reference data (customers, contracts,
@@ -21,8 +34,18 @@ export async function seedWorkspace(
   if ((await listFlows(db, DEFAULT_WORKSPACE.id)).length > 0) return { seededFlowId: null };
   const template = templates.find((candidate) => candidate.id === seedTemplateId);
   if (!template) return { seededFlowId: null };
-  const flow = await createFlow(db, { workspaceId: DEFAULT_WORKSPACE.id, document: template.document, actor: "system", templateId: template.id });
-  const version = await publishVersion(db, { workspaceId: DEFAULT_WORKSPACE.id, flowId: flow.id, actor: "system", changelog: "Seeded from the template at first start" });
+  const flow = await createFlow(db, {
+    workspaceId: DEFAULT_WORKSPACE.id,
+    document: template.document,
+    actor: "system",
+    templateId: template.id,
+  });
+  const version = await publishVersion(db, {
+    workspaceId: DEFAULT_WORKSPACE.id,
+    flowId: flow.id,
+    actor: "system",
+    changelog: "Seeded from the template at first start",
+  });
   await deployVersion(db, { workspaceId: DEFAULT_WORKSPACE.id, versionId: version.id, actor: "system" });
   return { seededFlowId: flow.id };
 }

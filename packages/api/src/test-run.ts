@@ -11,7 +11,13 @@ const RECORD_LIMIT = 200;
  * memory (nothing is stored or posted), then closes every window so the postings that would be
  * sent are visible with their idempotency keys.
  */
-export async function testRunFlow(db: Database, workspaceId: string, document: FlowDocument, events: unknown[], closeWindows: boolean) {
+export async function testRunFlow(
+  db: Database,
+  workspaceId: string,
+  document: FlowDocument,
+  events: unknown[],
+  closeWindows: boolean,
+) {
   let plan;
   try {
     plan = compileFlow(document);
@@ -24,7 +30,8 @@ export async function testRunFlow(db: Database, workspaceId: string, document: F
   const context = memoryContext(await referenceDataOf(db, workspaceId, true));
   const run = plan.run(events, context, { trace: true });
   const closed = closeWindows ? plan.closeWindows(context, { all: true, trace: true }) : undefined;
-  const both = <K extends "exceptions" | "postings" | "approvals" | "summaries">(key: K): Effects[K] => [...run[key], ...(closed?.[key] ?? [])] as Effects[K];
+  const both = <K extends "exceptions" | "postings" | "approvals" | "summaries">(key: K): Effects[K] =>
+    [...run[key], ...(closed?.[key] ?? [])] as Effects[K];
   return {
     flowVersionHash: plan.hash,
     outcomes: run.outcomes,
@@ -53,7 +60,8 @@ function mergeTraces(traces: NodeTrace[]): NodeTrace[] {
     }
     merged.received += trace.received;
     merged.samplesIn.push(...trace.samplesIn);
-    for (const [port, count] of Object.entries(trace.emitted)) merged.emitted[port] = (merged.emitted[port] ?? 0) + count;
+    for (const [port, count] of Object.entries(trace.emitted))
+      merged.emitted[port] = (merged.emitted[port] ?? 0) + count;
     for (const [port, samples] of Object.entries(trace.samplesOut)) (merged.samplesOut[port] ??= []).push(...samples);
   }
   return [...byNode.values()];

@@ -35,9 +35,12 @@ const domainErrors = t.middleware(async ({ next }) => {
   if (cause instanceof NotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
   if (cause instanceof ConflictError) throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
   if (cause instanceof InvalidFlowError) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
-  if (cause instanceof RetryRefusedError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
-  if (cause instanceof ApprovalForbiddenError) throw new TRPCError({ code: "FORBIDDEN", message: cause.message, cause });
-  if (refusedText(cause)) throw new TRPCError({ code: "BAD_REQUEST", message: `The input contains ${UNSTORABLE_TEXT}`, cause });
+  if (cause instanceof RetryRefusedError)
+    throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
+  if (cause instanceof ApprovalForbiddenError)
+    throw new TRPCError({ code: "FORBIDDEN", message: cause.message, cause });
+  if (refusedText(cause))
+    throw new TRPCError({ code: "BAD_REQUEST", message: `The input contains ${UNSTORABLE_TEXT}`, cause });
   return result;
 });
 
@@ -52,6 +55,10 @@ export const workspaceProcedure = publicProcedure.use(({ ctx, next }) => {
 /** Procedures reserved to a role (operators act on exceptions and replays, publishers deploy). */
 export const procedureFor = (role: Role) =>
   workspaceProcedure.use(({ ctx, next }) => {
-    if (!ctx.actor.roles.includes(role)) throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; ${ctx.actor.name} does not have it` });
+    if (!ctx.actor.roles.includes(role))
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `This needs the ${role} role; ${ctx.actor.name} does not have it`,
+      });
     return next();
   });

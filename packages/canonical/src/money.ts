@@ -2,7 +2,7 @@
 export const decimalSchema = {
   type: "string",
   pattern: "^-?(0|[1-9]\\d*)(\\.\\d+)?$",
-  description: "Exact decimal number written as a string, e.g. \"1234.50\"",
+  description: 'Exact decimal number written as a string, e.g. "1234.50"',
 } as const;
 
 export const moneySchema = {

@@ -20,7 +20,18 @@ describe("canonical schemas", () => {
       expect(ref).toMatch(/^[\w.]+@\d+$/);
       expect(() => ajv.compile(schema)).not.toThrow();
     }
-    expect([...canonicalTypes.keys()]).toEqual(expect.arrayContaining(["Account@1", "Subscription@1", "Contract@1", "Product@1", "UsageRecord@1", "UsageSummary@1", "InvoiceCandidate@1", "EntitlementException@1"]));
+    expect([...canonicalTypes.keys()]).toEqual(
+      expect.arrayContaining([
+        "Account@1",
+        "Subscription@1",
+        "Contract@1",
+        "Product@1",
+        "UsageRecord@1",
+        "UsageSummary@1",
+        "InvoiceCandidate@1",
+        "EntitlementException@1",
+      ]),
+    );
   });
 
   it("UsageRecord@1 accepts the reference payload and refuses float quantities", () => {
@@ -33,7 +44,12 @@ describe("canonical schemas", () => {
       quantity: "1250",
       ratingPeriod: "2026-11",
       pricingRef: "api-calls-standard",
-      sourceEventRange: { firstEventTime: "2026-11-01T00:00:00Z", lastEventTime: "2026-11-01T10:00:00Z", count: 3, digest: "sha256:ab" },
+      sourceEventRange: {
+        firstEventTime: "2026-11-01T00:00:00Z",
+        lastEventTime: "2026-11-01T10:00:00Z",
+        count: 3,
+        digest: "sha256:ab",
+      },
       audit: { flowId: "f-1", flowVersion: 1, nodeId: "map", correlationId: "corr-1" },
     };
     expect(validate(record), JSON.stringify(validate.errors)).toBe(true);
@@ -43,9 +59,20 @@ describe("canonical schemas", () => {
 
   it("the CloudEvent envelope needs specversion 1.0, id, source and type", () => {
     const validate = makeAjv().compile(cloudEventSchema);
-    expect(validate({ specversion: "1.0", id: "1", source: "/billing", type: "com.meterflow.api.call", time: "2026-11-24T10:00:00Z", data: {} })).toBe(true);
+    expect(
+      validate({
+        specversion: "1.0",
+        id: "1",
+        source: "/billing",
+        type: "com.meterflow.api.call",
+        time: "2026-11-24T10:00:00Z",
+        data: {},
+      }),
+    ).toBe(true);
     expect(validate({ specversion: "0.3", id: "1", source: "/billing", type: "x" })).toBe(false);
     expect(validate({ specversion: "1.0", source: "/billing", type: "x" })).toBe(false);
-    expect(validate({ specversion: "1.0", id: "1", source: "/b", type: "x", data: {}, data_base64: "e30=" })).toBe(false);
+    expect(validate({ specversion: "1.0", id: "1", source: "/b", type: "x", data: {}, data_base64: "e30=" })).toBe(
+      false,
+    );
   });
 });

@@ -30,9 +30,15 @@ export const canonicalTypes: ReadonlyMap<string, JsonSchema> = byTitle([
 ]);
 
 /** Event data schemas by `type@version`. */
-export const eventSchemas: ReadonlyMap<string, JsonSchema> = byTitle([apiCallEventSchema, storageEventSchema, deviceEventSchema]);
+export const eventSchemas: ReadonlyMap<string, JsonSchema> = byTitle([
+  apiCallEventSchema,
+  storageEventSchema,
+  deviceEventSchema,
+]);
 
-export const envelopeSchemas: ReadonlyMap<string, JsonSchema> = byTitle([{ ...cloudEventSchema, title: "CloudEvent@1" }]);
+export const envelopeSchemas: ReadonlyMap<string, JsonSchema> = byTitle([
+  { ...cloudEventSchema, title: "CloudEvent@1" },
+]);
 
 export function eventSchema(ref: string): JsonSchema | undefined {
   return eventSchemas.get(ref);

@@ -26,7 +26,9 @@ export function lockDataDir(dataDir: string): { release(): void } {
     }
     rmSync(path, { force: true });
   }
-  throw new DatabaseStartupError(`The data folder ${dataDir} was locked by two processes starting at once; start again`);
+  throw new DatabaseStartupError(
+    `The data folder ${dataDir} was locked by two processes starting at once; start again`,
+  );
 }
 
 function isRunning(pid: number): boolean {

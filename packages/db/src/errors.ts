@@ -1,14 +1,20 @@
 /** Typed repository errors; the API maps them to tRPC errors a user can act on. */
 export class NotFoundError extends Error {
   readonly code = "NOT_FOUND";
-  constructor(readonly entity: string, readonly id: string) {
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+  ) {
     super(`${entity} "${id}" does not exist`);
   }
 }
 
 export class ConflictError extends Error {
   readonly code = "CONFLICT";
-  constructor(message: string, readonly details: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -41,7 +47,10 @@ export function refusedText(error: unknown): boolean {
   return causes(error).some((at) => {
     if (at instanceof UnstorableTextError) return true;
     const code = (at as { code?: unknown }).code;
-    return code === "22P05" || (code === "22P02" && /Unicode|surrogate|json/i.test(`${at.message} ${(at as { detail?: unknown }).detail ?? ""}`));
+    return (
+      code === "22P05" ||
+      (code === "22P02" && /Unicode|surrogate|json/i.test(`${at.message} ${(at as { detail?: unknown }).detail ?? ""}`))
+    );
   });
 }
 
@@ -51,7 +60,11 @@ export function refusedText(error: unknown): boolean {
  */
 export function violatesUnique(error: unknown, constraint: string): boolean {
   return causes(error).some((at) => {
-    const { code, constraint_name: postgresName, constraint: pgliteName } = at as { code?: unknown; constraint_name?: unknown; constraint?: unknown };
+    const {
+      code,
+      constraint_name: postgresName,
+      constraint: pgliteName,
+    } = at as { code?: unknown; constraint_name?: unknown; constraint?: unknown };
     return code === "23505" && (postgresName ?? pgliteName) === constraint;
   });
 }

@@ -15,7 +15,10 @@ function migrationsBefore(before: string): string {
   cpSync(migrationsFolder, folder, { recursive: true });
   const journalFile = join(folder, "meta", "_journal.json");
   const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: { tag: string }[] };
-  journal.entries = journal.entries.slice(0, journal.entries.findIndex((entry) => entry.tag === before));
+  journal.entries = journal.entries.slice(
+    0,
+    journal.entries.findIndex((entry) => entry.tag === before),
+  );
   writeFileSync(journalFile, JSON.stringify(journal));
   return folder;
 }
@@ -75,7 +78,12 @@ describe("migration 0015 (partition counters)", () => {
         insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, metric, quantity, rating_period, correlation_id, payload)
           values ('w', gen_random_uuid(), 'usage', 'summary', null, 'initech', 'calls', 1, '2026-10', 'c', '{}')`);
       await migrate(db, { migrationsFolder });
-      const { rows } = await client.query<{ workspace_id: string; partition_key: string; stored: number; usage_records: number }>(
+      const { rows } = await client.query<{
+        workspace_id: string;
+        partition_key: string;
+        stored: number;
+        usage_records: number;
+      }>(
         "select workspace_id, partition_key, stored::int as stored, usage_records::int as usage_records from runtime_partitions order by workspace_id, partition_key",
       );
       expect(rows).toEqual([

@@ -22,9 +22,14 @@ describe("openDatabase", () => {
   it("refuses a data folder another instance has open, and takes over one whose process is gone", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "meterflow-locked-"));
     const first = await openDatabase({ dataDir });
-    const failure = await openDatabase({ dataDir }).then(() => undefined, (error: unknown) => error);
+    const failure = await openDatabase({ dataDir }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(DatabaseStartupError);
-    expect((failure as Error).message).toBe(`The data folder ${dataDir} is in use by another Meterflow process (pid ${process.pid}, this one); stop it, or set METERFLOW_DATA_DIR to another folder`);
+    expect((failure as Error).message).toBe(
+      `The data folder ${dataDir} is in use by another Meterflow process (pid ${process.pid}, this one); stop it, or set METERFLOW_DATA_DIR to another folder`,
+    );
     await first.close();
 
     const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
@@ -40,16 +45,26 @@ describe("openDatabase", () => {
     writeFileSync(join(dataDir, "PG_VERSION"), "not a version\n");
     mkdirSync(join(dataDir, "base"));
     writeFileSync(join(dataDir, "global"), "garbage");
-    const failure = await openDatabase({ dataDir }).then(() => undefined, (error: unknown) => error);
+    const failure = await openDatabase({ dataDir }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(DatabaseStartupError);
-    expect((failure as Error).message).toMatch(new RegExp(`The data folder ${dataDir} is not a readable Meterflow database .*METERFLOW_DATA_DIR`));
+    expect((failure as Error).message).toMatch(
+      new RegExp(`The data folder ${dataDir} is not a readable Meterflow database .*METERFLOW_DATA_DIR`),
+    );
     expect((failure as Error).message).not.toContain("\n");
   });
 
   it("refuses an unreachable DATABASE_URL with a one-line explanation and no password", async () => {
-    const failure = await openDatabase({ databaseUrl: "postgres://app:s3cret@127.0.0.1:1/nowhere" }).then(() => undefined, (error: unknown) => error);
+    const failure = await openDatabase({ databaseUrl: "postgres://app:s3cret@127.0.0.1:1/nowhere" }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(DatabaseStartupError);
-    expect((failure as Error).message).toMatch(/^Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/nowhere \(.+\); check DATABASE_URL$/);
+    expect((failure as Error).message).toMatch(
+      /^Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/nowhere \(.+\); check DATABASE_URL$/,
+    );
     expect((failure as Error).message).not.toContain("s3cret");
   });
 

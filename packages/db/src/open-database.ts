@@ -44,7 +44,9 @@ async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
     try {
       mkdirSync(dataDir, { recursive: true });
     } catch (error) {
-      throw new DatabaseStartupError(`Cannot create the data folder ${dataDir} (${oneLine(error)}); set METERFLOW_DATA_DIR to a folder this user can write`);
+      throw new DatabaseStartupError(
+        `Cannot create the data folder ${dataDir} (${oneLine(error)}); set METERFLOW_DATA_DIR to a folder this user can write`,
+      );
     }
   }
   const lock = dataDir ? lockDataDir(dataDir) : undefined;
@@ -64,7 +66,9 @@ async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
   } catch (error) {
     await client.close().catch(() => {});
     lock?.release();
-    throw new DatabaseStartupError(`Could not apply migrations to ${dataDir ?? "the in-memory database"}: ${oneLine(error)}`);
+    throw new DatabaseStartupError(
+      `Could not apply migrations to ${dataDir ?? "the in-memory database"}: ${oneLine(error)}`,
+    );
   }
   const close = async () => {
     await client.close();
@@ -80,7 +84,9 @@ async function openPostgres(databaseUrl: string): Promise<DatabaseHandle> {
     client = postgres(databaseUrl, { max: 10, connect_timeout: 5, onnotice: () => {} });
     await client`select 1`;
   } catch (error) {
-    throw new DatabaseStartupError(`Cannot connect to PostgreSQL at ${location} (${oneLine(error)}); check DATABASE_URL`);
+    throw new DatabaseStartupError(
+      `Cannot connect to PostgreSQL at ${location} (${oneLine(error)}); check DATABASE_URL`,
+    );
   }
   const db = drizzlePostgres({ client, schema }) as unknown as Database;
   const lock = await client.reserve();
@@ -107,7 +113,8 @@ export function describeUrl(databaseUrl: string): string {
 }
 
 function oneLine(error: unknown): string {
-  const message = error instanceof Error ? (error.message || (error as { code?: string }).code || error.name) : String(error);
+  const message =
+    error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
   return `${message}${cause}`.split("\n")[0]!.slice(0, 300);
 }

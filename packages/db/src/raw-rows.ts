@@ -20,7 +20,12 @@ export async function rowsOf<T>(db: Database, query: SQL): Promise<T[]> {
  * repeats are rare (a client's retry, a retried item). A failed statement aborts the transaction
  * it is in, so inside one the first attempt runs in a savepoint (`savepoint: true`).
  */
-export async function insertAssumingNew<T>(db: Database, constraint: string, insert: (into: Database, skipRepeats: boolean) => Promise<T>, { savepoint = false } = {}): Promise<T> {
+export async function insertAssumingNew<T>(
+  db: Database,
+  constraint: string,
+  insert: (into: Database, skipRepeats: boolean) => Promise<T>,
+  { savepoint = false } = {},
+): Promise<T> {
   try {
     return savepoint ? await db.transaction((inner) => insert(inner, false)) : await insert(db, false);
   } catch (error) {
@@ -61,7 +66,10 @@ export type CappedCount = { count: number; capped: boolean };
  * flood (of exceptions, of open windows) would otherwise make read everything each time.
  */
 export async function countUpTo(db: Database, rows: SQL, cap = 10_000): Promise<CappedCount> {
-  const [row] = await rowsOf<{ count: number }>(db, sql`select count(*)::int as count from (${rows} limit ${cap + 1}) as counted`);
+  const [row] = await rowsOf<{ count: number }>(
+    db,
+    sql`select count(*)::int as count from (${rows} limit ${cap + 1}) as counted`,
+  );
   const count = row?.count ?? 0;
   return count > cap ? { count: cap, capped: true } : { count, capped: false };
 }
@@ -72,7 +80,11 @@ export async function countUpTo(db: Database, rows: SQL, cap = 10_000): Promise<
  * which a few thousand rows of a dozen fields pass. In the caller's transaction, the chunks
  * commit together.
  */
-export async function inChunks<T>(rows: readonly T[], write: (chunk: T[]) => Promise<unknown>, size = 1_000): Promise<void> {
+export async function inChunks<T>(
+  rows: readonly T[],
+  write: (chunk: T[]) => Promise<unknown>,
+  size = 1_000,
+): Promise<void> {
   for (let start = 0; start < rows.length; start += size) await write(rows.slice(start, start + size));
 }
 
@@ -97,13 +109,17 @@ export function columnRecords(columns: Record<string, RecordColumn>): SQL {
   const listed = names.filter((name) => !constant.has(name));
   const sources = listed.map((name) => {
     const [type, values] = columns[name]!;
-    return type === "json" || type === "jsonb" ? sql`string_to_table(${values.join("\n")}::text, E'\\n')` : sql`json_array_elements_text(${JSON.stringify(values)}::json)`;
+    return type === "json" || type === "jsonb"
+      ? sql`string_to_table(${values.join("\n")}::text, E'\\n')`
+      : sql`json_array_elements_text(${JSON.stringify(values)}::json)`;
   });
   const typed = names.map((name) => {
     const [type, values] = columns[name]!;
     if (!constant.has(name)) return sql.raw(`c${listed.indexOf(name)}::${type} as ${name}`);
     const value = values[0];
-    return value === null || value === undefined ? sql.raw(`null::${type} as ${name}`) : sql`${String(value)}::text::${sql.raw(type)} as ${sql.raw(name)}`;
+    return value === null || value === undefined
+      ? sql.raw(`null::${type} as ${name}`)
+      : sql`${String(value)}::text::${sql.raw(type)} as ${sql.raw(name)}`;
   });
   return sql`(select ${sql.join(typed, sql`, `)}, ord from rows from (${sql.join(sources, sql`, `)}) with ordinality as c(${sql.raw(listed.map((_, i) => `c${i}`).join(", "))}, ord)) as r`;
 }

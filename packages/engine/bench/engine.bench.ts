@@ -21,10 +21,16 @@ function seconds(run: () => void): number {
 
 // Both sides warm up first (the JIT optimises the engine's closures; JSON.parse is native), on
 // other events and a throwaway context, so the measured runs compare steady states.
-const warmup = Array.from({ length: 50_000 }, (_, i) => JSON.stringify(apiCall(`w${i}`, tenants[i % 2]!, 1, new Date(start + i * 1000).toISOString())));
+const warmup = Array.from({ length: 50_000 }, (_, i) =>
+  JSON.stringify(apiCall(`w${i}`, tenants[i % 2]!, 1, new Date(start + i * 1000).toISOString())),
+);
 const warmPlan = compileFlow(meteredApiBillingTemplate());
 const warmContext = memoryContext(billingReference);
-for (let at = 0; at < warmup.length; at += batchSize) warmPlan.run(warmup.slice(at, at + batchSize).map((line) => JSON.parse(line) as CloudEvent), warmContext);
+for (let at = 0; at < warmup.length; at += batchSize)
+  warmPlan.run(
+    warmup.slice(at, at + batchSize).map((line) => JSON.parse(line) as CloudEvent),
+    warmContext,
+  );
 
 // Five rounds of each, alternating, each engine round with a fresh context (so its dedupe state
 // sees the stream once); the medians are compared, which keeps one noisy round from deciding.

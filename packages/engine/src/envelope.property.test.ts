@@ -19,7 +19,14 @@ const variants: Record<string, unknown[]> = {
   id: ["e-1", "", 7, REMOVED],
   source: ["https://example.com/x", "billing-service", "urn:meter#eu", "my source", "a|b", "", null, REMOVED],
   type: ["com.meterflow.api.call", "", REMOVED],
-  time: ["2026-11-03T10:00:00Z", "2026-11-03T10:00:00.250+01:00", "2026-11-03", "Nov 3 2026", "2026-13-45T99:00:00Z", 0],
+  time: [
+    "2026-11-03T10:00:00Z",
+    "2026-11-03T10:00:00.250+01:00",
+    "2026-11-03",
+    "Nov 3 2026",
+    "2026-13-45T99:00:00Z",
+    0,
+  ],
   data: [{ calls: 1 }, null, "text"],
   data_base64: ["e30=", 5],
   traceparent: ["00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "00-xyz", ""],
@@ -34,7 +41,9 @@ const variants: Record<string, unknown[]> = {
 /** A valid envelope with up to three attributes changed: each rule is met alone, not only behind another. */
 const envelope = fc
   .uniqueArray(fc.constantFrom(...Object.keys(variants)), { maxLength: 3 })
-  .chain((names) => fc.tuple(...names.map((name) => fc.constantFrom(...variants[name]!).map((value) => [name, value] as const))))
+  .chain((names) =>
+    fc.tuple(...names.map((name) => fc.constantFrom(...variants[name]!).map((value) => [name, value] as const))),
+  )
   .map((changes) => {
     const event: Record<string, unknown> = { ...validEnvelope };
     for (const [name, value] of changes) {
@@ -59,16 +68,27 @@ describe("envelopeProblem's messages", () => {
   it.each([
     [{ source: "/gw" }, "Not a CloudEvent: missing specversion, id, type"],
     [{ ...validEnvelope, id: 7 }, "id must be a non-empty string, not 7"],
-    [{ ...validEnvelope, source: "my source" }, 'source "my source" is not a URI reference (RFC 3986: no spaces, and other characters percent-encoded)'],
+    [
+      { ...validEnvelope, source: "my source" },
+      'source "my source" is not a URI reference (RFC 3986: no spaces, and other characters percent-encoded)',
+    ],
     [{ ...validEnvelope, subject: 5 }, "subject must be a string, not 5"],
     [{ ...validEnvelope, dataschema: "not a uri" }, 'dataschema "not a uri" is not an absolute URI'],
-    [{ ...validEnvelope, tenantId: "acme" }, 'Attribute "tenantId": CloudEvents attribute names are lowercase letters and digits only'],
-    [{ ...validEnvelope, region: { zone: 1 } }, "Extension attribute region must be a string, number or boolean, not an object"],
+    [
+      { ...validEnvelope, tenantId: "acme" },
+      'Attribute "tenantId": CloudEvents attribute names are lowercase letters and digits only',
+    ],
+    [
+      { ...validEnvelope, region: { zone: 1 } },
+      "Extension attribute region must be a string, number or boolean, not an object",
+    ],
   ])("%j: %s", (event, message) => {
     expect(envelopeProblem(event)).toBe(message);
   });
 
   it("accepts extensions of lowercase letters and digits with scalar values", () => {
-    expect(envelopeProblem({ ...validEnvelope, region: "eu", shard2: 3, sampled: true, partitionkey: null })).toBeUndefined();
+    expect(
+      envelopeProblem({ ...validEnvelope, region: "eu", shard2: 3, sampled: true, partitionkey: null }),
+    ).toBeUndefined();
   });
 });

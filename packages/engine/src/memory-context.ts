@@ -12,17 +12,30 @@ export function memoryContext(reference: ReferenceData = {}): EngineContext & { 
   const seen = new Map<string, Map<string, number>>();
   const windows = new Map<string, Map<string, WindowState>>();
   const watermarks = new Map<string, string>();
-  const tables = { account: reference.accounts ?? {}, product: reference.products ?? {}, contract: reference.contracts ?? {}, priceList: {} } as const;
+  const tables = {
+    account: reference.accounts ?? {},
+    product: reference.products ?? {},
+    contract: reference.contracts ?? {},
+    priceList: {},
+  } as const;
   const seenBy = (nodeId: string) => perNode(seen, nodeId);
   const windowsOf = (nodeId: string) => perNode(windows, nodeId);
   // Effective dates compare as instants: "…00Z" and "…00.000Z" are the same moment.
-  const priceLists = (reference.priceLists ?? []).map((list) => ({ list, fromMs: Date.parse(list.effectiveFrom), toMs: list.effectiveTo ? Date.parse(list.effectiveTo) : Number.POSITIVE_INFINITY }));
+  const priceLists = (reference.priceLists ?? []).map((list) => ({
+    list,
+    fromMs: Date.parse(list.effectiveFrom),
+    toMs: list.effectiveTo ? Date.parse(list.effectiveTo) : Number.POSITIVE_INFINITY,
+  }));
   return {
-    lookup: (table, key) => (Object.hasOwn(tables[table], key) ? (tables[table] as Record<string, Record<string, unknown>>)[key] : undefined),
+    lookup: (table, key) =>
+      Object.hasOwn(tables[table], key) ? (tables[table] as Record<string, Record<string, unknown>>)[key] : undefined,
     priceList: (name, region, at) => {
       const atMs = Date.parse(at);
       return priceLists
-        .filter(({ list, fromMs, toMs }) => list.name === name && (region === undefined || list.region === region) && fromMs <= atMs && atMs < toMs)
+        .filter(
+          ({ list, fromMs, toMs }) =>
+            list.name === name && (region === undefined || list.region === region) && fromMs <= atMs && atMs < toMs,
+        )
         .map(({ list }) => list)
         .sort((a, b) => b.version - a.version)[0];
     },
@@ -42,7 +55,9 @@ export function memoryContext(reference: ReferenceData = {}): EngineContext & { 
       setWatermark: (nodeId, at) => void watermarks.set(nodeId, at),
     },
     snapshot: () => ({
-      windows: Object.fromEntries([...windows].map(([nodeId, byKey]) => [nodeId, Object.fromEntries([...byKey].sort())])),
+      windows: Object.fromEntries(
+        [...windows].map(([nodeId, byKey]) => [nodeId, Object.fromEntries([...byKey].sort())]),
+      ),
       watermarks: Object.fromEntries([...watermarks].sort()),
     }),
   };

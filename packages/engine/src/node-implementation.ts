@@ -29,7 +29,10 @@ export function exceptionItem(item: Item, kind: NonNullable<Item["exception"]>["
 }
 
 /** Evaluates an expression on an item; a runtime error becomes a reason instead of stopping the batch. */
-export function evaluateOn(expression: CompiledExpression, value: unknown): { ok: true; value: unknown } | { ok: false; reason: string } {
+export function evaluateOn(
+  expression: CompiledExpression,
+  value: unknown,
+): { ok: true; value: unknown } | { ok: false; reason: string } {
   try {
     return { ok: true, value: expression.evaluate(value) };
   } catch (error) {

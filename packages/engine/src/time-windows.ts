@@ -9,7 +9,11 @@ export function durationMs(duration: Duration): number {
 /** The event time an item carries (CloudEvent `time`, or the audit time a Map node kept), as given. */
 export function eventTimeOf(value: unknown): string | undefined {
   const record = value as { time?: unknown; audit?: { eventTime?: unknown } } | null;
-  return typeof record?.time === "string" ? record.time : typeof record?.audit?.eventTime === "string" ? record.audit.eventTime : undefined;
+  return typeof record?.time === "string"
+    ? record.time
+    : typeof record?.audit?.eventTime === "string"
+      ? record.audit.eventTime
+      : undefined;
 }
 
 /** Epoch ms of an item's event time; 0 when it has none. */
@@ -43,10 +47,20 @@ export function strictInstantMs(text: string): number | undefined {
     text.charCodeAt(7) === 45 &&
     text.charCodeAt(13) === 58 &&
     text.charCodeAt(16) === 58 &&
-    isDigit(text, 0) && isDigit(text, 1) && isDigit(text, 2) && isDigit(text, 3) &&
-    isDigit(text, 5) && isDigit(text, 6) && isDigit(text, 8) && isDigit(text, 9) &&
-    isDigit(text, 11) && isDigit(text, 12) && isDigit(text, 14) && isDigit(text, 15) &&
-    isDigit(text, 17) && isDigit(text, 18) &&
+    isDigit(text, 0) &&
+    isDigit(text, 1) &&
+    isDigit(text, 2) &&
+    isDigit(text, 3) &&
+    isDigit(text, 5) &&
+    isDigit(text, 6) &&
+    isDigit(text, 8) &&
+    isDigit(text, 9) &&
+    isDigit(text, 11) &&
+    isDigit(text, 12) &&
+    isDigit(text, 14) &&
+    isDigit(text, 15) &&
+    isDigit(text, 17) &&
+    isDigit(text, 18) &&
     (!withMillis || (isDigit(text, 20) && isDigit(text, 21) && isDigit(text, 22)))
   ) {
     const year = twoAt(text, 0) * 100 + twoAt(text, 2);
@@ -103,7 +117,12 @@ export function windowOf(at: string, period: Period): Window {
   const y = date.getUTCFullYear();
   const m = date.getUTCMonth();
   const d = date.getUTCDate();
-  const start = period === "month" ? Date.UTC(y, m, 1) : period === "day" ? Date.UTC(y, m, d) : Date.UTC(y, m, d, date.getUTCHours());
+  const start =
+    period === "month"
+      ? Date.UTC(y, m, 1)
+      : period === "day"
+        ? Date.UTC(y, m, d)
+        : Date.UTC(y, m, d, date.getUTCHours());
   const end = period === "month" ? Date.UTC(y, m + 1, 1) : start + (period === "day" ? 86_400_000 : 3_600_000);
   const iso = new Date(start).toISOString();
   const label = period === "month" ? iso.slice(0, 7) : period === "day" ? iso.slice(0, 10) : iso.slice(0, 13);

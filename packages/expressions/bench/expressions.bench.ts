@@ -9,12 +9,24 @@ const event = {
   source: "/api-gateway/eu-1",
   type: "com.meterflow.api.call",
   time: "2026-11-03T10:15:00Z",
-  data: { tenantId: "t-42", contractId: "c-42-2026", productCode: "api-calls", calls: 17, region: "eu", endpoint: "/v1/search" },
+  data: {
+    tenantId: "t-42",
+    contractId: "c-42-2026",
+    productCode: "api-calls",
+    calls: 17,
+    region: "eu",
+    endpoint: "/v1/search",
+  },
 };
 const invoice = {
   customer: "ERP-42",
   currency: "EUR",
-  lines: Array.from({ length: 20 }, (_, i) => ({ item: `SKU-${i}`, quantity: i + 1, unitPrice: 0.25 * (i + 1), description: `line ${i}` })),
+  lines: Array.from({ length: 20 }, (_, i) => ({
+    item: `SKU-${i}`,
+    quantity: i + 1,
+    unitPrice: 0.25 * (i + 1),
+    description: `line ${i}`,
+  })),
 };
 
 const cases = [
@@ -24,11 +36,20 @@ const cases = [
       '{ "tenantId": data.tenantId, "contractId": data.contractId, "productCode": data.productCode, "metric": "api_calls", "quantity": data.calls, "ratingPeriod": $substring(time, 0, 7), "correlationId": source & "/" & id }',
     input: event,
   },
-  { name: "routing condition", source: 'type = "com.meterflow.api.call" and data.region in ["eu", "uk"] and data.calls > 0', input: event },
-  { name: "aggregation key", source: 'data.tenantId & "|" & data.contractId & "|" & $substring(time, 0, 7)', input: event },
+  {
+    name: "routing condition",
+    source: 'type = "com.meterflow.api.call" and data.region in ["eu", "uk"] and data.calls > 0',
+    input: event,
+  },
+  {
+    name: "aggregation key",
+    source: 'data.tenantId & "|" & data.contractId & "|" & $substring(time, 0, 7)',
+    input: event,
+  },
   {
     name: "invoice lines over 20 items",
-    source: '{ "customer": customer, "currency": currency, "lines": lines.{ "item": item, "quantity": quantity, "amount": $round(quantity * unitPrice, 2), "text": $uppercase(description) }, "total": $round($sum(lines.(quantity * unitPrice)), 2) }',
+    source:
+      '{ "customer": customer, "currency": currency, "lines": lines.{ "item": item, "quantity": quantity, "amount": $round(quantity * unitPrice, 2), "text": $uppercase(description) }, "total": $round($sum(lines.(quantity * unitPrice)), 2) }',
     input: invoice,
   },
 ];
@@ -51,10 +72,29 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 2);
 const results = cases.map(({ name, source, input }) => {
   const compiled = compile(source);
   const reference = jsonata(source);
-  if (JSON.stringify(compiled.evaluate(input)) !== JSON.stringify(reference.evaluate(input))) throw new Error(`${name}: results differ`);
+  if (JSON.stringify(compiled.evaluate(input)) !== JSON.stringify(reference.evaluate(input)))
+    throw new Error(`${name}: results differ`);
   const compiledPerSecond = rate(() => compiled.evaluate(input), seconds);
   const referencePerSecond = rate(() => reference.evaluate(input), seconds);
-  return { name, mode: compiled.mode, compiledPerSecond, referencePerSecond, ratio: Number((compiledPerSecond / referencePerSecond).toFixed(1)) };
+  return {
+    name,
+    mode: compiled.mode,
+    compiledPerSecond,
+    referencePerSecond,
+    ratio: Number((compiledPerSecond / referencePerSecond).toFixed(1)),
+  };
 });
 
-console.log(JSON.stringify({ benchmark: "expressions", node: process.version, secondsPerMeasurement: seconds, reference: "jsonata@1.8.9", results }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      benchmark: "expressions",
+      node: process.version,
+      secondsPerMeasurement: seconds,
+      reference: "jsonata@1.8.9",
+      results,
+    },
+    null,
+    2,
+  ),
+);

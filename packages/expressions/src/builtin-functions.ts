@@ -39,7 +39,8 @@ function str(name: string, args: unknown[], index: number): string | undefined {
 
 function num(name: string, args: unknown[], index: number): number | undefined {
   const value = args[index];
-  if (value !== undefined && !(typeof value === "number" && !Number.isNaN(value))) throw signatureError(name, index + 1);
+  if (value !== undefined && !(typeof value === "number" && !Number.isNaN(value)))
+    throw signatureError(name, index + 1);
   return value as number | undefined;
 }
 
@@ -97,7 +98,12 @@ export const builtins: Record<string, Builtin> = {
       if (typeof value === "number") return value;
       if (typeof value === "boolean") return value ? 1 : 0;
       if (typeof value !== "string") throw signatureError("number", 1);
-      if (typeof value === "string" && /^-?(0|([1-9][0-9]*))(\.[0-9]+)?([Ee][-+]?[0-9]+)?$/.test(value) && Number.isFinite(Number(value))) return Number(value);
+      if (
+        typeof value === "string" &&
+        /^-?(0|([1-9][0-9]*))(\.[0-9]+)?([Ee][-+]?[0-9]+)?$/.test(value) &&
+        Number.isFinite(Number(value))
+      )
+        return Number(value);
       throw new ExpressionError({ code: "D3030", value });
     },
   },
@@ -218,7 +224,8 @@ export const builtins: Record<string, Builtin> = {
       const items = arrayArg(args, 0);
       const separator = str("join", args, 1) ?? "";
       if (items === undefined) return undefined;
-      if (items.some((item) => typeof item !== "string")) throw new ExpressionError({ code: "T0412", token: "join", index: 1, type: "string" });
+      if (items.some((item) => typeof item !== "string"))
+        throw new ExpressionError({ code: "T0412", token: "join", index: 1, type: "string" });
       return items.join(separator);
     },
   },
@@ -231,13 +238,18 @@ export const builtins: Record<string, Builtin> = {
       const replacement = str("replace", args, 2);
       const limit = num("replace", args, 3);
       if (text === undefined) return undefined;
-      if (pattern === undefined || replacement === undefined) throw signatureError("replace", pattern === undefined ? 2 : 3);
+      if (pattern === undefined || replacement === undefined)
+        throw signatureError("replace", pattern === undefined ? 2 : 3);
       if (pattern === "") throw new ExpressionError({ code: "D3010", value: pattern });
       if (limit !== undefined && limit < 0) throw new ExpressionError({ code: "D3011", value: limit });
       let result = "";
       let from = 0;
       let count = 0;
-      for (let at = text.indexOf(pattern); at !== -1 && (limit === undefined || count < limit); at = text.indexOf(pattern, from)) {
+      for (
+        let at = text.indexOf(pattern);
+        at !== -1 && (limit === undefined || count < limit);
+        at = text.indexOf(pattern, from)
+      ) {
         result += text.slice(from, at) + replacement;
         from = at + pattern.length;
         count += 1;
@@ -245,7 +257,11 @@ export const builtins: Record<string, Builtin> = {
       return result + text.slice(from);
     },
   },
-  sum: { minArgs: 1, maxArgs: 1, call: (args) => numbersArg("sum", args, 0)?.reduce((total, value) => total + value, 0) },
+  sum: {
+    minArgs: 1,
+    maxArgs: 1,
+    call: (args) => numbersArg("sum", args, 0)?.reduce((total, value) => total + value, 0),
+  },
   count: { minArgs: 1, maxArgs: 1, call: (args) => arrayArg(args, 0)?.length ?? 0 },
   max: {
     minArgs: 1,
@@ -269,7 +285,9 @@ export const builtins: Record<string, Builtin> = {
     maxArgs: 1,
     call: (args) => {
       const values = numbersArg("average", args, 0);
-      return values && values.length > 0 ? values.reduce((total, value) => total + value, 0) / values.length : undefined;
+      return values && values.length > 0
+        ? values.reduce((total, value) => total + value, 0) / values.length
+        : undefined;
     },
   },
   round: {
@@ -307,7 +325,8 @@ export const builtins: Record<string, Builtin> = {
       if (objects === undefined) return undefined;
       const result: Record<string, unknown> = {};
       for (const object of objects) {
-        if (object === null || typeof object !== "object" || Array.isArray(object)) throw new ExpressionError({ code: "T0412", token: "merge", index: 1, type: "object" });
+        if (object === null || typeof object !== "object" || Array.isArray(object))
+          throw new ExpressionError({ code: "T0412", token: "merge", index: 1, type: "object" });
         for (const key of Object.keys(object)) defineMember(result, key, (object as Record<string, unknown>)[key]);
       }
       return result;
@@ -420,7 +439,8 @@ function mapNumber(value: number | undefined, fn: (n: number) => number): number
 
 /** Defines a member even when the key is `__proto__`, as JSON.parse would. */
 export function defineMember(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 
@@ -436,7 +456,7 @@ export function lookup(input: unknown, key: string): unknown {
     }
     return result;
   }
-  if (input !== null && typeof input === "object" && !isFunctionValue(input) && Object.hasOwn(input, key)) return (input as Record<string, unknown>)[key];
+  if (input !== null && typeof input === "object" && !isFunctionValue(input) && Object.hasOwn(input, key))
+    return (input as Record<string, unknown>)[key];
   return undefined;
 }
-

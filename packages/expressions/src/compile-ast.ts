@@ -1,4 +1,11 @@
-import { builtins, defineMember, isFunctionValue, lookup, type CallContext, type FunctionValue } from "./builtin-functions";
+import {
+  builtins,
+  defineMember,
+  isFunctionValue,
+  lookup,
+  type CallContext,
+  type FunctionValue,
+} from "./builtin-functions";
 import { ExpressionError } from "./expression-error";
 import { printNode, type AstNode } from "./jsonata-ast";
 import { collapse, isConstructed, isOuterWrapper, isSequence, markConstructed, sequence } from "./sequence";
@@ -47,7 +54,13 @@ export function compileAst(node: AstNode): Evaluator {
 }
 
 function compileNode(node: AstNode, scope: Scope | null): Evaluator {
-  if (node.keepArray || node.group !== undefined || node.tuple || node.focus !== undefined || node.index !== undefined) {
+  if (
+    node.keepArray ||
+    node.group !== undefined ||
+    node.tuple ||
+    node.focus !== undefined ||
+    node.index !== undefined
+  ) {
     throw new UnsupportedConstruct("array-keeping, grouping, focus or index bindings");
   }
   let evaluate = compileBase(node, scope);
@@ -75,7 +88,8 @@ function compileNode(node: AstNode, scope: Scope | null): Evaluator {
     };
   }
   // Paths collapse their own sequences (the field-chain fast path never makes one).
-  const produces = node.type === "name" || node.type === "function" || (node.predicate !== undefined && node.type !== "path");
+  const produces =
+    node.type === "name" || node.type === "function" || (node.predicate !== undefined && node.type !== "path");
   if (!produces) return evaluate;
   const uncollapsed = evaluate;
   return (input, frame, runtime) => collapse(uncollapsed(input, frame, runtime));
@@ -161,7 +175,16 @@ interface CompiledStep {
 function compilePath(node: AstNode, scope: Scope | null): Evaluator {
   const steps = node.steps ?? [];
   if (node.keepSingletonArray) throw new UnsupportedConstruct("[] on a path");
-  if (steps.some((step, index) => step.type === "sort" || step.type === "wildcard" || step.type === "descendant" || step.type === "parent" || (index === 0 && step.consarray))) {
+  if (
+    steps.some(
+      (step, index) =>
+        step.type === "sort" ||
+        step.type === "wildcard" ||
+        step.type === "descendant" ||
+        step.type === "parent" ||
+        (index === 0 && step.consarray),
+    )
+  ) {
     throw new UnsupportedConstruct("sort, wildcard, descendant or parent steps");
   }
   const compiled: CompiledStep[] = steps.map((step) => ({
@@ -182,7 +205,9 @@ function compilePath(node: AstNode, scope: Scope | null): Evaluator {
   };
 
   // Fast path: a chain of plain field names over objects, the common case in mappings.
-  const names = steps.every((step) => step.type === "name" && !step.stages && !step.predicate) ? steps.map((step) => String(step.value)) : null;
+  const names = steps.every((step) => step.type === "name" && !step.stages && !step.predicate)
+    ? steps.map((step) => String(step.value))
+    : null;
   if (names && !absolute && names.length <= 2 && !names.includes("__proto__")) {
     const [first, second] = names as [string, string | undefined];
     const readFirst = fieldReader(first);
@@ -213,16 +238,24 @@ function compilePath(node: AstNode, scope: Scope | null): Evaluator {
         if (Array.isArray(value)) return collapse(general(value, index, frame, runtime));
         const key = names[index]!;
         const next: unknown = (value as Record<string, unknown>)[key];
-        if (next === undefined || typeof next === "function" || (key === "__proto__" && !Object.hasOwn(value, key))) return undefined;
+        if (next === undefined || typeof next === "function" || (key === "__proto__" && !Object.hasOwn(value, key)))
+          return undefined;
         value = next;
       }
       return value;
     };
   }
-  return (input, frame, runtime) => collapse(general(Array.isArray(input) && !absolute ? input : sequence(input), 0, frame, runtime));
+  return (input, frame, runtime) =>
+    collapse(general(Array.isArray(input) && !absolute ? input : sequence(input), 0, frame, runtime));
 }
 
-function evaluateStep(step: CompiledStep, input: unknown[], frame: Frame, runtime: Runtime, lastStep: boolean): unknown[] {
+function evaluateStep(
+  step: CompiledStep,
+  input: unknown[],
+  frame: Frame,
+  runtime: Runtime,
+  lastStep: boolean,
+): unknown[] {
   const results = sequence();
   for (let index = 0; index < input.length; index += 1) {
     runtime.tick();
@@ -240,7 +273,10 @@ function evaluateStep(step: CompiledStep, input: unknown[], frame: Frame, runtim
 }
 
 /** A `[predicate]` stage: numeric index (negative from the end) or a condition per item. */
-function compileStage(stage: { type: string; expr: AstNode }, scope: Scope | null): (input: unknown, frame: Frame, runtime: Runtime) => unknown {
+function compileStage(
+  stage: { type: string; expr: AstNode },
+  scope: Scope | null,
+): (input: unknown, frame: Frame, runtime: Runtime) => unknown {
   if (stage.type !== "filter") throw new UnsupportedConstruct(`stage ${stage.type}`);
   const predicate = stage.expr;
   if (predicate.type === "number") {
@@ -287,9 +323,11 @@ function compileBinary(node: AstNode, scope: Scope | null): Evaluator {
   };
   switch (op) {
     case "and":
-      return (input, frame, runtime) => (toBoolean(lhs(input, frame, runtime)) ?? false) && (toBoolean(rhs(input, frame, runtime)) ?? false);
+      return (input, frame, runtime) =>
+        (toBoolean(lhs(input, frame, runtime)) ?? false) && (toBoolean(rhs(input, frame, runtime)) ?? false);
     case "or":
-      return (input, frame, runtime) => (toBoolean(lhs(input, frame, runtime)) ?? false) || (toBoolean(rhs(input, frame, runtime)) ?? false);
+      return (input, frame, runtime) =>
+        (toBoolean(lhs(input, frame, runtime)) ?? false) || (toBoolean(rhs(input, frame, runtime)) ?? false);
     case "+":
     case "-":
     case "*":
@@ -345,7 +383,9 @@ function compileBinary(node: AstNode, scope: Scope | null): Evaluator {
       return (input, frame, runtime) => {
         const left = lhs(input, frame, runtime);
         const right = rhs(input, frame, runtime);
-        return (left === undefined ? "" : toJsonataString(left)!) + (right === undefined ? "" : toJsonataString(right)!);
+        return (
+          (left === undefined ? "" : toJsonataString(left)!) + (right === undefined ? "" : toJsonataString(right)!)
+        );
       };
     case "in":
       return (input, frame, runtime) => {
@@ -372,7 +412,10 @@ function compileUnary(node: AstNode, scope: Scope | null): Evaluator {
     };
   }
   if (node.value === "[") {
-    const items = (node.expressions ?? []).map((item) => ({ nested: item.value === "[" && item.type === "unary", evaluate: compileNode(item, scope) }));
+    const items = (node.expressions ?? []).map((item) => ({
+      nested: item.value === "[" && item.type === "unary",
+      evaluate: compileNode(item, scope),
+    }));
     const constructed = node.consarray === true;
     return (input, frame, runtime) => {
       const result: unknown[] = [];
@@ -426,7 +469,8 @@ function compileCall(node: AstNode, scope: Scope | null): Evaluator {
   const name = String(procedure.value);
   const builtin = builtins[name];
   if (builtin && !inScope(scope, name)) {
-    if (args.length < builtin.minArgs || args.length > builtin.maxArgs) throw new UnsupportedConstruct(`$${name} with ${args.length} argument(s)`);
+    if (args.length < builtin.minArgs || args.length > builtin.maxArgs)
+      throw new UnsupportedConstruct(`$${name} with ${args.length} argument(s)`);
     const count = args.length;
     return (input, frame, runtime) => {
       const values = new Array<unknown>(count);
@@ -439,23 +483,31 @@ function compileCall(node: AstNode, scope: Scope | null): Evaluator {
       // JSONata drops undefined arguments before matching the signature, which can shift the
       // others into different parameters: those calls take the reference's exact rules.
       if (missing && count > 1) throw new NeedsReferenceEvaluator(`$${name} with an undefined argument`);
-      if (runtime.bindings !== NO_BINDINGS && Object.hasOwn(runtime.bindings, name)) return invokeValue(runtime.bindings[name], values, node);
+      if (runtime.bindings !== NO_BINDINGS && Object.hasOwn(runtime.bindings, name))
+        return invokeValue(runtime.bindings[name], values, node);
       try {
         return builtin.call(values, runtime);
       } catch (error) {
         // Signature errors depend on JSONata's context-argument rules: let the reference say which.
-        if (error instanceof ExpressionError && (error.code === "T0410" || error.code === "T0412")) throw new NeedsReferenceEvaluator(`$${name} signature error`);
+        if (error instanceof ExpressionError && (error.code === "T0410" || error.code === "T0412"))
+          throw new NeedsReferenceEvaluator(`$${name} signature error`);
         throw error;
       }
     };
   }
   if (!inScope(scope, name)) throw new UnsupportedConstruct(`function $${name}`);
   const callee = compileVariable(name, scope);
-  return (input, frame, runtime) => invokeValue(callee(input, frame, runtime), args.map((argument) => argument(input, frame, runtime)), node);
+  return (input, frame, runtime) =>
+    invokeValue(
+      callee(input, frame, runtime),
+      args.map((argument) => argument(input, frame, runtime)),
+      node,
+    );
 }
 
 function invokeValue(callee: unknown, args: unknown[], node: AstNode): unknown {
-  if (!isFunctionValue(callee)) throw new ExpressionError({ code: "T1006", token: printNode(node.procedure), position: node.position });
+  if (!isFunctionValue(callee))
+    throw new ExpressionError({ code: "T1006", token: printNode(node.procedure), position: node.position });
   return callee.invoke(args);
 }
 
@@ -503,7 +555,10 @@ function fieldReader(key: string): (value: unknown) => unknown {
   // Bounded: field names come from flows, but nothing should grow without limit.
   if (fieldReaders.size >= MAX_GENERATED_READERS) return plain;
   try {
-    const reader = new Function("value", `const next = value[${JSON.stringify(key)}]; return typeof next === "function" ? undefined : next;`) as (value: unknown) => unknown;
+    const reader = new Function(
+      "value",
+      `const next = value[${JSON.stringify(key)}]; return typeof next === "function" ? undefined : next;`,
+    ) as (value: unknown) => unknown;
     fieldReaders.set(key, reader);
     return reader;
   } catch {

@@ -15,7 +15,20 @@ const event = {
   id: "e-1",
   source: "/gateway",
   time: "2026-11-03T10:15:00Z",
-  data: { tenantId: "t-1", calls: 3, region: "eu", price: "12.50", items: [{ p: 2, q: 3, n: "a" }, { p: 5, q: 1, n: "b" }], tags: ["x", "y"], one: ["solo"], empty: [], nothing: null },
+  data: {
+    tenantId: "t-1",
+    calls: 3,
+    region: "eu",
+    price: "12.50",
+    items: [
+      { p: 2, q: 3, n: "a" },
+      { p: 5, q: 1, n: "b" },
+    ],
+    tags: ["x", "y"],
+    one: ["solo"],
+    empty: [],
+    nothing: null,
+  },
 };
 
 /** Data, not code: each case runs on the compiled path and on the reference evaluator. */
@@ -55,8 +68,19 @@ const groups: Record<string, Case[]> = {
     { expr: "[data.items.p, 9]", input: event, result: [2, 5, 9] },
     { expr: "[[1, 2], [3]]", result: [[1, 2], [3]] },
     { expr: "[]", result: [] },
-    { expr: 'data.items.{ "name": n, "total": p * q }', input: event, result: [{ name: "a", total: 6 }, { name: "b", total: 5 }] },
-    { expr: '{ "lines": data.items.{ "amount": p * q } }', input: event, result: { lines: [{ amount: 6 }, { amount: 5 }] } },
+    {
+      expr: 'data.items.{ "name": n, "total": p * q }',
+      input: event,
+      result: [
+        { name: "a", total: 6 },
+        { name: "b", total: 5 },
+      ],
+    },
+    {
+      expr: '{ "lines": data.items.{ "amount": p * q } }',
+      input: event,
+      result: { lines: [{ amount: 6 }, { amount: 5 }] },
+    },
   ],
   operators: [
     { expr: "1 + 2 * 3 - 4 / 2", result: 5 },
@@ -191,7 +215,11 @@ describe.each(Object.entries(groups))("%s", (_group, cases) => {
     const expected = error ? { error } : { result: JSON.stringify(result) };
     expect(outcome(() => compiled.evaluate(input, bindings))).toEqual(expected);
     const reference = jsonata(expr);
-    expect(outcome(() => reference.evaluate(input, { now: () => new Date(clock()).toISOString(), millis: clock, ...bindings }))).toEqual(expected);
+    expect(
+      outcome(() =>
+        reference.evaluate(input, { now: () => new Date(clock()).toISOString(), millis: clock, ...bindings }),
+      ),
+    ).toEqual(expected);
   });
 });
 
@@ -223,7 +251,9 @@ describe("fallback to the reference evaluator", () => {
   it("falls back at run time for grouping object constructors over a sequence", () => {
     const compiled = compile('{ "n": n }');
     expect(compiled.mode).toBe("compiled");
-    expect(JSON.stringify(compiled.evaluate([{ n: 1 }, { n: 2 }]))).toBe(JSON.stringify(jsonata('{ "n": n }').evaluate([{ n: 1 }, { n: 2 }])));
+    expect(JSON.stringify(compiled.evaluate([{ n: 1 }, { n: 2 }]))).toBe(
+      JSON.stringify(jsonata('{ "n": n }').evaluate([{ n: 1 }, { n: 2 }])),
+    );
   });
 });
 
@@ -244,7 +274,9 @@ describe("errors", () => {
 
   it("names the expression and the failing sub-expression at run time", () => {
     const expression = compile('{ "total": data.price * 2 }');
-    expect(() => expression.evaluate(event)).toThrow(/left side of the \* operator must evaluate to a number in `data.price \* 2` \(expression `\{ "total": data.price \* 2 \}`/);
+    expect(() => expression.evaluate(event)).toThrow(
+      /left side of the \* operator must evaluate to a number in `data.price \* 2` \(expression `\{ "total": data.price \* 2 \}`/,
+    );
   });
 
   it("stops deep recursion with the depth budget", () => {
@@ -259,7 +291,10 @@ describe("errors", () => {
     const runaway = compile("($f := function($n) { $n > 0 ? $f($n - 1) + $f($n - 1) : 1 }; $f(40))", { timeoutMs: 50 });
     expect(runaway.mode).toBe("compiled");
     expect(() => runaway.evaluate({})).toThrow(expect.objectContaining({ code: "U1002" }));
-    const onReference = compile("($f := function($n) { $n > 0 ? $f($n - 1) + $f($n - 1) : 1 }; $f(40))", { timeoutMs: 50, referenceOnly: true });
+    const onReference = compile("($f := function($n) { $n > 0 ? $f($n - 1) + $f($n - 1) : 1 }; $f(40))", {
+      timeoutMs: 50,
+      referenceOnly: true,
+    });
     expect(() => onReference.evaluate({})).toThrow(expect.objectContaining({ code: "U1002" }));
   });
 });

@@ -1,5 +1,13 @@
 import jsonata from "jsonata";
-import { compileAst, NeedsReferenceEvaluator, NO_BINDINGS, UnsupportedConstruct, type Evaluator, type Frame, type Runtime } from "./compile-ast";
+import {
+  compileAst,
+  NeedsReferenceEvaluator,
+  NO_BINDINGS,
+  UnsupportedConstruct,
+  type Evaluator,
+  type Frame,
+  type Runtime,
+} from "./compile-ast";
 import { decimalFunctions } from "./decimal-functions";
 import { ExpressionError, fromReferenceError } from "./expression-error";
 import { visitNodes } from "./analysis/resolve-paths";
@@ -127,11 +135,18 @@ class EvaluationRuntime implements Runtime {
   tick(): void {
     if (this.ticks === 0) this.deadline = Date.now() + this.timeoutMs;
     this.ticks += 1;
-    if (this.ticks % TICKS_PER_CLOCK_CHECK === 0 && Date.now() > this.deadline) throw new ExpressionError({ code: "U1002", value: this.timeoutMs });
+    if (this.ticks % TICKS_PER_CLOCK_CHECK === 0 && Date.now() > this.deadline)
+      throw new ExpressionError({ code: "U1002", value: this.timeoutMs });
   }
 }
 
-function referenceEvaluator(source: string, reference: jsonata.Expression, maxDepth: number, timeoutMs: number, clock: () => number) {
+function referenceEvaluator(
+  source: string,
+  reference: jsonata.Expression,
+  maxDepth: number,
+  timeoutMs: number,
+  clock: () => number,
+) {
   // Budgets through the reference's evaluation hooks: depth of nested evaluations and time.
   let depth = 0;
   let deadline = 0;
@@ -139,8 +154,13 @@ function referenceEvaluator(source: string, reference: jsonata.Expression, maxDe
   reference.assign("__evaluate_entry", () => {
     depth += 1;
     calls += 1;
-    if (depth > maxDepth * 10) throw { code: "U1001", message: `Stack overflow: the expression nests deeper than the depth budget of ${maxDepth}` };
-    if (calls % TICKS_PER_CLOCK_CHECK === 0 && Date.now() > deadline) throw { code: "U1002", message: `Time budget of ${timeoutMs} ms exceeded: the expression was stopped` };
+    if (depth > maxDepth * 10)
+      throw {
+        code: "U1001",
+        message: `Stack overflow: the expression nests deeper than the depth budget of ${maxDepth}`,
+      };
+    if (calls % TICKS_PER_CLOCK_CHECK === 0 && Date.now() > deadline)
+      throw { code: "U1002", message: `Time budget of ${timeoutMs} ms exceeded: the expression was stopped` };
   });
   reference.assign("__evaluate_exit", () => {
     depth -= 1;
@@ -151,7 +171,11 @@ function referenceEvaluator(source: string, reference: jsonata.Expression, maxDe
     deadline = Date.now() + timeoutMs;
     const now = clock();
     try {
-      return reference.evaluate(input, { ...bindings, now: bindings.now ?? (() => new Date(now).toISOString()), millis: bindings.millis ?? (() => now) });
+      return reference.evaluate(input, {
+        ...bindings,
+        now: bindings.now ?? (() => new Date(now).toISOString()),
+        millis: bindings.millis ?? (() => now),
+      });
     } catch (error) {
       if (error instanceof RangeError) throw new ExpressionError({ code: "U1001", value: maxDepth }).locate(source);
       throw fromReferenceError(error).locate(source);

@@ -27,15 +27,22 @@ describe("$decimal helpers", () => {
   });
 
   it("price a usage line the way a Rate node does", () => {
-    const line = both('$decimalRound($decimalMul(quantity, unitPrice), 2)', { quantity: "1250000", unitPrice: "0.0008" });
+    const line = both("$decimalRound($decimalMul(quantity, unitPrice), 2)", {
+      quantity: "1250000",
+      unitPrice: "0.0008",
+    });
     expect(line.value).toBe("1000.00");
     expect(both("$decimalCompare(total, '5000')", { total: "5000.01" }).value).toBe(1);
   });
 
   it("propagate undefined and refuse values that are not decimals, naming the argument", () => {
     expect(both("$decimalAdd(missing, 1)", {}).value).toBeUndefined();
-    expect(() => compile("$decimalAdd('1,5', 1)").evaluate({})).toThrow(/Argument 1 of \$decimalAdd must be a decimal number or decimal string, got "1,5"/);
-    expect(() => compile("$decimalRound(1, 2, 'sideways')").evaluate({})).toThrow(/must be one of half-even, half-up, down, up/);
+    expect(() => compile("$decimalAdd('1,5', 1)").evaluate({})).toThrow(
+      /Argument 1 of \$decimalAdd must be a decimal number or decimal string, got "1,5"/,
+    );
+    expect(() => compile("$decimalRound(1, 2, 'sideways')").evaluate({})).toThrow(
+      /must be one of half-even, half-up, down, up/,
+    );
     expect(() => compile("$decimalDiv(1, 0)").evaluate({})).toThrow(/division by zero/);
   });
 });

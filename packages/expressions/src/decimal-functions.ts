@@ -15,13 +15,19 @@ const roundingModes = {
 function toDecimal(name: string, value: unknown, index: number): Decimal {
   if (typeof value === "number" && Number.isFinite(value)) return new Money(String(value));
   if (typeof value === "string" && DECIMAL.test(value)) return new Money(value);
-  throw new ExpressionError({ code: "M0001" }, `Argument ${index} of $${name} must be a decimal number or decimal string, got ${JSON.stringify(value)}`);
+  throw new ExpressionError(
+    { code: "M0001" },
+    `Argument ${index} of $${name} must be a decimal number or decimal string, got ${JSON.stringify(value)}`,
+  );
 }
 
 function scaleOf(name: string, value: unknown, index: number): number {
   if (value === undefined) return 2;
   if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 20) return value;
-  throw new ExpressionError({ code: "M0002" }, `Argument ${index} of $${name} must be a scale from 0 to 20, got ${JSON.stringify(value)}`);
+  throw new ExpressionError(
+    { code: "M0002" },
+    `Argument ${index} of $${name} must be a scale from 0 to 20, got ${JSON.stringify(value)}`,
+  );
 }
 
 const binary = (name: string, operate: (a: Decimal, b: Decimal) => Decimal) => (a: unknown, b: unknown) =>
@@ -32,7 +38,10 @@ const binary = (name: string, operate: (a: Decimal, b: Decimal) => Decimal) => (
  * money never goes through binary floating point. Results are decimal strings; Rate nodes use
  * these for amounts (`$decimalRound($decimalMul(quantity, unitPrice), 2)`).
  */
-export const decimalFunctions: Record<string, { minArgs: number; maxArgs: number; call: (...args: unknown[]) => unknown }> = {
+export const decimalFunctions: Record<
+  string,
+  { minArgs: number; maxArgs: number; call: (...args: unknown[]) => unknown }
+> = {
   decimalAdd: { minArgs: 2, maxArgs: 2, call: binary("decimalAdd", (a, b) => a.plus(b)) },
   decimalSub: { minArgs: 2, maxArgs: 2, call: binary("decimalSub", (a, b) => a.minus(b)) },
   decimalMul: { minArgs: 2, maxArgs: 2, call: binary("decimalMul", (a, b) => a.times(b)) },
@@ -50,9 +59,13 @@ export const decimalFunctions: Record<string, { minArgs: number; maxArgs: number
     call: (value, scale, mode) => {
       if (value === undefined) return undefined;
       const places = scaleOf("decimalRound", scale, 2);
-      const rounding = mode === undefined ? roundingModes["half-even"] : roundingModes[mode as keyof typeof roundingModes];
+      const rounding =
+        mode === undefined ? roundingModes["half-even"] : roundingModes[mode as keyof typeof roundingModes];
       if (rounding === undefined) {
-        throw new ExpressionError({ code: "M0004" }, `Argument 3 of $decimalRound must be one of ${Object.keys(roundingModes).join(", ")}, got ${JSON.stringify(mode)}`);
+        throw new ExpressionError(
+          { code: "M0004" },
+          `Argument 3 of $decimalRound must be one of ${Object.keys(roundingModes).join(", ")}, got ${JSON.stringify(mode)}`,
+        );
       }
       return toDecimal("decimalRound", value, 1).toDecimalPlaces(places, rounding).toFixed(places);
     },
@@ -60,6 +73,9 @@ export const decimalFunctions: Record<string, { minArgs: number; maxArgs: number
   decimalCompare: {
     minArgs: 2,
     maxArgs: 2,
-    call: (a, b) => (a === undefined || b === undefined ? undefined : toDecimal("decimalCompare", a, 1).comparedTo(toDecimal("decimalCompare", b, 2))),
+    call: (a, b) =>
+      a === undefined || b === undefined
+        ? undefined
+        : toDecimal("decimalCompare", a, 1).comparedTo(toDecimal("decimalCompare", b, 2)),
   },
 };

@@ -19,15 +19,77 @@ const expression: fc.Arbitrary<string> = fc.letrec<{ expr: string }>((tie) => ({
     literal,
     path,
     path,
-    fc.tuple(path, fc.oneof(fc.integer({ min: -2, max: 3 }).map(String), fc.tuple(fieldName, fc.constantFrom(">", "=", "<", "!="), literal).map(([f, op, v]) => `${f} ${op} ${v}`))).map(([p, pred]) => `${p}[${pred}]`),
-    fc.tuple(tie("expr"), fc.constantFrom("+", "-", "*", "/", "%", "=", "!=", "<", ">=", "and", "or", "&", "in"), tie("expr")).map(([l, op, r]) => `(${l} ${op} ${r})`),
+    fc
+      .tuple(
+        path,
+        fc.oneof(
+          fc.integer({ min: -2, max: 3 }).map(String),
+          fc.tuple(fieldName, fc.constantFrom(">", "=", "<", "!="), literal).map(([f, op, v]) => `${f} ${op} ${v}`),
+        ),
+      )
+      .map(([p, pred]) => `${p}[${pred}]`),
+    fc
+      .tuple(
+        tie("expr"),
+        fc.constantFrom("+", "-", "*", "/", "%", "=", "!=", "<", ">=", "and", "or", "&", "in"),
+        tie("expr"),
+      )
+      .map(([l, op, r]) => `(${l} ${op} ${r})`),
     fc.tuple(tie("expr"), tie("expr"), tie("expr")).map(([c, t, e]) => `(${c} ? ${t} : ${e})`),
-    fc.tuple(fieldName, tie("expr"), fieldName, tie("expr")).map(([k1, v1, k2, v2]) => `{ "${k1}": ${v1}, "${k2}_": ${v2} }`),
+    fc
+      .tuple(fieldName, tie("expr"), fieldName, tie("expr"))
+      .map(([k1, v1, k2, v2]) => `{ "${k1}": ${v1}, "${k2}_": ${v2} }`),
     fc.array(tie("expr"), { maxLength: 3 }).map((items) => `[${items.join(", ")}]`),
     tie("expr").map((e) => `-${e}`),
-    fc.tuple(fc.constantFrom("string", "number", "boolean", "exists", "uppercase", "lowercase", "trim", "length", "sum", "count", "max", "min", "average", "floor", "ceil", "abs", "round", "keys", "distinct", "not"), tie("expr")).map(([fn, arg]) => `$${fn}(${arg})`),
-    fc.tuple(fc.constantFrom("substring", "substringBefore", "substringAfter", "contains", "split", "join", "append", "round", "lookup", "decimalAdd", "decimalMul"), tie("expr"), tie("expr")).map(([fn, a, b]) => `$${fn}(${a}, ${b})`),
-    fc.tuple(tie("expr"), fc.integer({ min: -3, max: 5 }), fc.integer({ min: -1, max: 4 })).map(([text, start, length]) => `$substring($string(${text}), ${start}, ${length})`),
+    fc
+      .tuple(
+        fc.constantFrom(
+          "string",
+          "number",
+          "boolean",
+          "exists",
+          "uppercase",
+          "lowercase",
+          "trim",
+          "length",
+          "sum",
+          "count",
+          "max",
+          "min",
+          "average",
+          "floor",
+          "ceil",
+          "abs",
+          "round",
+          "keys",
+          "distinct",
+          "not",
+        ),
+        tie("expr"),
+      )
+      .map(([fn, arg]) => `$${fn}(${arg})`),
+    fc
+      .tuple(
+        fc.constantFrom(
+          "substring",
+          "substringBefore",
+          "substringAfter",
+          "contains",
+          "split",
+          "join",
+          "append",
+          "round",
+          "lookup",
+          "decimalAdd",
+          "decimalMul",
+        ),
+        tie("expr"),
+        tie("expr"),
+      )
+      .map(([fn, a, b]) => `$${fn}(${a}, ${b})`),
+    fc
+      .tuple(tie("expr"), fc.integer({ min: -3, max: 5 }), fc.integer({ min: -1, max: 4 }))
+      .map(([text, start, length]) => `$substring($string(${text}), ${start}, ${length})`),
     fc.tuple(path, tie("expr")).map(([p, body]) => `$map(${p}, function($v) { ${body.replace(/\ba\b/g, "$v")} })`),
     fc.tuple(path, tie("expr")).map(([p, body]) => `$filter(${p}, function($v, $i) { ${body} })`),
     fc.tuple(path, tie("expr")).map(([p, body]) => `$reduce(${p}, function($acc, $v) { ${body} & $acc })`),
@@ -36,7 +98,13 @@ const expression: fc.Arbitrary<string> = fc.letrec<{ expr: string }>((tie) => ({
   ),
 })).expr;
 
-const leaf = fc.oneof(fc.integer({ min: -10, max: 10 }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -100, max: 100 }), fc.string({ maxLength: 4 }), fc.boolean(), fc.constant(null));
+const leaf = fc.oneof(
+  fc.integer({ min: -10, max: 10 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true, min: -100, max: 100 }),
+  fc.string({ maxLength: 4 }),
+  fc.boolean(),
+  fc.constant(null),
+);
 const input: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
     { depthSize: "small" },
@@ -67,7 +135,10 @@ describe("compiled path vs reference evaluator (differential)", () => {
         }
         if (compiled.mode === "compiled") compiledCount += 1;
         const reference = compile(source, { referenceOnly: true });
-        expect(outcome(() => compiled.evaluate(data)), source).toBe(outcome(() => reference.evaluate(data)));
+        expect(
+          outcome(() => compiled.evaluate(data)),
+          source,
+        ).toBe(outcome(() => reference.evaluate(data)));
       }),
       { numRuns: 1500, endOnFailure: true, seed: Number(process.env.FC_SEED ?? 20261124) },
     );

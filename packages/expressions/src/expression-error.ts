@@ -72,6 +72,9 @@ function formatMessage(details: ExpressionErrorDetails): string {
 export function fromReferenceError(error: unknown): ExpressionError {
   if (error instanceof ExpressionError) return error;
   const raw = (error ?? {}) as { code?: string; message?: string; position?: number; token?: string };
-  const wrapped = new ExpressionError({ code: raw.code ?? "D0000", position: raw.position, token: raw.token }, raw.message || formatMessage({ code: raw.code ?? "D0000" }));
+  const wrapped = new ExpressionError(
+    { code: raw.code ?? "D0000", position: raw.position, token: raw.token },
+    raw.message || formatMessage({ code: raw.code ?? "D0000" }),
+  );
   return wrapped;
 }

@@ -7,8 +7,16 @@ export const functionCatalog: { name: string; signature: string; description: st
   { name: "exists", signature: "$exists(value)", description: "true when the value is defined" },
   { name: "length", signature: "$length(text)", description: "Characters in a string" },
   { name: "substring", signature: "$substring(text, start, length?)", description: "Part of a string" },
-  { name: "substringBefore", signature: "$substringBefore(text, chars)", description: "The part before the first occurrence of chars" },
-  { name: "substringAfter", signature: "$substringAfter(text, chars)", description: "The part after the first occurrence of chars" },
+  {
+    name: "substringBefore",
+    signature: "$substringBefore(text, chars)",
+    description: "The part before the first occurrence of chars",
+  },
+  {
+    name: "substringAfter",
+    signature: "$substringAfter(text, chars)",
+    description: "The part after the first occurrence of chars",
+  },
   { name: "uppercase", signature: "$uppercase(text)", description: "Upper case" },
   { name: "lowercase", signature: "$lowercase(text)", description: "Lower case" },
   { name: "trim", signature: "$trim(text)", description: "Without surrounding and repeated whitespace" },
@@ -42,6 +50,10 @@ export const functionCatalog: { name: string; signature: string; description: st
   { name: "decimalSub", signature: "$decimalSub(a, b)", description: "Exact decimal difference, as a string" },
   { name: "decimalMul", signature: "$decimalMul(a, b)", description: "Exact decimal product, as a string" },
   { name: "decimalDiv", signature: "$decimalDiv(a, b, scale?)", description: "Decimal quotient, as a string" },
-  { name: "decimalRound", signature: "$decimalRound(value, scale, mode?)", description: "Rounded to scale (half-even by default)" },
+  {
+    name: "decimalRound",
+    signature: "$decimalRound(value, scale, mode?)",
+    description: "Rounded to scale (half-even by default)",
+  },
   { name: "decimalCompare", signature: "$decimalCompare(a, b)", description: "-1, 0 or 1" },
 ];

@@ -2,4 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { flowJsonSchema } from "../src/json-schema";
 
-writeFileSync(new URL("../schema/flow-v1.schema.json", import.meta.url), `${JSON.stringify(flowJsonSchema(), null, 2)}\n`);
+writeFileSync(
+  new URL("../schema/flow-v1.schema.json", import.meta.url),
+  `${JSON.stringify(flowJsonSchema(), null, 2)}\n`,
+);

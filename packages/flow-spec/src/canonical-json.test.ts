@@ -13,7 +13,13 @@ function reorderKeys(value: unknown, seed: number): unknown {
       .sort((a, b) => a.rank - b.rank)
       .map(({ entry }) => entry);
     const result: Record<string, unknown> = {};
-    for (const [key, member] of shuffled) Object.defineProperty(result, key, { value: reorderKeys(member, seed + 1), enumerable: true, writable: true, configurable: true });
+    for (const [key, member] of shuffled)
+      Object.defineProperty(result, key, {
+        value: reorderKeys(member, seed + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return result;
   }
   return value;
@@ -42,7 +48,9 @@ describe("canonicalJson and contentHash", () => {
   });
 
   it("sorts keys recursively with no whitespace and round-trips through JSON.parse", () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
     const flow = exampleFlow();
     expect(JSON.parse(canonicalJson(flow))).toEqual(JSON.parse(JSON.stringify(flow)));
   });

@@ -17,7 +17,13 @@ function sortKeys(value: unknown): unknown {
     const sorted: Record<string, unknown> = {};
     for (const key of Object.keys(record).sort()) {
       const member = record[key];
-      if (member !== undefined) Object.defineProperty(sorted, key, { value: sortKeys(member), enumerable: true, writable: true, configurable: true });
+      if (member !== undefined)
+        Object.defineProperty(sorted, key, {
+          value: sortKeys(member),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
     }
     return sorted;
   }

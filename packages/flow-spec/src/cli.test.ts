@@ -8,7 +8,11 @@ import { exampleFlow } from "./testing/example-flow";
 function run(args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  return main(args, { out: (line) => out.push(line), err: (line) => err.push(line) }).then((code) => ({ code, out: out.join("\n"), err: err.join("\n") }));
+  return main(args, { out: (line) => out.push(line), err: (line) => err.push(line) }).then((code) => ({
+    code,
+    out: out.join("\n"),
+    err: err.join("\n"),
+  }));
 }
 
 describe("meterflow CLI", () => {

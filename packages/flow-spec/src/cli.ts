@@ -44,7 +44,9 @@ export async function main(args: string[], io: Output = consoleOutput): Promise<
     const errors = result.problems.filter((problem) => problem.severity === "error").length;
     const warnings = result.problems.length - errors;
     if (result.ok) {
-      io.out(`${file}: valid (${result.document.nodes.length} nodes, ${result.document.edges.length} edges${warnings ? `, ${warnings} warning(s)` : ""})`);
+      io.out(
+        `${file}: valid (${result.document.nodes.length} nodes, ${result.document.edges.length} edges${warnings ? `, ${warnings} warning(s)` : ""})`,
+      );
     } else {
       io.out(`${file}: ${errors} error(s), ${warnings} warning(s)`);
       exitCode = Math.max(exitCode, 1);

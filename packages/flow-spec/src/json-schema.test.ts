@@ -9,7 +9,9 @@ describe("flowJsonSchema", () => {
   const validate = ajv.compile(flowJsonSchema());
 
   it("accepts the example flow and the template", () => {
-    const template = JSON.parse(readFileSync(new URL("../../../templates/metered-api-billing.json", import.meta.url), "utf8"));
+    const template = JSON.parse(
+      readFileSync(new URL("../../../templates/metered-api-billing.json", import.meta.url), "utf8"),
+    );
     expect(validate(exampleFlow()), JSON.stringify(validate.errors)).toBe(true);
     expect(validate(template), JSON.stringify(validate.errors)).toBe(true);
   });

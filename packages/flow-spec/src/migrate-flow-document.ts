@@ -5,12 +5,15 @@ import { FLOW_API_VERSION } from "./flow-document";
  * one step per old version, each tested on a fixture of that version. v1 is the first version,
  * so today the chain is empty; a new version adds `{ from, to, migrate }` here.
  */
-const migrations: { from: string; to: string; migrate: (doc: Record<string, unknown>) => Record<string, unknown> }[] = [];
+const migrations: { from: string; to: string; migrate: (doc: Record<string, unknown>) => Record<string, unknown> }[] =
+  [];
 
 export class UnsupportedApiVersionError extends Error {
   readonly code = "unsupported_api_version";
   constructor(readonly apiVersion: unknown) {
-    super(`Flow document apiVersion ${JSON.stringify(apiVersion)} is unknown; this Meterflow reads up to "${FLOW_API_VERSION}"`);
+    super(
+      `Flow document apiVersion ${JSON.stringify(apiVersion)} is unknown; this Meterflow reads up to "${FLOW_API_VERSION}"`,
+    );
   }
 }
 

@@ -81,7 +81,8 @@ export interface ExpressionField {
   source: string;
 }
 
-const at = (path: (string | number)[], source: string | undefined): ExpressionField[] => (source === undefined ? [] : [{ path, source }]);
+const at = (path: (string | number)[], source: string | undefined): ExpressionField[] =>
+  source === undefined ? [] : [{ path, source }];
 
 /** Per node type: its typed config, its ports, and a config a new node starts with. */
 const nodeTypeSpecs = {
@@ -138,7 +139,8 @@ const nodeTypeSpecs = {
     defaultConfig: () => ({
       lookups: [{ as: "account", table: "account", key: "data.tenantId", onMiss: "unmatched_account" }],
     }),
-    expressions: (config: { lookups: { key: string }[] }) => config.lookups.flatMap((lookup, i) => at(["lookups", i, "key"], lookup.key)),
+    expressions: (config: { lookups: { key: string }[] }) =>
+      config.lookups.flatMap((lookup, i) => at(["lookups", i, "key"], lookup.key)),
   },
   map: {
     label: "Map",
@@ -151,7 +153,8 @@ const nodeTypeSpecs = {
     inputs: () => [{ name: "in", accepts: ["event", "record", "summary", "rated"], description: "Items to map" }],
     outputs: () => [{ name: "out", carries: "record", description: "Canonical objects of the target type" }],
     defaultConfig: () => ({ target: "UsageRecord@1", fields: [{ target: "tenantId", expression: "data.tenantId" }] }),
-    expressions: (config: { fields: { expression: string }[] }) => config.fields.flatMap((field, i) => at(["fields", i, "expression"], field.expression)),
+    expressions: (config: { fields: { expression: string }[] }) =>
+      config.fields.flatMap((field, i) => at(["fields", i, "expression"], field.expression)),
   },
   route: {
     label: "Route / Filter",
@@ -167,8 +170,13 @@ const nodeTypeSpecs = {
       const names = [...new Set([...config.cases.map((c) => c.output), config.defaultOutput])];
       return names.map((name) => ({ name, carries: "record", description: `Items routed to "${name}"` }));
     },
-    defaultConfig: () => ({ cases: [{ output: "matched", condition: "true" }], defaultOutput: "default", firstMatchOnly: true }),
-    expressions: (config: { cases: { condition: string }[] }) => config.cases.flatMap((entry, i) => at(["cases", i, "condition"], entry.condition)),
+    defaultConfig: () => ({
+      cases: [{ output: "matched", condition: "true" }],
+      defaultOutput: "default",
+      firstMatchOnly: true,
+    }),
+    expressions: (config: { cases: { condition: string }[] }) =>
+      config.cases.flatMap((entry, i) => at(["cases", i, "condition"], entry.condition)),
   },
   mask: {
     label: "Mask",
@@ -190,7 +198,9 @@ const nodeTypeSpecs = {
     category: "aggregate",
     description: "Event-time tumbling windows keyed by expressions, tolerant of out-of-order and late events.",
     config: z.object({
-      groupBy: z.array(z.object({ name: z.string().regex(/^[A-Za-z_]\w*$/), expression })).min(1, "Group by at least one key"),
+      groupBy: z
+        .array(z.object({ name: z.string().regex(/^[A-Za-z_]\w*$/), expression }))
+        .min(1, "Group by at least one key"),
       eventTime: expression.default("time"),
       period: z.enum(["hour", "day", "month"]),
       measures: z.array(measure).min(1, "Add at least one measure"),
@@ -210,12 +220,21 @@ const nodeTypeSpecs = {
       grace: { amount: 1, unit: "hour" },
       lateEvents: "exception",
     }),
-    expressions: (config: { groupBy: { expression: string }[]; eventTime: string; measures: { expression?: string }[] }) => [...config.groupBy.flatMap((group, i) => at(["groupBy", i, "expression"], group.expression)), ...at(["eventTime"], config.eventTime), ...config.measures.flatMap((measure, i) => at(["measures", i, "expression"], measure.expression))],
+    expressions: (config: {
+      groupBy: { expression: string }[];
+      eventTime: string;
+      measures: { expression?: string }[];
+    }) => [
+      ...config.groupBy.flatMap((group, i) => at(["groupBy", i, "expression"], group.expression)),
+      ...at(["eventTime"], config.eventTime),
+      ...config.measures.flatMap((measure, i) => at(["measures", i, "expression"], measure.expression)),
+    ],
   },
   rate: {
     label: "Rate",
     category: "pricing",
-    description: "Applies pricing: included units, tiers, overage unit price, regional price list effective at event time.",
+    description:
+      "Applies pricing: included units, tiers, overage unit price, regional price list effective at event time.",
     config: z.object({
       priceList: z.string().min(1, "Name the price list"),
       region: expression.optional(),
@@ -231,8 +250,19 @@ const nodeTypeSpecs = {
       { name: "out", carries: "rated", description: "Priced items (InvoiceCandidate)" },
       { name: "gap", carries: "exception", description: "pricing_gap exceptions" },
     ],
-    defaultConfig: () => ({ priceList: "standard", quantity: "quantity", tiers: [], currency: "EUR", scale: 2, rounding: "half-even" }),
-    expressions: (config: { region?: string; quantity: string; includedUnits?: string }) => [...at(["region"], config.region), ...at(["quantity"], config.quantity), ...at(["includedUnits"], config.includedUnits)],
+    defaultConfig: () => ({
+      priceList: "standard",
+      quantity: "quantity",
+      tiers: [],
+      currency: "EUR",
+      scale: 2,
+      rounding: "half-even",
+    }),
+    expressions: (config: { region?: string; quantity: string; includedUnits?: string }) => [
+      ...at(["region"], config.region),
+      ...at(["quantity"], config.quantity),
+      ...at(["includedUnits"], config.includedUnits),
+    ],
   },
   approval: {
     label: "Approval gate",
@@ -247,7 +277,7 @@ const nodeTypeSpecs = {
       { name: "approved", carries: "rated", description: "Items below the threshold or approved" },
       { name: "rejected", carries: "exception", description: "approval_rejected exceptions" },
     ],
-    defaultConfig: () => ({ holdWhen: 'amount.value > 1000', approverRole: "finance" }),
+    defaultConfig: () => ({ holdWhen: "amount.value > 1000", approverRole: "finance" }),
     expressions: (config: { holdWhen: string }) => at(["holdWhen"], config.holdWhen),
   },
   post: {
@@ -267,8 +297,17 @@ const nodeTypeSpecs = {
       { name: "posted", carries: "posting", description: "Postings with the ERP document id" },
       { name: "failed", carries: "exception", description: "erp_failure exceptions" },
     ],
-    defaultConfig: () => ({ endpoint: "erp-sandbox@1", operation: "createInvoice", request: "$", batch: { maxLines: 100 }, retry: { maxAttempts: 8, initialDelayMs: 500 } }),
-    expressions: (config: { request: string; idempotencyKey?: string }) => [...at(["request"], config.request), ...at(["idempotencyKey"], config.idempotencyKey)],
+    defaultConfig: () => ({
+      endpoint: "erp-sandbox@1",
+      operation: "createInvoice",
+      request: "$",
+      batch: { maxLines: 100 },
+      retry: { maxAttempts: 8, initialDelayMs: 500 },
+    }),
+    expressions: (config: { request: string; idempotencyKey?: string }) => [
+      ...at(["request"], config.request),
+      ...at(["idempotencyKey"], config.idempotencyKey),
+    ],
   },
   notify: {
     label: "Notify",
@@ -280,13 +319,18 @@ const nodeTypeSpecs = {
       request: expression,
       idempotencyKey: expression.optional(),
     }),
-    inputs: () => [{ name: "in", accepts: ["event", "record", "summary", "rated"], description: "Items to notify about" }],
+    inputs: () => [
+      { name: "in", accepts: ["event", "record", "summary", "rated"], description: "Items to notify about" },
+    ],
     outputs: () => [
       { name: "sent", carries: "posting", description: "Delivered notifications" },
       { name: "failed", carries: "exception", description: "Delivery failures" },
     ],
     defaultConfig: () => ({ endpoint: "webhook@1", operation: "send", request: "$" }),
-    expressions: (config: { request: string; idempotencyKey?: string }) => [...at(["request"], config.request), ...at(["idempotencyKey"], config.idempotencyKey)],
+    expressions: (config: { request: string; idempotencyKey?: string }) => [
+      ...at(["request"], config.request),
+      ...at(["idempotencyKey"], config.idempotencyKey),
+    ],
   },
   exception: {
     label: "Exception",

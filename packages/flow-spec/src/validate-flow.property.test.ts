@@ -4,23 +4,21 @@ import { exampleFlow } from "./testing/example-flow";
 import { validateFlow } from "./validate-flow";
 
 /** Replaces the value at a random path of the example flow, to produce near-valid documents. */
-const mutatedFlow = fc
-  .tuple(fc.nat(), fc.nat(), fc.jsonValue())
-  .map(([pick, pickChild, replacement]) => {
-    const doc = exampleFlow() as unknown as Record<string, unknown>;
-    const containers: Record<string, unknown>[] = [];
-    const walk = (value: unknown) => {
-      if (value && typeof value === "object") {
-        containers.push(value as Record<string, unknown>);
-        Object.values(value).forEach(walk);
-      }
-    };
-    walk(doc);
-    const target = containers[pick % containers.length]!;
-    const keys = Object.keys(target);
-    if (keys.length) target[keys[pickChild % keys.length]!] = replacement;
-    return doc;
-  });
+const mutatedFlow = fc.tuple(fc.nat(), fc.nat(), fc.jsonValue()).map(([pick, pickChild, replacement]) => {
+  const doc = exampleFlow() as unknown as Record<string, unknown>;
+  const containers: Record<string, unknown>[] = [];
+  const walk = (value: unknown) => {
+    if (value && typeof value === "object") {
+      containers.push(value as Record<string, unknown>);
+      Object.values(value).forEach(walk);
+    }
+  };
+  walk(doc);
+  const target = containers[pick % containers.length]!;
+  const keys = Object.keys(target);
+  if (keys.length) target[keys[pickChild % keys.length]!] = replacement;
+  return doc;
+});
 
 describe("validateFlow on arbitrary input", () => {
   it("never throws on arbitrary JSON and always explains a refusal", () => {

@@ -34,7 +34,12 @@ interface ResolvedNode {
 export function validateFlow(input: unknown, options: ValidateOptions = {}): ValidationResult {
   const problems: Problem[] = [];
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    problems.push({ path: "$", code: "invalid_document", severity: "error", message: "A flow document must be a JSON object" });
+    problems.push({
+      path: "$",
+      code: "invalid_document",
+      severity: "error",
+      message: "A flow document must be a JSON object",
+    });
     return { ok: false, problems };
   }
   const apiVersion = (input as Record<string, unknown>).apiVersion;
@@ -54,10 +59,18 @@ export function validateFlow(input: unknown, options: ValidateOptions = {}): Val
   if (!loose.success) {
     for (const issue of loose.error.issues) {
       if (issue.path[0] === "apiVersion") continue;
-      problems.push({ path: jsonPath(issue.path), code: "invalid_field", severity: "error", message: issueMessage(issue, input) });
+      problems.push({
+        path: jsonPath(issue.path),
+        code: "invalid_field",
+        severity: "error",
+        message: issueMessage(issue, input),
+      });
     }
     // Without well-formed node and edge lists there is no graph to check.
-    if (!Array.isArray((input as Record<string, unknown>).nodes) || !Array.isArray((input as Record<string, unknown>).edges)) {
+    if (
+      !Array.isArray((input as Record<string, unknown>).nodes) ||
+      !Array.isArray((input as Record<string, unknown>).edges)
+    ) {
       return { ok: false, problems };
     }
   }
@@ -72,7 +85,13 @@ export function validateFlow(input: unknown, options: ValidateOptions = {}): Val
     const id = typeof node.id === "string" ? node.id : undefined;
     const path = ["nodes", index] as const;
     if (id !== undefined && nodes.has(id)) {
-      problems.push({ path: jsonPath([...path, "id"]), code: "duplicate_node_id", severity: "error", message: `Node id "${id}" is used more than once`, nodeId: id });
+      problems.push({
+        path: jsonPath([...path, "id"]),
+        code: "duplicate_node_id",
+        severity: "error",
+        message: `Node id "${id}" is used more than once`,
+        nodeId: id,
+      });
       return;
     }
     let inputs: InputPort[] = [];
@@ -91,7 +110,13 @@ export function validateFlow(input: unknown, options: ValidateOptions = {}): Val
       const spec = nodeTypeSpec(node.type);
       isSource = spec.category === "source";
       if (node.config === undefined || node.config === null) {
-        problems.push({ path: jsonPath([...path, "config"]), code: "missing_config", severity: "error", message: `${spec.label} node needs a config`, ...(id ? { nodeId: id } : {}) });
+        problems.push({
+          path: jsonPath([...path, "config"]),
+          code: "missing_config",
+          severity: "error",
+          message: `${spec.label} node needs a config`,
+          ...(id ? { nodeId: id } : {}),
+        });
       } else {
         const parsed = (spec.config as z.ZodType).safeParse(node.config);
         if (parsed.success) {
@@ -133,12 +158,22 @@ export function validateFlow(input: unknown, options: ValidateOptions = {}): Val
   const successors = new Map<string, Set<string>>();
   rawEdges.forEach((raw, index) => {
     if (raw === null || typeof raw !== "object") return;
-    const edge = raw as { id?: unknown; source?: { node?: unknown; port?: unknown }; target?: { node?: unknown; port?: unknown } };
+    const edge = raw as {
+      id?: unknown;
+      source?: { node?: unknown; port?: unknown };
+      target?: { node?: unknown; port?: unknown };
+    };
     const edgeId = typeof edge.id === "string" ? edge.id : undefined;
     const tag = edgeId ? { edgeId } : {};
     if (edgeId !== undefined) {
       if (edgeIds.has(edgeId)) {
-        problems.push({ path: jsonPath(["edges", index, "id"]), code: "duplicate_edge_id", severity: "error", message: `Edge id "${edgeId}" is used more than once`, edgeId });
+        problems.push({
+          path: jsonPath(["edges", index, "id"]),
+          code: "duplicate_edge_id",
+          severity: "error",
+          message: `Edge id "${edgeId}" is used more than once`,
+          edgeId,
+        });
       }
       edgeIds.add(edgeId);
     }
@@ -146,14 +181,27 @@ export function validateFlow(input: unknown, options: ValidateOptions = {}): Val
     const targetId = typeof edge.target?.node === "string" ? edge.target.node : undefined;
     const sourcePort = typeof edge.source?.port === "string" ? edge.source.port : undefined;
     const targetPort = typeof edge.target?.port === "string" ? edge.target.port : undefined;
-    if (sourceId === undefined || targetId === undefined || sourcePort === undefined || targetPort === undefined) return;
+    if (sourceId === undefined || targetId === undefined || sourcePort === undefined || targetPort === undefined)
+      return;
     const source = nodes.get(sourceId);
     const target = nodes.get(targetId);
     if (!source) {
-      problems.push({ path: jsonPath(["edges", index, "source", "node"]), code: "dangling_edge", severity: "error", message: `Edge starts at node "${sourceId}", which does not exist`, ...tag });
+      problems.push({
+        path: jsonPath(["edges", index, "source", "node"]),
+        code: "dangling_edge",
+        severity: "error",
+        message: `Edge starts at node "${sourceId}", which does not exist`,
+        ...tag,
+      });
     }
     if (!target) {
-      problems.push({ path: jsonPath(["edges", index, "target", "node"]), code: "dangling_edge", severity: "error", message: `Edge ends at node "${targetId}", which does not exist`, ...tag });
+      problems.push({
+        path: jsonPath(["edges", index, "target", "node"]),
+        code: "dangling_edge",
+        severity: "error",
+        message: `Edge ends at node "${targetId}", which does not exist`,
+        ...tag,
+      });
     }
     if (!source || !target) return;
 
@@ -192,7 +240,13 @@ export function validateFlow(input: unknown, options: ValidateOptions = {}): Val
     }
     const connection = `${sourceId}\u0000${sourcePort}\u0000${targetId}\u0000${targetPort}`;
     if (connections.has(connection)) {
-      problems.push({ path: jsonPath(["edges", index]), code: "duplicate_edge", severity: "error", message: `"${sourceId}.${sourcePort}" is already connected to "${targetId}.${targetPort}"`, ...tag });
+      problems.push({
+        path: jsonPath(["edges", index]),
+        code: "duplicate_edge",
+        severity: "error",
+        message: `"${sourceId}.${sourcePort}" is already connected to "${targetId}.${targetPort}"`,
+        ...tag,
+      });
     }
     connections.add(connection);
     if (!incoming.has(targetId)) incoming.set(targetId, new Set());
@@ -215,11 +269,22 @@ export function validateFlow(input: unknown, options: ValidateOptions = {}): Val
   if (loose.success) checkReferences(loose.data, options, problems);
 
   if (nodes.size > 0 && ![...nodes.values()].some((node) => node.isSource)) {
-    problems.push({ path: "$.nodes", code: "no_source", severity: "warning", message: "The flow has no Source node, so no events reach it" });
+    problems.push({
+      path: "$.nodes",
+      code: "no_source",
+      severity: "warning",
+      message: "The flow has no Source node, so no events reach it",
+    });
   }
   for (const node of nodes.values()) {
     if (!node.isSource && !incoming.has(node.id)) {
-      problems.push({ path: jsonPath(["nodes", node.index]), code: "unconnected_input", severity: "warning", message: `Node "${node.id}" has no incoming connection, so it never runs`, nodeId: node.id });
+      problems.push({
+        path: jsonPath(["nodes", node.index]),
+        code: "unconnected_input",
+        severity: "warning",
+        message: `Node "${node.id}" has no incoming connection, so it never runs`,
+        nodeId: node.id,
+      });
     }
   }
 
@@ -314,7 +379,12 @@ function checkReferences(document: z.infer<typeof looseFlowDocument>, options: V
     for (const kind of ["eventSchema", "canonicalType", "endpoint"] as const) {
       document.references[listName[kind]].forEach((ref, index) => {
         if (!options.referenceExists!(kind, ref)) {
-          problems.push({ path: jsonPath(["references", listName[kind], index]), code: "unknown_reference", severity: "error", message: `Unknown ${label[kind]} "${ref}"` });
+          problems.push({
+            path: jsonPath(["references", listName[kind], index]),
+            code: "unknown_reference",
+            severity: "error",
+            message: `Unknown ${label[kind]} "${ref}"`,
+          });
         }
       });
     }
@@ -334,15 +404,23 @@ function checkReferences(document: z.infer<typeof looseFlowDocument>, options: V
   });
 }
 
-export const referenceLists = { eventSchema: "eventSchemas", canonicalType: "canonicalTypes", endpoint: "endpoints" } as const;
+export const referenceLists = {
+  eventSchema: "eventSchemas",
+  canonicalType: "canonicalTypes",
+  endpoint: "endpoints",
+} as const;
 
 /** What a node's config refers to (event schema, canonical type, endpoint), which the document must declare. */
-export function nodeReferences(node: { type: string; config?: unknown }): { kind: ReferenceKind; field: string; ref: string }[] {
+export function nodeReferences(node: {
+  type: string;
+  config?: unknown;
+}): { kind: ReferenceKind; field: string; ref: string }[] {
   const config = node.config as Record<string, unknown> | null | undefined;
   if (!config || typeof config !== "object") return [];
   const uses: { kind: ReferenceKind; field: string; ref: unknown }[] = [];
   if (node.type === "validate") uses.push({ kind: "eventSchema", field: "schema", ref: config.schema });
   if (node.type === "map") uses.push({ kind: "canonicalType", field: "target", ref: config.target });
-  if (node.type === "post" || node.type === "notify") uses.push({ kind: "endpoint", field: "endpoint", ref: config.endpoint });
+  if (node.type === "post" || node.type === "notify")
+    uses.push({ kind: "endpoint", field: "endpoint", ref: config.endpoint });
   return uses.filter((use): use is { kind: ReferenceKind; field: string; ref: string } => typeof use.ref === "string");
 }

@@ -13,7 +13,14 @@ const monthStart = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(
 export function batchOf(prefix: string, start: number, size = BATCH): string {
   const events = [];
   for (let i = start; i < start + size; i += 1) {
-    events.push({ specversion: "1.0", id: `${prefix}-${i}`, source: "/bench", type: "com.meterflow.api.call", time: new Date(monthStart + (i % 1_000_000) * 1000).toISOString(), data: { tenantId: TENANTS[i % 3], productCode: "api-calls", calls: (i % 50) + 1 } });
+    events.push({
+      specversion: "1.0",
+      id: `${prefix}-${i}`,
+      source: "/bench",
+      type: "com.meterflow.api.call",
+      time: new Date(monthStart + (i % 1_000_000) * 1000).toISOString(),
+      data: { tenantId: TENANTS[i % 3], productCode: "api-calls", calls: (i % 50) + 1 },
+    });
   }
   return JSON.stringify(events);
 }
@@ -60,9 +67,18 @@ function postgresPids(): number[] {
  * acknowledgement and to the end, and the CPU time per event of the server, PostgreSQL and this
  * sender over the phase.
  */
-export async function durablePhase(serverPid: number, bodies: readonly string[], send: (body: string) => Promise<unknown>, drained: () => Promise<void>) {
+export async function durablePhase(
+  serverPid: number,
+  bodies: readonly string[],
+  send: (body: string) => Promise<unknown>,
+  drained: () => Promise<void>,
+) {
   const events = bodies.length * BATCH;
-  const cpuAtStart = { server: cpuMicros(() => [serverPid]), postgres: cpuMicros(postgresPids), sender: process.cpuUsage() };
+  const cpuAtStart = {
+    server: cpuMicros(() => [serverPid]),
+    postgres: cpuMicros(postgresPids),
+    sender: process.cpuUsage(),
+  };
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -74,9 +90,13 @@ export async function durablePhase(serverPid: number, bodies: readonly string[],
   await drained();
   const durableMs = performance.now() - started;
   const senderCpu = process.cpuUsage(cpuAtStart.sender);
-  const perEvent = (micros: number | undefined, from: number | undefined) => (micros === undefined || from === undefined ? null : +((micros - from) / events).toFixed(1));
+  const perEvent = (micros: number | undefined, from: number | undefined) =>
+    micros === undefined || from === undefined ? null : +((micros - from) / events).toFixed(1);
   const cpuMicrosPerEvent = {
-    server: perEvent(cpuMicros(() => [serverPid]), cpuAtStart.server),
+    server: perEvent(
+      cpuMicros(() => [serverPid]),
+      cpuAtStart.server,
+    ),
     postgres: perEvent(cpuMicros(postgresPids), cpuAtStart.postgres),
     sender: perEvent(senderCpu.user + senderCpu.system, 0),
   };
@@ -88,8 +108,15 @@ export async function durablePhase(serverPid: number, bodies: readonly string[],
  * table, and the median: one COPY of 100k events takes under half a second, and single runs on
  * this machine varied by a quarter.
  */
-export async function copyBaseline(sql: postgres.Sql, bodies: readonly string[]): Promise<{ copyMs: number; copyRuns: number[] }> {
-  const lines = bodies.flatMap((body) => (JSON.parse(body) as { id: string; source: string }[]).map((event) => `${event.source}\t${event.id}\t${JSON.stringify(event).replace(/\\/g, "\\\\")}\n`));
+export async function copyBaseline(
+  sql: postgres.Sql,
+  bodies: readonly string[],
+): Promise<{ copyMs: number; copyRuns: number[] }> {
+  const lines = bodies.flatMap((body) =>
+    (JSON.parse(body) as { id: string; source: string }[]).map(
+      (event) => `${event.source}\t${event.id}\t${JSON.stringify(event).replace(/\\/g, "\\\\")}\n`,
+    ),
+  );
   const copyOnce = async (table: string) => {
     await sql`create table ${sql(table)} (source text, event_id text, envelope jsonb)`;
     const copyStarted = performance.now();

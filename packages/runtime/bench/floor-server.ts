@@ -17,7 +17,15 @@ import postgres from "postgres";
  * for the server's delayed acknowledgement (up to 40 ms a request on Linux). The runtime's
  * queries go out in one write each and do not need this (measured: no difference).
  */
-const withoutDelay = ({ host: [host], port: [port], path }: { host: string[]; port: number[]; path?: string | false }) =>
+const withoutDelay = ({
+  host: [host],
+  port: [port],
+  path,
+}: {
+  host: string[];
+  port: number[];
+  path?: string | false;
+}) =>
   new Promise<Socket>((resolve, reject) => {
     const socket = connect(path ? { path, noDelay: true } : { host, port: port ?? 5432, noDelay: true }, () => {
       socket.removeListener("error", reject);
@@ -25,7 +33,9 @@ const withoutDelay = ({ host: [host], port: [port], path }: { host: string[]; po
     });
     socket.once("error", reject);
   });
-const sql = postgres(process.env.DATABASE_URL!, { max: 8, onnotice: () => {}, socket: withoutDelay } as NonNullable<Parameters<typeof postgres>[1]>);
+const sql = postgres(process.env.DATABASE_URL!, { max: 8, onnotice: () => {}, socket: withoutDelay } as NonNullable<
+  Parameters<typeof postgres>[1]
+>);
 
 await sql.unsafe(`
   create table raw (seq bigint generated always as identity primary key, workspace_id text collate "C", source text collate "C", event_id text collate "C",
@@ -44,7 +54,8 @@ interface BenchEvent {
   data: { tenantId: string; calls: number };
 }
 
-const copyField = (text: string) => text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+const copyField = (text: string) =>
+  text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 
 /** COPY on a connection of its own: postgres.js pipelines queries, which a COPY must not share. */
 async function copyInto(connection: postgres.ReservedSql, statement: string, rows: string): Promise<void> {
@@ -60,14 +71,23 @@ async function copyInto(connection: postgres.ReservedSql, statement: string, row
 async function storeRaw(events: BenchEvent[]): Promise<void> {
   let rows = "";
   for (const event of events) {
-    if (event.specversion !== "1.0" || typeof event.id !== "string" || typeof event.source !== "string" || typeof event.data?.tenantId !== "string") {
+    if (
+      event.specversion !== "1.0" ||
+      typeof event.id !== "string" ||
+      typeof event.source !== "string" ||
+      typeof event.data?.tenantId !== "string"
+    ) {
       throw new Error(`event ${JSON.stringify(event).slice(0, 100)} lacks a required attribute`);
     }
     rows += `default\t${copyField(event.source)}\t${copyField(event.id)}\t${copyField(event.data.tenantId)}\t${event.time}\t${copyField(JSON.stringify(event))}\n`;
   }
   const connection = await sql.reserve();
   try {
-    await copyInto(connection, "copy raw (workspace_id, source, event_id, partition_key, time, envelope) from stdin", rows);
+    await copyInto(
+      connection,
+      "copy raw (workspace_id, source, event_id, partition_key, time, envelope) from stdin",
+      rows,
+    );
   } finally {
     connection.release();
   }
@@ -86,11 +106,17 @@ async function recordUsage(events: BenchEvent[]): Promise<void> {
     totals.set(key, total);
   }
   // In key order, so concurrent requests never deadlock on the aggregates' rows.
-  const aggregateRows = [...totals.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, total]) => ({ workspace_id: "default", ...total }));
+  const aggregateRows = [...totals.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([, total]) => ({ workspace_id: "default", ...total }));
   const connection = await sql.reserve();
   try {
     await connection`begin`;
-    await copyInto(connection, "copy usage (workspace_id, source, event_id, tenant_id, metric, period, quantity) from stdin", rows);
+    await copyInto(
+      connection,
+      "copy usage (workspace_id, source, event_id, tenant_id, metric, period, quantity) from stdin",
+      rows,
+    );
     await connection`insert into aggregates ${connection(aggregateRows)}
       on conflict (workspace_id, tenant_id, period) do update set quantity = aggregates.quantity + excluded.quantity, events = aggregates.events + excluded.events`;
     await connection`commit`;
@@ -120,4 +146,6 @@ const server = createServer((request, response) => {
     });
   });
 });
-server.listen(0, "127.0.0.1", () => console.log(`floor server: http://127.0.0.1:${(server.address() as { port: number }).port}/`));
+server.listen(0, "127.0.0.1", () =>
+  console.log(`floor server: http://127.0.0.1:${(server.address() as { port: number }).port}/`),
+);

@@ -16,7 +16,10 @@ const WARMUP_BATCHES = 20;
 
 const database = await createThrowawayDatabase(serverUrl);
 const sql = postgres(database.url, { max: 2, onnotice: () => {} });
-const server = spawn(process.execPath, ["--import", "tsx", new URL("./floor-server.ts", import.meta.url).pathname], { env: { ...process.env, DATABASE_URL: database.url }, stdio: ["ignore", "pipe", "inherit"] });
+const server = spawn(process.execPath, ["--import", "tsx", new URL("./floor-server.ts", import.meta.url).pathname], {
+  env: { ...process.env, DATABASE_URL: database.url },
+  stdio: ["ignore", "pipe", "inherit"],
+});
 try {
   const url = await new Promise<string>((resolve, reject) => {
     server.stdout.on("data", (chunk: Buffer) => {
@@ -31,7 +34,8 @@ try {
     await response.text();
   };
   const processedReaches = async (count: number) => {
-    while (Number(await (await fetch(`${url}processed`)).text()) < count) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (Number(await (await fetch(`${url}processed`)).text()) < count)
+      await new Promise((resolve) => setTimeout(resolve, 5));
   };
 
   // A just-started process compiles its hot paths on the first requests.
@@ -39,9 +43,14 @@ try {
   await processedReaches(WARMUP_BATCHES * BATCH);
 
   const bodies = Array.from({ length: Math.ceil(totalEvents / BATCH) }, (_, b) => batchOf("run", b * BATCH));
-  const { events, ingestedMs, durableMs, cpuMicrosPerEvent } = await durablePhase(server.pid!, bodies, send, () => processedReaches(WARMUP_BATCHES * BATCH + bodies.length * BATCH));
-  const [stored] = await sql<{ raw: number; usage: number }[]>`select (select count(*) from raw)::int as raw, (select count(*) from usage)::int as usage`;
-  if (stored!.raw !== WARMUP_BATCHES * BATCH + events || stored!.usage !== stored!.raw) throw new Error(`the floor server stored ${stored!.raw} raw events and ${stored!.usage} usage rows`);
+  const { events, ingestedMs, durableMs, cpuMicrosPerEvent } = await durablePhase(server.pid!, bodies, send, () =>
+    processedReaches(WARMUP_BATCHES * BATCH + bodies.length * BATCH),
+  );
+  const [stored] = await sql<
+    { raw: number; usage: number }[]
+  >`select (select count(*) from raw)::int as raw, (select count(*) from usage)::int as usage`;
+  if (stored!.raw !== WARMUP_BATCHES * BATCH + events || stored!.usage !== stored!.raw)
+    throw new Error(`the floor server stored ${stored!.raw} raw events and ${stored!.usage} usage rows`);
 
   const { copyMs, copyRuns } = await copyBaseline(sql, bodies);
   const floorPerSecond = Math.round(events / (durableMs / 1000));
@@ -49,7 +58,8 @@ try {
   console.log(
     JSON.stringify(
       {
-        benchmark: "floor: the least durable path (raw events with their indexes, usage rows, aggregates) over HTTP, against COPY",
+        benchmark:
+          "floor: the least durable path (raw events with their indexes, usage rows, aggregates) over HTTP, against COPY",
         events,
         batch: BATCH,
         floor: {
@@ -57,7 +67,10 @@ try {
           ingestOnlyEventsPerSecond: Math.round(events / (ingestedMs / 1000)),
           cpuMicrosPerEvent,
         },
-        copyBaseline: { eventsPerSecond: copyPerSecond, runsEventsPerSecond: copyRuns.map((ms) => Math.round(events / (ms / 1000))) },
+        copyBaseline: {
+          eventsPerSecond: copyPerSecond,
+          runsEventsPerSecond: copyRuns.map((ms) => Math.round(events / (ms / 1000))),
+        },
         ratio: +(floorPerSecond / copyPerSecond).toFixed(3),
       },
       null,

@@ -27,10 +27,21 @@ const warmupSeconds = Number(process.env.WARMUP_SECONDS ?? 3);
 const minRequests = Number(process.env.MIN_REQUESTS ?? 200);
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
-async function startServer(databaseUrl: string): Promise<{ url: string; key: string; pid: number; stop(): Promise<void> }> {
-  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", METERFLOW_INGEST_RATE: "10000000", METERFLOW_INGEST_BURST: "10000000" };
+async function startServer(
+  databaseUrl: string,
+): Promise<{ url: string; key: string; pid: number; stop(): Promise<void> }> {
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PORT: "0",
+    METERFLOW_INGEST_RATE: "10000000",
+    METERFLOW_INGEST_BURST: "10000000",
+  };
   // tsx as a loader in the server's own process (not its CLI, which runs the server in a child), so its CPU time is this pid's.
-  const child = spawn(process.execPath, ["--import", "tsx", `${repoRoot}apps/server/src/main.ts`], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", `${repoRoot}apps/server/src/main.ts`], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const started = await new Promise<{ url: string; key: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
@@ -60,9 +71,14 @@ async function startServer(databaseUrl: string): Promise<{ url: string; key: str
 
 async function send(url: string, key: string, body: string, size = BATCH): Promise<number> {
   const started = performance.now();
-  const response = await fetch(`${url}v1/events`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/cloudevents-batch+json" }, body });
+  const response = await fetch(`${url}v1/events`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/cloudevents-batch+json" },
+    body,
+  });
   const answer = (await response.json()) as { stored?: number; error?: string };
-  if (response.status !== 200 || answer.stored !== size) throw new Error(`ingestion answered ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+  if (response.status !== 200 || answer.stored !== size)
+    throw new Error(`ingestion answered ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
   return performance.now() - started;
 }
 
@@ -74,7 +90,9 @@ function percentile(values: number[], p: number): number {
 /** Every acknowledged event is processed once no partition's head is beyond its cursor. */
 async function waitProcessed(sql: postgres.Sql): Promise<void> {
   for (;;) {
-    const [row] = await sql<{ pending: boolean }[]>`select exists (select 1 from runtime_partitions where (head_xid, head_seq) > (cursor_xid, cursor_seq)) as pending`;
+    const [row] = await sql<
+      { pending: boolean }[]
+    >`select exists (select 1 from runtime_partitions where (head_xid, head_seq) > (cursor_xid, cursor_seq)) as pending`;
     if (!row!.pending) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -100,7 +118,9 @@ try {
         const due = phaseStart + b * intervalMs;
         const wait = due - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        inFlight.push(send(server.url, server.key, batchOf(prefix, b * size, size), size).then((ms) => void (latencies[b] = ms)));
+        inFlight.push(
+          send(server.url, server.key, batchOf(prefix, b * size, size), size).then((ms) => void (latencies[b] = ms)),
+        );
       }
       await Promise.all(inFlight);
       offered += requests * size;
@@ -108,17 +128,34 @@ try {
     };
     const warmup = await offer(`warm${size}`, Math.max(1, Math.round((offeredRate * warmupSeconds) / size)));
     firstRequestAfterStart ??= warmup[0];
-    const latencies = await offer(`lat${size}`, Math.max(minRequests, Math.round((offeredRate * latencySeconds) / size)));
-    return { eventsPerRequest: size, requests: latencies.length, p50: +percentile(latencies, 50).toFixed(1), p99: +percentile(latencies, 99).toFixed(1), max: +Math.max(...latencies).toFixed(1) };
+    const latencies = await offer(
+      `lat${size}`,
+      Math.max(minRequests, Math.round((offeredRate * latencySeconds) / size)),
+    );
+    return {
+      eventsPerRequest: size,
+      requests: latencies.length,
+      p50: +percentile(latencies, 50).toFixed(1),
+      p99: +percentile(latencies, 99).toFixed(1),
+      max: +Math.max(...latencies).toFixed(1),
+    };
   };
   const latencyBySize = [await latencyAt(1_000), await latencyAt(100)];
   await waitProcessed(sql);
 
   // 2. Sustained durable throughput: 4 senders as fast as acknowledgements come back.
   const bodies = Array.from({ length: Math.ceil(totalEvents / BATCH) }, (_, b) => batchOf("run", b * BATCH));
-  const { ingestedMs, durableMs, cpuMicrosPerEvent } = await durablePhase(server.pid, bodies, (body) => send(server.url, server.key, body), () => waitProcessed(sql));
-  const [windows] = await sql<{ events: number }[]>`select (select coalesce(sum((state->>'count')::int), 0) from runtime_windows) + (select coalesce(sum(event_count), 0) from usage_summaries) as events`;
-  if (Number(windows!.events) !== offered + bodies.length * BATCH) throw new Error(`aggregates hold ${windows!.events} events, ${offered + bodies.length * BATCH} were sent`);
+  const { ingestedMs, durableMs, cpuMicrosPerEvent } = await durablePhase(
+    server.pid,
+    bodies,
+    (body) => send(server.url, server.key, body),
+    () => waitProcessed(sql),
+  );
+  const [windows] = await sql<
+    { events: number }[]
+  >`select (select coalesce(sum((state->>'count')::int), 0) from runtime_windows) + (select coalesce(sum(event_count), 0) from usage_summaries) as events`;
+  if (Number(windows!.events) !== offered + bodies.length * BATCH)
+    throw new Error(`aggregates hold ${windows!.events} events, ${offered + bodies.length * BATCH} were sent`);
 
   // 3. The physical baseline: COPY of the same events into a bare table.
   const { copyMs, copyRuns } = await copyBaseline(sql, bodies);
@@ -129,12 +166,28 @@ try {
   console.log(
     JSON.stringify(
       {
-        benchmark: "runtime: HTTP ingestion -> committed usage records and aggregates (metered-api-billing, local PostgreSQL)",
+        benchmark:
+          "runtime: HTTP ingestion -> committed usage records and aggregates (metered-api-billing, local PostgreSQL)",
         events,
         batch: BATCH,
-        durable: { eventsPerSecond: durablePerSecond, seconds: +(durableMs / 1000).toFixed(2), ingestOnlyEventsPerSecond: Math.round(events / (ingestedMs / 1000)), eventsInAggregates: Number(windows!.events), cpuMicrosPerEvent },
-        ackLatencyMs: { offeredEventsPerSecond: offeredRate, warmupSeconds, firstRequestAfterStart: +firstRequestAfterStart!.toFixed(1), bySize: latencyBySize },
-        copyBaseline: { eventsPerSecond: copyPerSecond, seconds: +(copyMs / 1000).toFixed(2), runsEventsPerSecond: copyRuns.map((ms) => Math.round(events / (ms / 1000))) },
+        durable: {
+          eventsPerSecond: durablePerSecond,
+          seconds: +(durableMs / 1000).toFixed(2),
+          ingestOnlyEventsPerSecond: Math.round(events / (ingestedMs / 1000)),
+          eventsInAggregates: Number(windows!.events),
+          cpuMicrosPerEvent,
+        },
+        ackLatencyMs: {
+          offeredEventsPerSecond: offeredRate,
+          warmupSeconds,
+          firstRequestAfterStart: +firstRequestAfterStart!.toFixed(1),
+          bySize: latencyBySize,
+        },
+        copyBaseline: {
+          eventsPerSecond: copyPerSecond,
+          seconds: +(copyMs / 1000).toFixed(2),
+          runsEventsPerSecond: copyRuns.map((ms) => Math.round(events / (ms / 1000))),
+        },
         ratio: +(durablePerSecond / copyPerSecond).toFixed(3),
         target: { ratio: 0.3, p99Ms: 50 },
       },

@@ -1,7 +1,17 @@
-import { refusedText, storeRawEvents, UNSTORABLE_TEXT, unstorableCharacter, type Database, type NewRawEvent, type RawEventOutcome } from "@meterflow/db";
+import {
+  refusedText,
+  storeRawEvents,
+  UNSTORABLE_TEXT,
+  unstorableCharacter,
+  type Database,
+  type NewRawEvent,
+  type RawEventOutcome,
+} from "@meterflow/db";
 import { correlationIdOf, envelopeProblem, strictInstantMs, type CloudEvent } from "@meterflow/engine";
 
-export type IngestResult = { index: number; id?: string; source?: string; status: "stored" | "duplicate" } | { index: number; id?: string; source?: string; status: "invalid"; error: string };
+export type IngestResult =
+  | { index: number; id?: string; source?: string; status: "stored" | "duplicate" }
+  | { index: number; id?: string; source?: string; status: "invalid"; error: string };
 
 export interface IngestSummary {
   results: IngestResult[];
@@ -15,7 +25,11 @@ export interface IngestSummary {
  * `duplicate` (its (source, id) was stored before) or `invalid` with the reason. An event is
  * acknowledged only once the insert has committed.
  */
-export async function ingestEvents(db: Database, workspaceId: string, events: readonly unknown[]): Promise<IngestSummary> {
+export async function ingestEvents(
+  db: Database,
+  workspaceId: string,
+  events: readonly unknown[],
+): Promise<IngestSummary> {
   const results: IngestResult[] = new Array(events.length);
   let rows: NewRawEvent[] = [];
   let rowIndex: number[] = [];
@@ -51,7 +65,14 @@ export async function ingestEvents(db: Database, workspaceId: string, events: re
     rows.forEach((row, i) => {
       const path = unstorableTextAt(row.envelope);
       if (path === undefined) kept.push(i);
-      else results[rowIndex[i]!] = { index: rowIndex[i]!, id: row.eventId, source: row.source, status: "invalid", error: `${path} contains ${UNSTORABLE_TEXT}` };
+      else
+        results[rowIndex[i]!] = {
+          index: rowIndex[i]!,
+          id: row.eventId,
+          source: row.source,
+          status: "invalid",
+          error: `${path} contains ${UNSTORABLE_TEXT}`,
+        };
     });
     rows = kept.map((i) => rows[i]!);
     rowIndex = kept.map((i) => rowIndex[i]!);

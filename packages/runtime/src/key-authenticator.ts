@@ -18,8 +18,16 @@ export interface KeyAuthenticatorOptions {
  * A key revoked in the database stops working within the TTL; unknown keys are not remembered, so
  * a key created a moment ago works at once.
  */
-export function createKeyAuthenticator(db: Database, { ttlMs = 10_000, max = 10_000, now }: KeyAuthenticatorOptions = {}) {
-  const valid = new LRUCache<string, KeyCaller>({ max, ttl: ttlMs, ttlResolution: 0, ...(now ? { perf: { now } } : {}) });
+export function createKeyAuthenticator(
+  db: Database,
+  { ttlMs = 10_000, max = 10_000, now }: KeyAuthenticatorOptions = {},
+) {
+  const valid = new LRUCache<string, KeyCaller>({
+    max,
+    ttl: ttlMs,
+    ttlResolution: 0,
+    ...(now ? { perf: { now } } : {}),
+  });
   return async (key: string): Promise<KeyCaller | undefined> => {
     const remembered = valid.get(key);
     if (remembered) return remembered;

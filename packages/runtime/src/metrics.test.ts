@@ -19,10 +19,17 @@ describe.each(databaseCases())("the runtime's metrics on $name", ({ open }) => {
     const metrics = createRuntimeMetrics(handle.db, { processMetrics: false });
     /** A metric's value (or a histogram's _count or _sum) for the labels given (0 when it has none yet). */
     const value = async (name: string, labels: Record<string, string> = {}) => {
-      const metric = (await metrics.registry.getMetricsAsJSON()).find((candidate) => candidate.name === name || name === `${candidate.name}_count` || name === `${candidate.name}_sum`);
+      const metric = (await metrics.registry.getMetricsAsJSON()).find(
+        (candidate) =>
+          candidate.name === name || name === `${candidate.name}_count` || name === `${candidate.name}_sum`,
+      );
       if (!metric) throw new Error(`no metric ${name}`);
-      const sample = (metric.values as { value: number; labels: Record<string, string | number>; metricName?: string }[]).find(
-        (candidate) => (candidate.metricName ?? name) === name && Object.entries(labels).every(([label, expected]) => String(candidate.labels[label]) === expected),
+      const sample = (
+        metric.values as { value: number; labels: Record<string, string | number>; metricName?: string }[]
+      ).find(
+        (candidate) =>
+          (candidate.metricName ?? name) === name &&
+          Object.entries(labels).every(([label, expected]) => String(candidate.labels[label]) === expected),
       );
       return sample?.value ?? 0;
     };
@@ -56,7 +63,9 @@ describe.each(databaseCases())("the runtime's metrics on $name", ({ open }) => {
     });
     try {
       runtime.notify();
-      await expect.poll(() => value("meterflow_erp_circuit_open", { endpoint: "erp-sandbox@1" }), { timeout: 15_000 }).toBe(1);
+      await expect
+        .poll(() => value("meterflow_erp_circuit_open", { endpoint: "erp-sandbox@1" }), { timeout: 15_000 })
+        .toBe(1);
     } finally {
       await runtime.stop();
     }

@@ -10,7 +10,14 @@ import { startNatsFrontDoor } from "./nats-front-door";
 
 // Against the NATS server NATS_URL names (as CI sets it); without one there is nothing to test.
 const natsUrl = process.env.NATS_URL;
-const call = (id: string, tenantId = "acme") => ({ specversion: "1.0", id, source: "/nats-gw", type: "com.meterflow.api.call", time: "2026-11-03T10:00:00Z", data: { tenantId, calls: 1 } });
+const call = (id: string, tenantId = "acme") => ({
+  specversion: "1.0",
+  id,
+  source: "/nats-gw",
+  type: "com.meterflow.api.call",
+  time: "2026-11-03T10:00:00Z",
+  data: { tenantId, calls: 1 },
+});
 
 describe.runIf(natsUrl).each(databaseCases())("the NATS front door on $name", ({ open }) => {
   let handle: DatabaseHandle;
@@ -33,11 +40,29 @@ describe.runIf(natsUrl).each(databaseCases())("the NATS front door on $name", ({
     await nats?.close();
     await handle?.close();
   });
-  const publish = async (subject: string, body: unknown) => jetstream(nats).publish(subject, typeof body === "string" ? body : JSON.stringify(body));
-  const stored = async () => (await rowsOf<{ event_id: string }>(handle.db, sql`select event_id from events_raw where workspace_id = 'w' order by event_id`)).map((row) => row.event_id);
+  const publish = async (subject: string, body: unknown) =>
+    jetstream(nats).publish(subject, typeof body === "string" ? body : JSON.stringify(body));
+  const stored = async () =>
+    (
+      await rowsOf<{ event_id: string }>(
+        handle.db,
+        sql`select event_id from events_raw where workspace_id = 'w' order by event_id`,
+      )
+    ).map((row) => row.event_id);
   /** Messages the consumer has not had an answer for, or not delivered yet. */
-  const waiting = async () => (await jetstreamManager(nats)).consumers.info(stream, "meterflow-ingest").then((info) => info.num_ack_pending + info.num_pending);
-  const raised = async () => (await handle.db.select({ reason: exceptions.reason, itemId: exceptions.itemId }).from(exceptions).where(eq(exceptions.workspaceId, "w"))).map((row) => row.reason).sort();
+  const waiting = async () =>
+    (await jetstreamManager(nats)).consumers
+      .info(stream, "meterflow-ingest")
+      .then((info) => info.num_ack_pending + info.num_pending);
+  const raised = async () =>
+    (
+      await handle.db
+        .select({ reason: exceptions.reason, itemId: exceptions.itemId })
+        .from(exceptions)
+        .where(eq(exceptions.workspaceId, "w"))
+    )
+      .map((row) => row.reason)
+      .sort();
 
   it("stores published events, keeps invalid ones as exceptions, and acknowledges each once stored", async () => {
     await publish(`${prefix}.w.acme`, call("n-1"));
@@ -51,7 +76,12 @@ describe.runIf(natsUrl).each(databaseCases())("the NATS front door on $name", ({
     const frontDoor = await startNatsFrontDoor(handle.db, { ...options, onIngested: () => (summaries += 1) });
     try {
       await expect.poll(stored, { timeout: 10_000 }).toEqual(["n-1", "n-2"]);
-      await expect.poll(raised, { timeout: 10_000 }).toEqual([expect.stringMatching(/^Not a CloudEvent: missing type$/), expect.stringMatching(/^The message is not valid JSON: /)]);
+      await expect
+        .poll(raised, { timeout: 10_000 })
+        .toEqual([
+          expect.stringMatching(/^Not a CloudEvent: missing type$/),
+          expect.stringMatching(/^The message is not valid JSON: /),
+        ]);
     } finally {
       await frontDoor.stop();
     }
@@ -81,8 +111,15 @@ describe.runIf(natsUrl).each(databaseCases())("the NATS front door on $name", ({
       await frontDoor.stop();
     }
     expect(failures).toBe(1);
-    expect(await raised()).toEqual(["Not a CloudEvent: missing type", "Not a CloudEvent: missing type", expect.stringMatching(/^The message is not valid JSON: /)]);
-    const [{ n }] = (await rowsOf<{ n: number }>(handle.db, sql`select count(*)::int as n from exceptions where item_id like ${`nats:${stream}:%`}`)) as [{ n: number }];
+    expect(await raised()).toEqual([
+      "Not a CloudEvent: missing type",
+      "Not a CloudEvent: missing type",
+      expect.stringMatching(/^The message is not valid JSON: /),
+    ]);
+    const [{ n }] = (await rowsOf<{ n: number }>(
+      handle.db,
+      sql`select count(*)::int as n from exceptions where item_id like ${`nats:${stream}:%`}`,
+    )) as [{ n: number }];
     expect(n).toBe(3);
   });
 
@@ -99,10 +136,17 @@ describe.runIf(natsUrl).each(databaseCases())("the NATS front door on $name", ({
       }
       client.pipe(upstream).pipe(client);
     });
-    const listen = (port = 0) => new Promise<number>((resolve) => proxy.listen(port, "127.0.0.1", () => resolve((proxy.address() as AddressInfo).port)));
+    const listen = (port = 0) =>
+      new Promise<number>((resolve) =>
+        proxy.listen(port, "127.0.0.1", () => resolve((proxy.address() as AddressInfo).port)),
+      );
     const port = await listen();
     // Reconnect attempts every 100 ms: the client's default of 10 attempts would be spent in a second.
-    const frontDoor = await startNatsFrontDoor(handle.db, { ...options, url: `nats://127.0.0.1:${port}`, reconnectWaitMs: 100 });
+    const frontDoor = await startNatsFrontDoor(handle.db, {
+      ...options,
+      url: `nats://127.0.0.1:${port}`,
+      reconnectWaitMs: 100,
+    });
     try {
       await publish(`${prefix}.w.acme`, call("n-6"));
       await expect.poll(stored, { timeout: 10_000 }).toContain("n-6");

@@ -1,6 +1,13 @@
 import { exceptions, insertExceptions, workspaces, type Database, type NewException } from "@meterflow/db";
 import { and, inArray, sql } from "drizzle-orm";
-import { AckPolicy, jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type JsMsg } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  jetstream,
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JsMsg,
+} from "@nats-io/jetstream";
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { ingestEvents, type IngestSummary } from "./ingest-events";
 
@@ -45,9 +52,19 @@ export async function startNatsFrontDoor(db: Database, options: NatsFrontDoorOpt
   const log = options.log ?? ((message, error) => console.error(message, error ?? ""));
   // Reconnects for as long as the process runs (the client gives up after 10 tries by default):
   // NATS restarting must not leave the front door closed until the server is restarted too.
-  const connection = await connect({ servers: options.url, name: "meterflow-runtime", maxReconnectAttempts: -1, reconnectTimeWait: options.reconnectWaitMs ?? 2_000 });
+  const connection = await connect({
+    servers: options.url,
+    name: "meterflow-runtime",
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: options.reconnectWaitMs ?? 2_000,
+  });
   try {
-    await ensureStreamAndConsumer(connection, { stream, subjects: [`${prefix}.>`], durable, ackWaitMs: options.ackWaitMs ?? 60_000 });
+    await ensureStreamAndConsumer(connection, {
+      stream,
+      subjects: [`${prefix}.>`],
+      durable,
+      ackWaitMs: options.ackWaitMs ?? 60_000,
+    });
   } catch (error) {
     await connection.close();
     throw error;
@@ -59,7 +76,8 @@ export async function startNatsFrontDoor(db: Database, options: NatsFrontDoorOpt
     while (running) {
       try {
         const messages: JsMsg[] = [];
-        for await (const message of await consumer.fetch({ max_messages: options.batch ?? 1000, expires: 1000 })) messages.push(message);
+        for await (const message of await consumer.fetch({ max_messages: options.batch ?? 1000, expires: 1000 }))
+          messages.push(message);
         if (messages.length > 0) await storeMessages(db, messages, { stream, prefix, log }, options);
       } catch (error) {
         if (!running) break;
@@ -80,7 +98,10 @@ export async function startNatsFrontDoor(db: Database, options: NatsFrontDoorOpt
   };
 }
 
-async function ensureStreamAndConsumer(connection: NatsConnection, { stream, subjects, durable, ackWaitMs }: { stream: string; subjects: string[]; durable: string; ackWaitMs: number }) {
+async function ensureStreamAndConsumer(
+  connection: NatsConnection,
+  { stream, subjects, durable, ackWaitMs }: { stream: string; subjects: string[]; durable: string; ackWaitMs: number },
+) {
   const manager = await jetstreamManager(connection);
   await manager.streams.info(stream).catch(async (error: unknown) => {
     if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
@@ -88,7 +109,12 @@ async function ensureStreamAndConsumer(connection: NatsConnection, { stream, sub
   });
   await manager.consumers.info(stream, durable).catch(async (error: unknown) => {
     if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) throw error;
-    await manager.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: nanos(ackWaitMs), max_ack_pending: 20_000 });
+    await manager.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(ackWaitMs),
+      max_ack_pending: 20_000,
+    });
   });
 }
 
@@ -98,7 +124,12 @@ async function ensureStreamAndConsumer(connection: NatsConnection, { stream, sub
  * delivered again is a duplicate in events_raw, and its exception is found by the message's
  * stream sequence and not raised twice.
  */
-async function storeMessages(db: Database, messages: JsMsg[], { stream, prefix, log }: { stream: string; prefix: string; log: (message: string) => void }, options: NatsFrontDoorOptions) {
+async function storeMessages(
+  db: Database,
+  messages: JsMsg[],
+  { stream, prefix, log }: { stream: string; prefix: string; log: (message: string) => void },
+  options: NatsFrontDoorOptions,
+) {
   const byWorkspace = new Map<string, JsMsg[]>();
   const known = new Set((await db.select({ id: workspaces.id }).from(workspaces)).map((row) => row.id));
   for (const message of messages) {
@@ -106,7 +137,9 @@ async function storeMessages(db: Database, messages: JsMsg[], { stream, prefix, 
     if (!workspace || !known.has(workspace)) {
       // Not ours to store: kept in the stream (for a look with the NATS tools), not delivered again.
       const reason = workspace ? `no workspace "${workspace}"` : "no workspace in the subject";
-      log(`NATS front door: ${message.subject} (stream sequence ${message.seq}) not stored: ${reason}; publish on ${prefix}.<workspace>.<anything>`);
+      log(
+        `NATS front door: ${message.subject} (stream sequence ${message.seq}) not stored: ${reason}; publish on ${prefix}.<workspace>.<anything>`,
+      );
       message.term(); // no reason: servers before 2.10 ignore a term that gives one
       continue;
     }
@@ -128,7 +161,14 @@ async function storeMessages(db: Database, messages: JsMsg[], { stream, prefix, 
           raisedBy: "ingestion",
           itemId: `nats:${stream}:${message.seq}`,
           payload,
-          history: [{ at: new Date().toISOString(), actor: "runtime", action: "raised", comment: `published on ${message.subject}` }],
+          history: [
+            {
+              at: new Date().toISOString(),
+              actor: "runtime",
+              action: "raised",
+              comment: `published on ${message.subject}`,
+            },
+          ],
         });
       const readable: { message: JsMsg; event: unknown }[] = [];
       for (const message of received) {
@@ -152,7 +192,10 @@ async function storeMessages(db: Database, messages: JsMsg[], { stream, prefix, 
     if (invalid.length > 0) {
       const ids = invalid.map((exception) => exception.itemId!);
       // raised_by as a literal: the partial index on ingestion's exceptions applies to any plan.
-      const found = await db.select({ itemId: exceptions.itemId }).from(exceptions).where(and(sql`${exceptions.raisedBy} = 'ingestion'`, inArray(exceptions.itemId, ids)));
+      const found = await db
+        .select({ itemId: exceptions.itemId })
+        .from(exceptions)
+        .where(and(sql`${exceptions.raisedBy} = 'ingestion'`, inArray(exceptions.itemId, ids)));
       const raised = new Set(found.map((row) => row.itemId));
       await insertExceptions(
         db,

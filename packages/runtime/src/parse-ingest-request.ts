@@ -1,13 +1,19 @@
 /** The three CloudEvents HTTP modes: structured, batch, binary (`ce-*` headers). */
 export type IngestMode = "structured" | "batch" | "binary";
 
-export type ParsedIngestRequest = { ok: true; mode: IngestMode; events: unknown[] } | { ok: false; status: 400 | 415; message: string };
+export type ParsedIngestRequest =
+  | { ok: true; mode: IngestMode; events: unknown[] }
+  | { ok: false; status: 400 | 415; message: string };
 
 /**
  * Turns an HTTP request body into candidate events without judging them: each is checked on its
  * own later, so one bad event never blocks the rest of a batch.
  */
-export function parseIngestRequest(contentType: string | undefined, headers: Record<string, string | string[] | undefined>, body: string): ParsedIngestRequest {
+export function parseIngestRequest(
+  contentType: string | undefined,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+): ParsedIngestRequest {
   const mediaType = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
   const header = (name: string) => {
     const value = headers[name];
@@ -17,7 +23,12 @@ export function parseIngestRequest(contentType: string | undefined, headers: Rec
   if (mediaType === "application/cloudevents-batch+json") {
     const parsed = parseJson(body);
     if (!parsed.ok) return parsed;
-    if (!Array.isArray(parsed.value)) return { ok: false, status: 400, message: "A batch (application/cloudevents-batch+json) must be a JSON array of events" };
+    if (!Array.isArray(parsed.value))
+      return {
+        ok: false,
+        status: 400,
+        message: "A batch (application/cloudevents-batch+json) must be a JSON array of events",
+      };
     return { ok: true, mode: "batch", events: parsed.value };
   }
   if (mediaType === "application/cloudevents+json") {
@@ -47,7 +58,9 @@ export function parseIngestRequest(contentType: string | undefined, headers: Rec
     // Plain JSON is accepted as structured (one object) or batch (an array), as many senders do.
     const parsed = parseJson(body);
     if (!parsed.ok) return parsed;
-    return Array.isArray(parsed.value) ? { ok: true, mode: "batch", events: parsed.value } : { ok: true, mode: "structured", events: [parsed.value] };
+    return Array.isArray(parsed.value)
+      ? { ok: true, mode: "batch", events: parsed.value }
+      : { ok: true, mode: "structured", events: [parsed.value] };
   }
   return {
     ok: false,

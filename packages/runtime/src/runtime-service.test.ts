@@ -20,13 +20,22 @@ describe("the runtime's workers", () => {
     const activity = createIngestActivity();
     let finishRequest!: () => void;
     const request = activity.track(async () => {
-      await ingestEvents(handle.db, WORKSPACE, [apiCall("a", "acme", 5, "2026-11-02T10:00:00Z"), apiCall("b", "globex", 7, "2026-11-02T11:00:00Z")]);
+      await ingestEvents(handle.db, WORKSPACE, [
+        apiCall("a", "acme", 5, "2026-11-02T10:00:00Z"),
+        apiCall("b", "globex", 7, "2026-11-02T11:00:00Z"),
+      ]);
       await new Promise<void>((resolve) => (finishRequest = resolve));
     });
     await expect.poll(() => pending()).toBe(2);
     expect(activity.inFlight).toBe(1);
 
-    const runtime = startRuntime(handle.db, { endpoints: {}, ingest: activity, giveWayMs: 60_000, pollMs: 10, workers: 1 });
+    const runtime = startRuntime(handle.db, {
+      endpoints: {},
+      ingest: activity,
+      giveWayMs: 60_000,
+      pollMs: 10,
+      workers: 1,
+    });
     try {
       runtime.notify();
       // Long enough for several polls: with a request in flight, none claims a batch.
@@ -43,7 +52,13 @@ describe("the runtime's workers", () => {
   });
 
   it("stop without waiting out the scheduler's and the dispatcher's pauses", async () => {
-    const runtime = startRuntime(handle.db, { endpoints: {}, pollMs: 3_600_000, windowCheckMs: 3_600_000, dispatchMs: 3_600_000, workers: 1 });
+    const runtime = startRuntime(handle.db, {
+      endpoints: {},
+      pollMs: 3_600_000,
+      windowCheckMs: 3_600_000,
+      dispatchMs: 3_600_000,
+      workers: 1,
+    });
     await new Promise((resolve) => setTimeout(resolve, 500)); // each loop's first pass is done: all pause
     // With an hour's pause to wait out, a stop that waited would outlast the test's timeout.
     await runtime.stop();

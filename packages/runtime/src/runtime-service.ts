@@ -37,7 +37,11 @@ export interface RuntimeOptions extends Pick<DispatcherOptions, "endpoints" | "b
  */
 export function startRuntime(db: Database, options: RuntimeOptions) {
   const log = options.log ?? ((message, error) => console.error(message, error ?? ""));
-  const dispatcher = createDispatcher(db, { endpoints: options.endpoints, ...(options.breaker ? { breaker: options.breaker } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const dispatcher = createDispatcher(db, {
+    endpoints: options.endpoints,
+    ...(options.breaker ? { breaker: options.breaker } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   let running = true;
   // Workers' pauses end when events arrive (notify); every pause ends at stop.
   const sleepers = new Map<() => void, "worker" | "other">();
@@ -69,7 +73,8 @@ export function startRuntime(db: Database, options: RuntimeOptions) {
   };
   const giveWay = async () => {
     const until = Date.now() + (options.giveWayMs ?? 100);
-    while (running && options.ingest && options.ingest.inFlight > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 2));
+    while (running && options.ingest && options.ingest.inFlight > 0 && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 2));
   };
   const processBatch = async () => {
     await giveWay();
@@ -88,7 +93,10 @@ export function startRuntime(db: Database, options: RuntimeOptions) {
     options.metrics?.dispatched(report);
     return report.claimed > 0;
   };
-  options.metrics?.watchCircuits(Object.keys(options.endpoints), (endpoint) => dispatcher.circuit(endpoint).state === "open");
+  options.metrics?.watchCircuits(
+    Object.keys(options.endpoints),
+    (endpoint) => dispatcher.circuit(endpoint).state === "open",
+  );
   const loops = [
     ...Array.from({ length: options.workers ?? 2 }, () => loop("worker", processBatch, options.pollMs ?? 200)),
     loop("window scheduler", closeWindows, options.windowCheckMs ?? 5_000),

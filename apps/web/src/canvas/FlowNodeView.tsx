@@ -19,19 +19,33 @@ export const FlowNodeView = memo(function FlowNodeView({ data, selected }: NodeP
         <div className="flow-node-title">{data.title}</div>
         <div className="flow-node-type">{data.typeLabel}</div>
         {data.run && (
-          <span className="badge badge-run" title={`Test run: ${data.run.received} in; ${Object.entries(data.run.emitted).filter(([port]) => !port.startsWith("__")).map(([port, count]) => `${port} ${count}`).join(", ")}`}>
+          <span
+            className="badge badge-run"
+            title={`Test run: ${data.run.received} in; ${Object.entries(data.run.emitted)
+              .filter(([port]) => !port.startsWith("__"))
+              .map(([port, count]) => `${port} ${count}`)
+              .join(", ")}`}
+          >
             {data.run.received} in
           </span>
         )}
         {data.problems.length > 0 && (
-          <span className={`badge ${errors ? "badge-error" : "badge-warning"}`} title={data.problems.map((p) => p.message).join("\n")}>
+          <span
+            className={`badge ${errors ? "badge-error" : "badge-warning"}`}
+            title={data.problems.map((p) => p.message).join("\n")}
+          >
             {data.problems.length}
           </span>
         )}
       </div>
       {data.inputs.map((port, index) => (
         <div key={`in-${port.name}`} className="port port-in" style={{ top: HEADER_HEIGHT + index * PORT_SPACING }}>
-          <Handle type="target" position={Position.Left} id={port.name} title={`${port.name}: accepts ${port.accepts.join(", ")}`} />
+          <Handle
+            type="target"
+            position={Position.Left}
+            id={port.name}
+            title={`${port.name}: accepts ${port.accepts.join(", ")}`}
+          />
           <span>{port.name}</span>
         </div>
       ))}

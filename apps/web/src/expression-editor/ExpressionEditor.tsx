@@ -76,11 +76,21 @@ function registerJsonata() {
       // After "a.b." offer the children of a.b; otherwise the top-level fields.
       const parent = /([A-Za-z_][\w.]*)\.\w*$/.exec(line)?.[1];
       const paths = schemaPaths(activeSchema);
-      const children = paths.filter((entry) => (parent ? entry.path.startsWith(`${parent}.`) && !entry.path.slice(parent.length + 1).includes(".") : !entry.path.includes(".")));
+      const children = paths.filter((entry) =>
+        parent
+          ? entry.path.startsWith(`${parent}.`) && !entry.path.slice(parent.length + 1).includes(".")
+          : !entry.path.includes("."),
+      );
       return {
         suggestions: children.map((entry) => {
           const name = parent ? entry.path.slice(parent.length + 1) : entry.path;
-          return { label: name, kind: monaco.languages.CompletionItemKind.Field, detail: `${entry.path}: ${entry.type}`, insertText: name, range };
+          return {
+            label: name,
+            kind: monaco.languages.CompletionItemKind.Field,
+            detail: `${entry.path}: ${entry.type}`,
+            insertText: name,
+            range,
+          };
         }),
       };
     },
@@ -95,12 +105,21 @@ function registerJsonata() {
 }
 
 /** Syntax errors from the expressions package's parser and problems from its type check, as editor markers. */
-function markersFor(model: monaco.editor.ITextModel, source: string, schema: Record<string, unknown>): monaco.editor.IMarkerData[] {
+function markersFor(
+  model: monaco.editor.ITextModel,
+  source: string,
+  schema: Record<string, unknown>,
+): monaco.editor.IMarkerData[] {
   if (source.trim() === "") return [];
   const range = (from: number, to: number) => {
     const start = model.getPositionAt(Math.max(0, Math.min(from, source.length)));
     const end = model.getPositionAt(Math.max(0, Math.min(Math.max(to, from + 1), source.length)));
-    return { startLineNumber: start.lineNumber, startColumn: start.column, endLineNumber: end.lineNumber, endColumn: end.column };
+    return {
+      startLineNumber: start.lineNumber,
+      startColumn: start.column,
+      endLineNumber: end.lineNumber,
+      endColumn: end.column,
+    };
   };
   const syntax = syntaxProblem(source);
   if (syntax) return [{ severity: monaco.MarkerSeverity.Error, message: syntax, ...range(0, source.length) }];
@@ -108,7 +127,9 @@ function markersFor(model: monaco.editor.ITextModel, source: string, schema: Rec
     severity: problem.severity === "error" ? monaco.MarkerSeverity.Error : monaco.MarkerSeverity.Warning,
     message: problem.message,
     // JSONata positions point at the end of the token: mark the path that ends there.
-    ...(problem.position !== undefined ? range(problem.position - problem.path.split(".").at(-1)!.length, problem.position) : range(0, source.length)),
+    ...(problem.position !== undefined
+      ? range(problem.position - problem.path.split(".").at(-1)!.length, problem.position)
+      : range(0, source.length)),
   }));
 }
 

@@ -5,7 +5,21 @@ import { inputSchemaFor } from "./input-schema";
 const ExpressionEditor = lazy(() => import("./ExpressionEditor"));
 
 /** An expression field of the inspector, edited in the JSONata editor with the node's input for completion. */
-export default function ExpressionField({ label, value, nodeId, document, problems, onCommit }: { label: string; value: string; nodeId: string; document: FlowDocument; problems: string[]; onCommit: (value: string) => void }) {
+export default function ExpressionField({
+  label,
+  value,
+  nodeId,
+  document,
+  problems,
+  onCommit,
+}: {
+  label: string;
+  value: string;
+  nodeId: string;
+  document: FlowDocument;
+  problems: string[];
+  onCommit: (value: string) => void;
+}) {
   const inputSchema = useMemo(() => inputSchemaFor(document, nodeId), [document, nodeId]);
   const [markers, setMarkers] = useState<string[]>([]);
   const shown = [...problems, ...markers.filter((marker) => !problems.includes(marker))];
@@ -13,7 +27,13 @@ export default function ExpressionField({ label, value, nodeId, document, proble
     <div className="field">
       <span className="field-label">{label}</span>
       <Suspense fallback={<code className="mono">{value}</code>}>
-        <ExpressionEditor label={label} value={value} inputSchema={inputSchema} onCommit={onCommit} onProblems={setMarkers} />
+        <ExpressionEditor
+          label={label}
+          value={value}
+          inputSchema={inputSchema}
+          onCommit={onCommit}
+          onProblems={setMarkers}
+        />
       </Suspense>
       {shown.length > 0 && (
         <ul className="field-problems">

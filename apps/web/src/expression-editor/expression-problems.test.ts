@@ -15,7 +15,11 @@ describe("expressionProblems", () => {
     const map = flow.nodes.find((node) => node.id === "map")!;
     (map.config as { fields: { target: string; expression: string }[] }).fields[0]!.expression = "data.tenant";
     const [problem] = expressionProblems(flow);
-    expect(problem).toMatchObject({ code: "expression_type", nodeId: "map", path: `$.nodes[${flow.nodes.indexOf(map)}].config.fields[0].expression` });
+    expect(problem).toMatchObject({
+      code: "expression_type",
+      nodeId: "map",
+      path: `$.nodes[${flow.nodes.indexOf(map)}].config.fields[0].expression`,
+    });
     expect(problem!.message).toMatch(/^data\.tenant: "data.tenant" is not in the input schema/);
   });
 });

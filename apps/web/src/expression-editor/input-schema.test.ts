@@ -9,13 +9,27 @@ const paths = (nodeId: string) => schemaPaths(inputSchemaFor(document, nodeId)).
 describe("the input schema of a node", () => {
   it("is the event with its validated data and what Enrich attached, for the Map node", () => {
     const map = paths("map");
-    expect(map).toEqual(expect.arrayContaining(["id", "time", "data", "data.tenantId", "data.calls", "account.erpAccountId", "contract.contractId"]));
+    expect(map).toEqual(
+      expect.arrayContaining([
+        "id",
+        "time",
+        "data",
+        "data.tenantId",
+        "data.calls",
+        "account.erpAccountId",
+        "contract.contractId",
+      ]),
+    );
   });
 
   it("is the Map's canonical type downstream of it, and the window summary after an Aggregate", () => {
-    expect(paths("aggregate")).toEqual(expect.arrayContaining(["tenantId", "quantity", "ratingPeriod", "audit.eventTime"]));
+    expect(paths("aggregate")).toEqual(
+      expect.arrayContaining(["tenantId", "quantity", "ratingPeriod", "audit.eventTime"]),
+    );
     expect(paths("aggregate")).not.toContain("data.tenantId");
-    expect(paths("rate")).toEqual(expect.arrayContaining(["tenantId", "quantity", "windowStart", "ratingPeriod", "eventCount"]));
+    expect(paths("rate")).toEqual(
+      expect.arrayContaining(["tenantId", "quantity", "windowStart", "ratingPeriod", "eventCount"]),
+    );
   });
 
   it("is the bare envelope for a node with nothing upstream", () => {

@@ -18,7 +18,18 @@ describe.each(databaseCases())("the audit log API on $name", ({ open }) => {
     const flow = await api.caller.templates.instantiate({ templateId: "metered-api-billing" });
     const version = await api.caller.versions.publish({ flowId: flow.id, changelog: "first" });
     const deployment = await api.caller.runtime.deploy({ versionId: version.id });
-    await api.caller.runtime.ingest({ events: [{ specversion: "1.0", id: "a-1", source: "/gw", type: "com.meterflow.api.call", time: "2026-10-03T10:00:00Z", data: { tenantId: "nobody", productCode: "api-calls", calls: 1 } }] });
+    await api.caller.runtime.ingest({
+      events: [
+        {
+          specversion: "1.0",
+          id: "a-1",
+          source: "/gw",
+          type: "com.meterflow.api.call",
+          time: "2026-10-03T10:00:00Z",
+          data: { tenantId: "nobody", productCode: "api-calls", calls: 1 },
+        },
+      ],
+    });
     while (await processNextBatch(handle.db));
     const [exception] = await api.caller.runtime.exceptions({ status: "open" });
     await api.caller.runtime.resolveExceptions({ ids: [exception!.id], comment: "a test tenant" });
@@ -30,10 +41,16 @@ describe.each(databaseCases())("the audit log API on $name", ({ open }) => {
       ["flow_version.published", "flow", flow.id],
       ["flow.created", "flow", flow.id],
     ]);
-    expect(entries[0]).toMatchObject({ actor: LOCAL_USER.id, actorName: LOCAL_USER.name, details: { comment: "a test tenant" } });
+    expect(entries[0]).toMatchObject({
+      actor: LOCAL_USER.id,
+      actorName: LOCAL_USER.name,
+      details: { comment: "a test tenant" },
+    });
     expect(entries.map((entry) => entry.id)).toEqual([...entries.map((entry) => entry.id)].sort((a, b) => b - a));
 
-    expect((await api.caller.audit.list({ entityType: "exception" })).map((entry) => entry.action)).toEqual(["exception.resolved"]);
+    expect((await api.caller.audit.list({ entityType: "exception" })).map((entry) => entry.action)).toEqual([
+      "exception.resolved",
+    ]);
     expect(await api.caller.audit.list({ entityType: "flow", entityId: flow.id, limit: 1 })).toHaveLength(1);
     await expect(api.caller.audit.list({ limit: 501 })).rejects.toThrow(/At most 500 entries at a time/);
   });

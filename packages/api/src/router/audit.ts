@@ -8,7 +8,12 @@ export const auditRouter = router({
     .input(
       z
         .object({
-          entityType: z.string().trim().min(1).max(50, "entityType names a kind of entity, such as exception").optional(),
+          entityType: z
+            .string()
+            .trim()
+            .min(1)
+            .max(50, "entityType names a kind of entity, such as exception")
+            .optional(),
           entityId: z.string().trim().min(1).max(200).optional(),
           limit: z.number().int().min(1).max(500, "At most 500 entries at a time").default(100),
         })

@@ -7,7 +7,10 @@ import { type InvalidFlowError } from "../flow-validation";
 import { testCaller } from "../testing/test-caller";
 
 async function failure(promise: Promise<unknown>): Promise<TRPCError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof TRPCError)) throw new Error(`expected a TRPCError, got ${String(error)}`);
   return error;
 }
@@ -27,7 +30,19 @@ describe.each(databaseCases())("flows, versions and templates API on $name", ({ 
     const flow = await api.caller.templates.instantiate({ templateId: "metered-api-billing", name: "ACME billing" });
     expect(flow).toMatchObject({ name: "ACME billing", templateId: "metered-api-billing", revision: 1 });
     const fetched = await api.caller.flows.get({ id: flow.id });
-    expect(fetched.draft.nodes.map((n) => n.type)).toEqual(expect.arrayContaining(["source.events", "validate", "dedupe", "enrich", "map", "aggregate", "rate", "approval", "post"]));
+    expect(fetched.draft.nodes.map((n) => n.type)).toEqual(
+      expect.arrayContaining([
+        "source.events",
+        "validate",
+        "dedupe",
+        "enrich",
+        "map",
+        "aggregate",
+        "rate",
+        "approval",
+        "post",
+      ]),
+    );
     expect(fetched.problems).toEqual([]);
     const unknown = await failure(api.caller.templates.instantiate({ templateId: "nope" }));
     expect(unknown.code).toBe("NOT_FOUND");
@@ -55,11 +70,17 @@ describe.each(databaseCases())("flows, versions and templates API on $name", ({ 
 
   it("refuses a draft whose expression does not parse, pointing at the field", async () => {
     const doc = exampleFlow();
-    (doc.nodes[2]!.config as { fields: { target: string; expression: string }[] }).fields[0]!.expression = "data.(tenantId";
+    (doc.nodes[2]!.config as { fields: { target: string; expression: string }[] }).fields[0]!.expression =
+      "data.(tenantId";
     const error = await failure(api.caller.flows.create({ document: doc as unknown as Record<string, unknown> }));
     expect(error.code).toBe("BAD_REQUEST");
     expect((error.cause as InvalidFlowError).problems).toEqual([
-      expect.objectContaining({ code: "invalid_expression", path: "$.nodes[2].config.fields[0].expression", nodeId: "map", message: expect.stringContaining('Expression "data.(tenantId" does not parse') }),
+      expect.objectContaining({
+        code: "invalid_expression",
+        path: "$.nodes[2].config.fields[0].expression",
+        nodeId: "map",
+        message: expect.stringContaining('Expression "data.(tenantId" does not parse'),
+      }),
     ]);
   });
 
@@ -69,7 +90,9 @@ describe.each(databaseCases())("flows, versions and templates API on $name", ({ 
     doc.nodes[0]!.name = "Events\u0000";
     const error = await failure(api.caller.flows.create({ document: doc as unknown as Record<string, unknown> }));
     expect(error.code).toBe("BAD_REQUEST");
-    expect(error.message).toBe("The input contains a character PostgreSQL text cannot hold (U+0000, or half of a surrogate pair)");
+    expect(error.message).toBe(
+      "The input contains a character PostgreSQL text cannot hold (U+0000, or half of a surrogate pair)",
+    );
     expect(await api.caller.flows.list()).toEqual(before);
   });
 
@@ -81,13 +104,17 @@ describe.each(databaseCases())("flows, versions and templates API on $name", ({ 
     expect(saved.revision).toBe(2);
     expect((await api.caller.flows.get({ id: flow.id })).draft.nodes[1]!.position).toEqual({ x: 900, y: 50 });
 
-    const conflict = await failure(api.caller.flows.saveDraft({ id: flow.id, expectedRevision: 1, document: flow.draft }));
+    const conflict = await failure(
+      api.caller.flows.saveDraft({ id: flow.id, expectedRevision: 1, document: flow.draft }),
+    );
     expect(conflict.code).toBe("CONFLICT");
     expect(conflict.message).toMatch(/changed by local-engineer \(revision 2\)/);
 
     const broken = structuredClone(moved) as unknown as Record<string, unknown>;
     broken.edges = "none";
-    expect((await failure(api.caller.flows.saveDraft({ id: flow.id, expectedRevision: 2, document: broken }))).code).toBe("BAD_REQUEST");
+    expect(
+      (await failure(api.caller.flows.saveDraft({ id: flow.id, expectedRevision: 2, document: broken }))).code,
+    ).toBe("BAD_REQUEST");
     expect((await api.caller.flows.get({ id: flow.id })).revision).toBe(2);
   });
 

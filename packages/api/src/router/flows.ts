@@ -41,7 +41,13 @@ export const flowsRouter = router({
     .input(z.object({ id: flowId, expectedRevision: z.number().int().positive(), document: flowDocumentInput }))
     .mutation(async ({ ctx, input }) => {
       const { document, problems } = checkFlow(input.document);
-      const flow = await saveDraft(ctx.db, { workspaceId: ctx.workspaceId, flowId: input.id, document, expectedRevision: input.expectedRevision, actor: ctx.actor.id });
+      const flow = await saveDraft(ctx.db, {
+        workspaceId: ctx.workspaceId,
+        flowId: input.id,
+        document,
+        expectedRevision: input.expectedRevision,
+        actor: ctx.actor.id,
+      });
       return { id: flow.id, revision: flow.revision, draftHash: flow.draftHash, updatedAt: flow.updatedAt, problems };
     }),
 });

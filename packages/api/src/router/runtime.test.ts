@@ -18,13 +18,30 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
     const first = await ensureLocalApiKey(handle.db, DEFAULT_WORKSPACE.id);
     expect(first).toMatchObject({ created: true, key: expect.stringMatching(/^mf_[\w-]{32}$/) });
     expect(await ensureLocalApiKey(handle.db, DEFAULT_WORKSPACE.id)).toEqual({ created: false, key: first!.key });
-    expect(await api.caller.runtime.apiKeys()).toEqual([expect.objectContaining({ name: "local", key: first!.key, prefix: first!.key.slice(0, 9), revoked: false })]);
+    expect(await api.caller.runtime.apiKeys()).toEqual([
+      expect.objectContaining({ name: "local", key: first!.key, prefix: first!.key.slice(0, 9), revoked: false }),
+    ]);
   });
 
   it("ingests over tRPC with per-event results and counts stored events", async () => {
-    const event = { specversion: "1.0", id: "t-1", source: "/gw", type: "com.meterflow.api.call", data: { tenantId: "acme" } };
-    expect(await api.caller.runtime.ingest({ events: [event, event, { id: 1 }] })).toMatchObject({ stored: 1, duplicates: 1, invalid: 1 });
-    expect(await api.caller.runtime.stats()).toMatchObject({ rawEvents: 1, pendingEvents: 1, usageRecords: 0, openExceptions: { count: 0, capped: false } });
+    const event = {
+      specversion: "1.0",
+      id: "t-1",
+      source: "/gw",
+      type: "com.meterflow.api.call",
+      data: { tenantId: "acme" },
+    };
+    expect(await api.caller.runtime.ingest({ events: [event, event, { id: 1 }] })).toMatchObject({
+      stored: 1,
+      duplicates: 1,
+      invalid: 1,
+    });
+    expect(await api.caller.runtime.stats()).toMatchObject({
+      rawEvents: 1,
+      pendingEvents: 1,
+      usageRecords: 0,
+      openExceptions: { count: 0, capped: false },
+    });
   });
 
   it("counts an ingest over tRPC as ingestion in flight, which the runtime's workers give way to, and wakes them after", async () => {
@@ -33,10 +50,20 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
     const woken: number[] = [];
     const runtime = {
       wake: () => void woken.push(activity.inFlight),
-      ingestActivity: { track: <T>(work: () => Promise<T>) => activity.track(() => (inFlightDuringIngest.push(activity.inFlight), work())), inFlight: 0 },
+      ingestActivity: {
+        track: <T>(work: () => Promise<T>) =>
+          activity.track(() => (inFlightDuringIngest.push(activity.inFlight), work())),
+        inFlight: 0,
+      },
     };
     const tracked = await testCaller(handle, { runtime });
-    const event = { specversion: "1.0", id: "t-activity", source: "/gw", type: "com.meterflow.api.call", data: { tenantId: "acme" } };
+    const event = {
+      specversion: "1.0",
+      id: "t-activity",
+      source: "/gw",
+      type: "com.meterflow.api.call",
+      data: { tenantId: "acme" },
+    };
     expect(await tracked.caller.runtime.ingest({ events: [event] })).toMatchObject({ stored: 1 });
     expect(inFlightDuringIngest).toEqual([1]);
     expect(woken).toEqual([0]);
@@ -46,11 +73,30 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
     const flow = await api.caller.templates.instantiate({ templateId: "metered-api-billing" });
     const version = await api.caller.versions.publish({ flowId: flow.id, changelog: "first" });
     const deployment = await api.caller.runtime.deploy({ versionId: version.id });
-    expect(deployment).toMatchObject({ handover: { windows: 0, watermarks: 0, dedupeNodes: [], leftBehind: [] }, alsoProcessedBy: [] });
-    expect((await api.caller.runtime.deployments()).map((row) => [row.deployment.id, row.deployment.status, row.versionNumber])).toEqual([[deployment.id, "active", 1]]);
-    expect((await api.caller.flows.list()).find((listed) => listed.id === flow.id)).toMatchObject({ latestVersion: 1, runningVersion: 1 });
+    expect(deployment).toMatchObject({
+      handover: { windows: 0, watermarks: 0, dedupeNodes: [], leftBehind: [] },
+      alsoProcessedBy: [],
+    });
+    expect(
+      (await api.caller.runtime.deployments()).map((row) => [
+        row.deployment.id,
+        row.deployment.status,
+        row.versionNumber,
+      ]),
+    ).toEqual([[deployment.id, "active", 1]]);
+    expect((await api.caller.flows.list()).find((listed) => listed.id === flow.id)).toMatchObject({
+      latestVersion: 1,
+      runningVersion: 1,
+    });
 
-    const call = (id: string, tenantId: string) => ({ specversion: "1.0", id, source: "/gw", type: "com.meterflow.api.call", time: "2026-10-03T10:00:00Z", data: { tenantId, productCode: "api-calls", calls: 10 } });
+    const call = (id: string, tenantId: string) => ({
+      specversion: "1.0",
+      id,
+      source: "/gw",
+      type: "com.meterflow.api.call",
+      time: "2026-10-03T10:00:00Z",
+      data: { tenantId, productCode: "api-calls", calls: 10 },
+    });
     await api.caller.runtime.ingest({ events: [call("r-1", "acme"), call("r-2", "nobody")] });
     expect((await api.caller.runtime.stats()).pendingEvents).toBeGreaterThanOrEqual(2);
     while (await processNextBatch(handle.db));
@@ -67,33 +113,79 @@ describe.each(databaseCases())("runtime API on $name", ({ open }) => {
       ratingPeriod: "2026-10",
       pricingRef: "api-calls-standard",
       erpAccount: "ERP-1001",
-      audit: { flowVersionHash: version.contentHash, nodeId: "map", correlationId: "/gw#r-1", eventTime: "2026-10-03T10:00:00Z", mappingRef: "UsageRecord@1" },
+      audit: {
+        flowVersionHash: version.contentHash,
+        nodeId: "map",
+        correlationId: "/gw#r-1",
+        eventTime: "2026-10-03T10:00:00Z",
+        mappingRef: "UsageRecord@1",
+      },
     });
-    expect((await api.caller.runtime.recentEnvelopes({ limit: 2 })).map((envelope) => envelope.id)).toEqual(["r-2", "r-1"]);
+    expect((await api.caller.runtime.recentEnvelopes({ limit: 2 })).map((envelope) => envelope.id)).toEqual([
+      "r-2",
+      "r-1",
+    ]);
     const events = await api.caller.runtime.events();
-    expect(events.filter((event) => event.id.startsWith("r-")).map((event) => `${event.id} ${event.outcome}`).sort()).toEqual(["r-1 validated", "r-2 exception"]);
+    expect(
+      events
+        .filter((event) => event.id.startsWith("r-"))
+        .map((event) => `${event.id} ${event.outcome}`)
+        .sort(),
+    ).toEqual(["r-1 validated", "r-2 exception"]);
     expect(events.every((event) => event.envelope === null)).toBe(true); // the list stays light
     // Found by its id, with the envelope as sent.
-    expect(await api.caller.runtime.events({ id: "r-2" })).toEqual([expect.objectContaining({ id: "r-2", source: "/gw", status: "processed", outcome: "exception", envelope: call("r-2", "nobody") })]);
+    expect(await api.caller.runtime.events({ id: "r-2" })).toEqual([
+      expect.objectContaining({
+        id: "r-2",
+        source: "/gw",
+        status: "processed",
+        outcome: "exception",
+        envelope: call("r-2", "nobody"),
+      }),
+    ]);
     expect(await api.caller.runtime.events({ id: "no-such-event" })).toEqual([]);
     const [exception] = await api.caller.runtime.exceptions({ status: "open", kind: "unmatched_account" });
     expect(exception).toMatchObject({ partitionKey: "nobody", raisedBy: "enrich" });
 
-    await expect(api.caller.runtime.resolveExceptions({ ids: [exception!.id], comment: "" })).rejects.toThrow(/Say why it is resolved/);
-    await expect(api.caller.runtime.retryExceptions({ ids: ["not-a-uuid"] })).rejects.toThrow(/Exception ids are UUIDs/);
+    await expect(api.caller.runtime.resolveExceptions({ ids: [exception!.id], comment: "" })).rejects.toThrow(
+      /Say why it is resolved/,
+    );
+    await expect(api.caller.runtime.retryExceptions({ ids: ["not-a-uuid"] })).rejects.toThrow(
+      /Exception ids are UUIDs/,
+    );
     const engineerOnly = api.as({ id: "e-2", name: "Eve Engineer", roles: ["engineer"] });
-    await expect(engineerOnly.runtime.resolveExceptions({ ids: [exception!.id], comment: "not billable" })).rejects.toThrow(/needs the operator role; Eve Engineer does not have it/);
+    await expect(
+      engineerOnly.runtime.resolveExceptions({ ids: [exception!.id], comment: "not billable" }),
+    ).rejects.toThrow(/needs the operator role; Eve Engineer does not have it/);
     await api.caller.runtime.resolveExceptions({ ids: [exception!.id], comment: "not billable" });
-    await expect(api.caller.runtime.retryExceptions({ ids: [exception!.id] })).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
+    await expect(api.caller.runtime.retryExceptions({ ids: [exception!.id] })).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+    });
 
-    await expect(api.caller.runtime.replay({ flowVersionId: version.id, mode: "dry_run", from: "2026-11-01T00:00:00Z", to: "2026-10-01T00:00:00Z" })).rejects.toThrow(/from must be before to/);
-    const dry = await api.caller.runtime.replay({ flowVersionId: version.id, mode: "dry_run", from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" });
+    await expect(
+      api.caller.runtime.replay({
+        flowVersionId: version.id,
+        mode: "dry_run",
+        from: "2026-11-01T00:00:00Z",
+        to: "2026-10-01T00:00:00Z",
+      }),
+    ).rejects.toThrow(/from must be before to/);
+    const dry = await api.caller.runtime.replay({
+      flowVersionId: version.id,
+      mode: "dry_run",
+      from: "2026-10-01T00:00:00Z",
+      to: "2026-11-01T00:00:00Z",
+    });
     expect(dry).toMatchObject({ events: 2, outcomes: { validated: 1, exception: 1 }, stored: null });
     const closed = await api.caller.runtime.closeWindows({ all: true });
     expect(closed).toMatchObject({ windows: 1, postings: 1 });
     const [posting] = await api.caller.runtime.postings({ status: "pending" });
     expect(posting).toMatchObject({ endpoint: "erp-sandbox@1", operation: "createInvoice" });
-    const report = await api.caller.runtime.reconcile({ from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z", tenant: "acme" });
+    const report = await api.caller.runtime.reconcile({
+      from: "2026-10-01T00:00:00Z",
+      to: "2026-11-01T00:00:00Z",
+      tenant: "acme",
+    });
     expect(report.differences.map((difference) => difference.check)).toEqual(["aggregates_vs_posted"]);
   });
 });

@@ -22,10 +22,18 @@ export const templatesRouter = router({
     .mutation(async ({ ctx, input }) => {
       const template = ctx.templates.find((candidate) => candidate.id === input.templateId);
       if (!template) {
-        throw new TRPCError({ code: "NOT_FOUND", message: `No template "${input.templateId}"; available: ${ctx.templates.map((t) => t.id).join(", ") || "none"}` });
+        throw new TRPCError({
+          code: "NOT_FOUND",
+          message: `No template "${input.templateId}"; available: ${ctx.templates.map((t) => t.id).join(", ") || "none"}`,
+        });
       }
       const document = structuredClone(template.document);
       if (input.name) document.metadata.name = input.name;
-      return createFlow(ctx.db, { workspaceId: ctx.workspaceId, document, actor: ctx.actor.id, templateId: template.id });
+      return createFlow(ctx.db, {
+        workspaceId: ctx.workspaceId,
+        document,
+        actor: ctx.actor.id,
+        templateId: template.id,
+      });
     }),
 });

@@ -24,18 +24,31 @@ describe.each(databaseCases())("flows.testRun on $name", ({ open }) => {
     expect(result.postings).toEqual([
       expect.objectContaining({
         idempotencyKey: expect.stringMatching(/^[0-9a-f]{64}$/),
-        request: { customer: "ERP-1001", currency: "EUR", lines: [{ item: "api-calls", description: "api_calls 2026-11", quantity: "330000", amount: "330.00" }] },
+        request: {
+          customer: "ERP-1001",
+          currency: "EUR",
+          lines: [{ item: "api-calls", description: "api_calls 2026-11", quantity: "330000", amount: "330.00" }],
+        },
       }),
     ]);
     // globex: 6,300,000 billable -> 1,000,000 x 0.0010 + 5,300,000 x 0.0008 = 5,240.00 > 5,000: held for finance.
     expect(result.approvals).toEqual([
-      expect.objectContaining({ approverRole: "finance", payload: expect.objectContaining({ tenantId: "globex", total: { amount: "5240.00", currency: "EUR" }, pricingRuleVersion: "api-calls-standard@1/global" }) }),
+      expect.objectContaining({
+        approverRole: "finance",
+        payload: expect.objectContaining({
+          tenantId: "globex",
+          total: { amount: "5240.00", currency: "EUR" },
+          pricingRuleVersion: "api-calls-standard@1/global",
+        }),
+      }),
     ]);
     expect(result.summaries.map((summary) => summary.window.group.tenantId)).toEqual(["acme", "globex"]);
     expect(result.traces.find((trace) => trace.nodeId === "rate")).toMatchObject({ received: 2 });
 
     const again = await api.caller.flows.testRun({ id: flow.id, events: samples });
-    expect(again.postings.map((posting) => posting.idempotencyKey)).toEqual(result.postings.map((posting) => posting.idempotencyKey));
+    expect(again.postings.map((posting) => posting.idempotencyKey)).toEqual(
+      result.postings.map((posting) => posting.idempotencyKey),
+    );
   });
 
   it("explains bad input: no events, or a flow that cannot run", async () => {

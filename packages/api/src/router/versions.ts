@@ -3,9 +3,13 @@ import { z } from "zod";
 import { router, workspaceProcedure } from "../trpc";
 
 export const versionsRouter = router({
-  list: workspaceProcedure.input(z.object({ flowId: z.uuid() })).query(({ ctx, input }) => listVersions(ctx.db, ctx.workspaceId, input.flowId)),
+  list: workspaceProcedure
+    .input(z.object({ flowId: z.uuid() }))
+    .query(({ ctx, input }) => listVersions(ctx.db, ctx.workspaceId, input.flowId)),
 
-  get: workspaceProcedure.input(z.object({ id: z.uuid() })).query(({ ctx, input }) => getVersion(ctx.db, ctx.workspaceId, input.id)),
+  get: workspaceProcedure
+    .input(z.object({ id: z.uuid() }))
+    .query(({ ctx, input }) => getVersion(ctx.db, ctx.workspaceId, input.id)),
 
   /** Snapshots the draft as the next immutable version (the review workflow comes later). */
   publish: workspaceProcedure
@@ -16,5 +20,7 @@ export const versionsRouter = router({
         expectedRevision: z.number().int().positive().optional(),
       }),
     )
-    .mutation(({ ctx, input }) => publishVersion(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor.id, ...input })),
+    .mutation(({ ctx, input }) =>
+      publishVersion(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor.id, ...input }),
+    ),
 });

@@ -19,7 +19,9 @@ export function loadDemoReferenceData(folder: string): ReferenceDataSet | undefi
     return JSON.parse(readFileSync(join(folder, "reference-data", "demo.json"), "utf8")) as ReferenceDataSet;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new Error(`Demo reference data in ${folder}/reference-data/demo.json is not valid JSON: ${(error as Error).message}`);
+    throw new Error(
+      `Demo reference data in ${folder}/reference-data/demo.json is not valid JSON: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -28,7 +30,9 @@ export function loadDemoReferenceData(folder: string): ReferenceDataSet | undefi
  * the load with the file name and its first problem: shipping a broken template is a bug.
  */
 export function loadTemplateCatalog(folder: string): TemplateCatalog {
-  const files = readdirSync(folder).filter((file) => file.endsWith(".json") && !file.endsWith(".events.json")).sort();
+  const files = readdirSync(folder)
+    .filter((file) => file.endsWith(".json") && !file.endsWith(".events.json"))
+    .sort();
   return files.map((file) => {
     const id = basename(file, ".json");
     const path = join(folder, file);
@@ -42,7 +46,8 @@ export function loadTemplateCatalog(folder: string): TemplateCatalog {
     try {
       sampleEvents = JSON.parse(readFileSync(join(folder, `${id}.events.json`), "utf8")) as unknown[];
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`Sample events of template ${id} are not valid JSON: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        throw new Error(`Sample events of template ${id} are not valid JSON: ${(error as Error).message}`);
     }
     return { id, document, sampleEvents };
   });

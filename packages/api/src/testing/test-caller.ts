@@ -15,6 +15,13 @@ const createCaller = createCallerFactory(appRouter);
 export async function testCaller(handle: DatabaseHandle, options: { runtime?: Context["runtime"] } = {}) {
   await seedWorkspace(handle.db, repoTemplates, "none", demoReferenceData);
   const as = (actor: Actor | null) =>
-    createCaller({ db: handle.db, driver: handle.driver, workspaceId: DEFAULT_WORKSPACE.id, actor, templates: repoTemplates, ...(options.runtime ? { runtime: options.runtime } : {}) });
+    createCaller({
+      db: handle.db,
+      driver: handle.driver,
+      workspaceId: DEFAULT_WORKSPACE.id,
+      actor,
+      templates: repoTemplates,
+      ...(options.runtime ? { runtime: options.runtime } : {}),
+    });
   return { caller: as({ ...LOCAL_USER, roles: [...LOCAL_USER.roles] }), as };
 }

@@ -4,7 +4,10 @@ import { columnRecords } from "../raw-rows";
 import type { exceptions } from "../schema";
 
 /** An exception to raise: open, with its history so far. */
-export type NewException = Omit<typeof exceptions.$inferInsert, "id" | "status" | "postingId" | "createdAt" | "updatedAt">;
+export type NewException = Omit<
+  typeof exceptions.$inferInsert,
+  "id" | "status" | "postingId" | "createdAt" | "updatedAt"
+>;
 
 /**
  * Raises exceptions, any number in one statement: each column's values go in one parameter. A
@@ -15,7 +18,8 @@ export type NewException = Omit<typeof exceptions.$inferInsert, "id" | "status" 
 export async function insertExceptions(db: Database, rows: readonly NewException[]): Promise<void> {
   if (rows.length === 0) return;
   const column = <K extends keyof NewException>(key: K) => rows.map((row) => row[key] ?? null);
-  const json = <K extends "eventKeys" | "payload" | "history">(key: K, absent: unknown) => rows.map((row) => JSON.stringify(row[key] === undefined ? absent : row[key]));
+  const json = <K extends "eventKeys" | "payload" | "history">(key: K, absent: unknown) =>
+    rows.map((row) => JSON.stringify(row[key] === undefined ? absent : row[key]));
   await db.execute(sql`insert into exceptions (workspace_id, kind, reason, flow_version_id, deployment_id, node_id, raised_by, item_id, partition_key, event_seq, event_keys, correlation_id, payload, history)
     select workspace_id, kind, reason, flow_version_id, deployment_id, node_id, raised_by, item_id, partition_key, event_seq, event_keys, correlation_id, payload, history
     from ${columnRecords({

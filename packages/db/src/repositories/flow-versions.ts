@@ -55,9 +55,12 @@ export async function publishVersion(
       .for("update");
     if (!flow) throw new NotFoundError("Flow", input.flowId);
     if (input.expectedRevision !== undefined && flow.revision !== input.expectedRevision) {
-      throw new ConflictError(`The draft has changed since revision ${input.expectedRevision} (now ${flow.revision}, by ${flow.updatedBy}); review it before publishing`, {
-        currentRevision: flow.revision,
-      });
+      throw new ConflictError(
+        `The draft has changed since revision ${input.expectedRevision} (now ${flow.revision}, by ${flow.updatedBy}); review it before publishing`,
+        {
+          currentRevision: flow.revision,
+        },
+      );
     }
     const [latest] = await tx
       .select({ number: flowVersions.number, contentHash: flowVersions.contentHash })
@@ -66,9 +69,15 @@ export async function publishVersion(
       .orderBy(desc(flowVersions.number))
       .limit(1);
     if (latest && latest.contentHash === flow.draftHash) {
-      throw new ConflictError(`The draft is identical to version ${latest.number}; change something before publishing a new version`, { version: latest.number });
+      throw new ConflictError(
+        `The draft is identical to version ${latest.number}; change something before publishing a new version`,
+        { version: latest.number },
+      );
     }
-    const [{ highest } = { highest: 0 }] = await tx.select({ highest: max(flowVersions.number) }).from(flowVersions).where(eq(flowVersions.flowId, flow.id));
+    const [{ highest } = { highest: 0 }] = await tx
+      .select({ highest: max(flowVersions.number) })
+      .from(flowVersions)
+      .where(eq(flowVersions.flowId, flow.id));
     const [version] = await tx
       .insert(flowVersions)
       .values({
@@ -88,7 +97,12 @@ export async function publishVersion(
       action: "flow_version.published",
       entityType: "flow",
       entityId: flow.id,
-      details: { versionId: version!.id, number: version!.number, contentHash: version!.contentHash, changelog: input.changelog },
+      details: {
+        versionId: version!.id,
+        number: version!.number,
+        contentHash: version!.contentHash,
+        changelog: input.changelog,
+      },
     });
     return version!;
   });

@@ -30,8 +30,16 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
   const ws = "ws-test";
   beforeAll(async () => {
     handle = await open();
-    await ensureWorkspace(handle.db, { id: ws, name: "Test" }, { id: "u-ana", name: "Ana", email: "ana@example.com", roles: ["engineer"] });
-    await ensureWorkspace(handle.db, { id: "ws-other", name: "Other" }, { id: "u-bo", name: "Bo", email: "bo@example.com", roles: ["engineer"] });
+    await ensureWorkspace(
+      handle.db,
+      { id: ws, name: "Test" },
+      { id: "u-ana", name: "Ana", email: "ana@example.com", roles: ["engineer"] },
+    );
+    await ensureWorkspace(
+      handle.db,
+      { id: "ws-other", name: "Other" },
+      { id: "u-bo", name: "Bo", email: "bo@example.com", roles: ["engineer"] },
+    );
   });
   afterAll(async () => handle?.close());
 
@@ -40,7 +48,13 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
     expect(flow.revision).toBe(1);
     expect(flow.draftHash).toMatch(/^sha256:/);
     const listed = await listFlows(handle.db, ws);
-    expect(listed.find((f) => f.id === flow.id)).toMatchObject({ name: "Listed", nodeCount: 4, latestVersion: null, runningVersion: null, revision: 1 });
+    expect(listed.find((f) => f.id === flow.id)).toMatchObject({
+      name: "Listed",
+      nodeCount: 4,
+      latestVersion: null,
+      runningVersion: null,
+      revision: 1,
+    });
     expect(await listFlows(handle.db, "ws-other")).toEqual([]);
     await expect(getFlow(handle.db, "ws-other", flow.id)).rejects.toBeInstanceOf(NotFoundError);
     expect((await getFlow(handle.db, ws, flow.id)).draft).toEqual(document("Listed"));
@@ -50,12 +64,24 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
     const flow = await createFlow(handle.db, { workspaceId: ws, document: document(), actor: "ana" });
     const moved = structuredClone(flow.draft);
     moved.nodes[0]!.position = { x: 42, y: 7 };
-    const saved = await saveDraft(handle.db, { workspaceId: ws, flowId: flow.id, document: moved, expectedRevision: 1, actor: "ana" });
+    const saved = await saveDraft(handle.db, {
+      workspaceId: ws,
+      flowId: flow.id,
+      document: moved,
+      expectedRevision: 1,
+      actor: "ana",
+    });
     expect(saved.revision).toBe(2);
 
     const stale = structuredClone(flow.draft);
     stale.metadata.name = "Overwritten?";
-    const attempt = saveDraft(handle.db, { workspaceId: ws, flowId: flow.id, document: stale, expectedRevision: 1, actor: "bo" });
+    const attempt = saveDraft(handle.db, {
+      workspaceId: ws,
+      flowId: flow.id,
+      document: stale,
+      expectedRevision: 1,
+      actor: "bo",
+    });
     await expect(attempt).rejects.toBeInstanceOf(ConflictError);
     await expect(attempt).rejects.toThrow(/changed by ana \(revision 2\) after you loaded revision 1/);
     const current = await getFlow(handle.db, ws, flow.id);
@@ -68,12 +94,25 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
     const flow = await createFlow(handle.db, { workspaceId: ws, document: document("Versioned"), actor: "ana" });
     const v1 = await publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: "ana", changelog: "first" });
     expect(v1).toMatchObject({ number: 1, state: "published", contentHash: flow.draftHash, author: "ana" });
-    await expect(publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: "ana", changelog: "again" })).rejects.toThrow(/identical to version 1/);
+    await expect(
+      publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: "ana", changelog: "again" }),
+    ).rejects.toThrow(/identical to version 1/);
 
     const changed = structuredClone(flow.draft);
     changed.metadata.description = "now with a description";
-    await saveDraft(handle.db, { workspaceId: ws, flowId: flow.id, document: changed, expectedRevision: 1, actor: "ana" });
-    const v2 = await publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: "bo", changelog: "describe" });
+    await saveDraft(handle.db, {
+      workspaceId: ws,
+      flowId: flow.id,
+      document: changed,
+      expectedRevision: 1,
+      actor: "ana",
+    });
+    const v2 = await publishVersion(handle.db, {
+      workspaceId: ws,
+      flowId: flow.id,
+      actor: "bo",
+      changelog: "describe",
+    });
     expect(v2.number).toBe(2);
     expect(v2.contentHash).not.toBe(v1.contentHash);
     expect((await listVersions(handle.db, ws, flow.id)).map((v) => v.number)).toEqual([2, 1]);
@@ -81,11 +120,19 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
     await expect(getVersion(handle.db, "ws-other", v1.id)).rejects.toBeInstanceOf(NotFoundError);
 
     // The database refuses to rewrite a published version or the audit log.
-    expect(await databaseRefusal(handle.db.execute(sql`update flow_versions set content_hash = 'sha256:forged' where id = ${v1.id}`))).toMatch(/immutable/);
-    expect(await databaseRefusal(handle.db.execute(sql`delete from flow_versions where id = ${v1.id}`))).toMatch(/cannot be deleted/);
+    expect(
+      await databaseRefusal(
+        handle.db.execute(sql`update flow_versions set content_hash = 'sha256:forged' where id = ${v1.id}`),
+      ),
+    ).toMatch(/immutable/);
+    expect(await databaseRefusal(handle.db.execute(sql`delete from flow_versions where id = ${v1.id}`))).toMatch(
+      /cannot be deleted/,
+    );
     expect(await databaseRefusal(handle.db.execute(sql`delete from audit_log`))).toMatch(/append-only/);
 
-    const actions = (await listAudit(handle.db, { workspaceId: ws, entityType: "flow", entityId: flow.id })).map((entry) => entry.action);
+    const actions = (await listAudit(handle.db, { workspaceId: ws, entityType: "flow", entityId: flow.id })).map(
+      (entry) => entry.action,
+    );
     expect(actions).toEqual(["flow_version.published", "flow.draft_saved", "flow_version.published", "flow.created"]);
   });
 
@@ -99,11 +146,26 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
     let revision = flow.revision;
     const published = [];
     for (const draft of drafts) {
-      revision = (await saveDraft(handle.db, { workspaceId: ws, flowId: flow.id, document: draft, expectedRevision: revision, actor: "ana" })).revision;
-      published.push(publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: "ana", changelog: "x" }).catch((error: Error) => error));
+      revision = (
+        await saveDraft(handle.db, {
+          workspaceId: ws,
+          flowId: flow.id,
+          document: draft,
+          expectedRevision: revision,
+          actor: "ana",
+        })
+      ).revision;
+      published.push(
+        publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: "ana", changelog: "x" }).catch(
+          (error: Error) => error,
+        ),
+      );
     }
     const outcomes = await Promise.all(published);
-    const numbers = outcomes.filter((o): o is Exclude<typeof o, Error> => !(o instanceof Error)).map((v) => v.number).sort();
+    const numbers = outcomes
+      .filter((o): o is Exclude<typeof o, Error> => !(o instanceof Error))
+      .map((v) => v.number)
+      .sort();
     expect(numbers).toEqual([...numbers.keys()].map((i) => i + 1));
   });
 

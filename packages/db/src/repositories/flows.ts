@@ -52,11 +52,19 @@ export async function listFlows(db: Database, workspaceId: string): Promise<Flow
     .where(eq(flows.workspaceId, workspaceId))
     .orderBy(desc(flows.updatedAt), flows.name);
   const numberOrNull = (value: number | null) => (value === null ? null : Number(value));
-  return rows.map((row) => ({ ...row, nodeCount: Number(row.nodeCount), latestVersion: numberOrNull(row.latestVersion), runningVersion: numberOrNull(row.runningVersion) }));
+  return rows.map((row) => ({
+    ...row,
+    nodeCount: Number(row.nodeCount),
+    latestVersion: numberOrNull(row.latestVersion),
+    runningVersion: numberOrNull(row.runningVersion),
+  }));
 }
 
 export async function getFlow(db: Database, workspaceId: string, flowId: string): Promise<Flow> {
-  const [flow] = await db.select().from(flows).where(and(eq(flows.workspaceId, workspaceId), eq(flows.id, flowId)));
+  const [flow] = await db
+    .select()
+    .from(flows)
+    .where(and(eq(flows.workspaceId, workspaceId), eq(flows.id, flowId)));
   if (!flow) throw new NotFoundError("Flow", flowId);
   return flow;
 }
@@ -111,7 +119,13 @@ export async function saveDraft(
         updatedBy: input.actor,
         updatedAt: sql`now()`,
       })
-      .where(and(eq(flows.workspaceId, input.workspaceId), eq(flows.id, input.flowId), eq(flows.revision, input.expectedRevision)))
+      .where(
+        and(
+          eq(flows.workspaceId, input.workspaceId),
+          eq(flows.id, input.flowId),
+          eq(flows.revision, input.expectedRevision),
+        ),
+      )
       .returning();
     if (!saved) {
       const current = await getFlow(tx, input.workspaceId, input.flowId);

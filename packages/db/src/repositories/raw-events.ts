@@ -9,7 +9,10 @@ import { eventsRaw, type EventOutcome, type EventStatus } from "../schema";
  * text, which PostgreSQL reads itself (ingestion sends the envelope's own text where that reads
  * the same in JavaScript).
  */
-export type NewRawEvent = Omit<typeof eventsRaw.$inferInsert, "seq" | "workspaceId" | "outcome" | "receivedAt" | "xid" | "time"> & { time?: string | null };
+export type NewRawEvent = Omit<
+  typeof eventsRaw.$inferInsert,
+  "seq" | "workspaceId" | "outcome" | "receivedAt" | "xid" | "time"
+> & { time?: string | null };
 export type RawEventOutcome = { status: "stored" | "duplicate" };
 
 /**
@@ -18,14 +21,19 @@ export type RawEventOutcome = { status: "stored" | "duplicate" };
  * own: not for a caller's transaction, which the first insert failing on a repeat would abort
  * (ingestion spares the savepoint that would take).
  */
-export async function storeRawEvents(db: Database, workspaceId: string, events: NewRawEvent[]): Promise<RawEventOutcome[]> {
+export async function storeRawEvents(
+  db: Database,
+  workspaceId: string,
+  events: NewRawEvent[],
+): Promise<RawEventOutcome[]> {
   if (events.length === 0) return [];
   const envelopes = events.map((event) => JSON.stringify(event.envelope));
   // A json column keeps \u0000 and a lone surrogate's escape, which no text column or jsonb value
   // can hold: processing such an event would fail every batch it is in. JSON.stringify writes
   // such an escape for them only, so an escape not itself escaped finds them exactly. Texts
   // without "\u" cannot hold one, and that test costs a tenth of the pattern's.
-  if (envelopes.some((text) => text.includes("\\u") && unstorableEscape.test(text))) throw new UnstorableTextError("An envelope");
+  if (envelopes.some((text) => text.includes("\\u") && unstorableEscape.test(text)))
+    throw new UnstorableTextError("An envelope");
   // Ordered as received, so a repeat inside one request keeps its first occurrence. Each
   // partition's head moves to this transaction's last event in the same statement, so workers
   // find the work; its row stays locked only from here to the commit, and in key order, so
@@ -68,7 +76,11 @@ export async function storeRawEvents(db: Database, workspaceId: string, events: 
       await store(into, false, sql`select 1`);
       return events.map(() => ({ status: "stored" }));
     }
-    const inserted = await store<{ source: string; event_id: string }>(into, true, sql`select source, event_id from stored`);
+    const inserted = await store<{ source: string; event_id: string }>(
+      into,
+      true,
+      sql`select source, event_id from stored`,
+    );
     const stored = new Set(inserted.map((row) => `${row.source}\u0000${row.event_id}`));
     return events.map((event) => {
       const key = `${event.source}\u0000${event.eventId}`;
@@ -127,20 +139,35 @@ export async function oldestOpenTransaction(db: Database, minSeconds: number): P
  * usage records made ever, and events pending (stored after their partition's cursor, which
  * `countPendingEvents` counts from the events themselves).
  */
-export async function partitionTotals(db: Database, workspaceId: string): Promise<{ rawEvents: number; pendingEvents: number; usageRecords: number }> {
-  const [row] = await rowsOf<{ raw_events: string | number; pending_events: string | number; usage_records: string | number }>(
+export async function partitionTotals(
+  db: Database,
+  workspaceId: string,
+): Promise<{ rawEvents: number; pendingEvents: number; usageRecords: number }> {
+  const [row] = await rowsOf<{
+    raw_events: string | number;
+    pending_events: string | number;
+    usage_records: string | number;
+  }>(
     db,
     sql`select coalesce(sum(stored), 0) as raw_events, coalesce(sum(pending), 0) as pending_events, coalesce(sum(usage_records), 0) as usage_records
         from runtime_partitions where workspace_id = ${workspaceId}`,
   );
-  return { rawEvents: Number(row?.raw_events ?? 0), pendingEvents: Number(row?.pending_events ?? 0), usageRecords: Number(row?.usage_records ?? 0) };
+  return {
+    rawEvents: Number(row?.raw_events ?? 0),
+    pendingEvents: Number(row?.pending_events ?? 0),
+    usageRecords: Number(row?.usage_records ?? 0),
+  };
 }
 
 /**
  * Adds usage records made to their partitions' counters (creating a partition's row if none is
  * there yet), in key order like every writer of these rows, so none deadlocks with another.
  */
-export async function addUsageRecordCounts(db: Database, workspaceId: string, byPartition: ReadonlyMap<string, number>): Promise<void> {
+export async function addUsageRecordCounts(
+  db: Database,
+  workspaceId: string,
+  byPartition: ReadonlyMap<string, number>,
+): Promise<void> {
   const counts = [...byPartition].filter(([, n]) => n > 0).map(([p, n]) => ({ p, n }));
   if (counts.length === 0) return;
   await db.execute(sql`insert into runtime_partitions as p (workspace_id, partition_key, usage_records)

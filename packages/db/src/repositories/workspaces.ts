@@ -8,5 +8,8 @@ export async function ensureWorkspace(
   owner: { id: string; name: string; email: string; roles: Role[] },
 ): Promise<void> {
   await db.insert(workspaces).values(workspace).onConflictDoNothing();
-  await db.insert(users).values({ ...owner, workspaceId: workspace.id }).onConflictDoNothing();
+  await db
+    .insert(users)
+    .values({ ...owner, workspaceId: workspace.id })
+    .onConflictDoNothing();
 }

@@ -7,7 +7,9 @@ export const flows = pgTable(
   "flows",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
     draft: jsonb("draft").$type<FlowDocument>().notNull(),
@@ -30,7 +32,9 @@ export const flowVersions = pgTable(
   "flow_versions",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    flowId: uuid("flow_id").notNull().references(() => flows.id),
+    flowId: uuid("flow_id")
+      .notNull()
+      .references(() => flows.id),
     number: integer("number").notNull(),
     document: jsonb("document").$type<FlowDocument>().notNull(),
     contentHash: text("content_hash").notNull(),

@@ -1,5 +1,18 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, json, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  json,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import type { exceptionKinds } from "@meterflow/flow-spec";
 import { keyText } from "./events";
 import { flowVersions } from "./flows";
@@ -105,7 +118,9 @@ export const postings = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     workspaceId: text("workspace_id").notNull(),
-    flowVersionId: uuid("flow_version_id").notNull().references(() => flowVersions.id),
+    flowVersionId: uuid("flow_version_id")
+      .notNull()
+      .references(() => flowVersions.id),
     deploymentId: uuid("deployment_id"),
     nodeId: text("node_id").notNull(),
     kind: text("kind").$type<"post" | "notify">().notNull().default("post"),

@@ -1,12 +1,27 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, date, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  date,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { workspaces } from "./workspaces";
 
 /** Customer master mapping: product tenant -> ERP account / CRM account. */
 export const accountMap = pgTable(
   "account_map",
   {
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     tenantId: text("tenant_id").notNull(),
     name: text("name").notNull().default(""),
     erpAccountId: text("erp_account_id").notNull(),
@@ -22,7 +37,9 @@ export const accountMap = pgTable(
 export const productMap = pgTable(
   "product_map",
   {
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     productCode: text("product_code").notNull(),
     erpItemCode: text("erp_item_code").notNull(),
     name: text("name").notNull().default(""),
@@ -42,7 +59,9 @@ export const contracts = pgTable(
   "contracts",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     contractId: text("contract_id").notNull(),
     tenantId: text("tenant_id").notNull(),
     priceList: text("price_list").notNull(),
@@ -65,7 +84,9 @@ export const priceLists = pgTable(
   "price_lists",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     name: text("name").notNull(),
     version: integer("version").notNull(),
     region: text("region").notNull().default("global"),

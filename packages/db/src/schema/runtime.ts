@@ -1,5 +1,17 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { flows, flowVersions } from "./flows";
 
 export const deploymentStatuses = ["active", "stopped"] as const;
@@ -11,8 +23,12 @@ export const deployments = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     workspaceId: text("workspace_id").notNull(),
-    flowId: uuid("flow_id").notNull().references(() => flows.id),
-    flowVersionId: uuid("flow_version_id").notNull().references(() => flowVersions.id),
+    flowId: uuid("flow_id")
+      .notNull()
+      .references(() => flows.id),
+    flowVersionId: uuid("flow_version_id")
+      .notNull()
+      .references(() => flowVersions.id),
     status: text("status").$type<DeploymentStatus>().notNull().default("active"),
     deployedBy: text("deployed_by").notNull(),
     deployedAt: timestamp("deployed_at", { withTimezone: true }).notNull().defaultNow(),
@@ -25,7 +41,9 @@ export const deployments = pgTable(
 export const runtimeWindows = pgTable(
   "runtime_windows",
   {
-    deploymentId: uuid("deployment_id").notNull().references(() => deployments.id),
+    deploymentId: uuid("deployment_id")
+      .notNull()
+      .references(() => deployments.id),
     nodeId: text("node_id").notNull(),
     windowKey: text("window_key").notNull(),
     partitionKey: text("partition_key").notNull(),
@@ -44,7 +62,9 @@ export const runtimeWindows = pgTable(
 export const runtimeWatermarks = pgTable(
   "runtime_watermarks",
   {
-    deploymentId: uuid("deployment_id").notNull().references(() => deployments.id),
+    deploymentId: uuid("deployment_id")
+      .notNull()
+      .references(() => deployments.id),
     nodeId: text("node_id").notNull(),
     partitionKey: text("partition_key").notNull(),
     watermark: timestamp("watermark", { withTimezone: true, mode: "string" }).notNull(),
@@ -73,7 +93,9 @@ export const usageSummaries = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     workspaceId: text("workspace_id").notNull(),
     deploymentId: uuid("deployment_id").references(() => deployments.id),
-    flowVersionId: uuid("flow_version_id").notNull().references(() => flowVersions.id),
+    flowVersionId: uuid("flow_version_id")
+      .notNull()
+      .references(() => flowVersions.id),
     nodeId: text("node_id").notNull(),
     windowKey: text("window_key").notNull(),
     partitionKey: text("partition_key").notNull(),
@@ -103,7 +125,9 @@ export const canonicalObjects = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     workspaceId: text("workspace_id").notNull(),
-    flowVersionId: uuid("flow_version_id").notNull().references(() => flowVersions.id),
+    flowVersionId: uuid("flow_version_id")
+      .notNull()
+      .references(() => flowVersions.id),
     nodeId: text("node_id").notNull(),
     recordKey: text("record_key").notNull(),
     type: text("type").notNull(),
@@ -124,7 +148,9 @@ export const approvals = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     workspaceId: text("workspace_id").notNull(),
     deploymentId: uuid("deployment_id").references(() => deployments.id),
-    flowVersionId: uuid("flow_version_id").notNull().references(() => flowVersions.id),
+    flowVersionId: uuid("flow_version_id")
+      .notNull()
+      .references(() => flowVersions.id),
     nodeId: text("node_id").notNull(),
     itemId: text("item_id").notNull(),
     partitionKey: text("partition_key").notNull(),

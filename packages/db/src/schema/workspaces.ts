@@ -13,7 +13,9 @@ export const users = pgTable(
   "users",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     name: text("name").notNull(),
     email: text("email").notNull(),
     roles: text("roles").array().$type<Role[]>().notNull(),

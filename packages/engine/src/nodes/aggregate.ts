@@ -25,9 +25,15 @@ interface OpenWindow {
  */
 export const aggregate: NodeImplementation<"aggregate"> = {
   prepare(node, env) {
-    const groupBy = node.config.groupBy.map((group) => ({ name: group.name, expression: env.expression(group.expression) }));
+    const groupBy = node.config.groupBy.map((group) => ({
+      name: group.name,
+      expression: env.expression(group.expression),
+    }));
     const eventTime = env.expression(node.config.eventTime);
-    const measures = node.config.measures.map((measure) => ({ ...measure, compiled: measure.expression ? env.expression(measure.expression) : undefined }));
+    const measures = node.config.measures.map((measure) => ({
+      ...measure,
+      compiled: measure.expression ? env.expression(measure.expression) : undefined,
+    }));
     const graceMs = durationMs(node.config.grace);
     const findWindow = windowFinder(node.config.period);
     return (items, run) => {
@@ -48,12 +54,17 @@ export const aggregate: NodeImplementation<"aggregate"> = {
         try {
           const time = eventTime.evaluate(item.value);
           atMs = typeof time === "string" ? instantMs(time) : Number.NaN;
-          if (Number.isNaN(atMs)) throw new Error(`Event time ${node.config.eventTime} is not a timestamp: ${JSON.stringify(time)}`);
-          for (let g = 0; g < groupBy.length; g += 1) groupValues[g] = groupBy[g]!.expression.evaluate(item.value) ?? null;
+          if (Number.isNaN(atMs))
+            throw new Error(`Event time ${node.config.eventTime} is not a timestamp: ${JSON.stringify(time)}`);
+          for (let g = 0; g < groupBy.length; g += 1)
+            groupValues[g] = groupBy[g]!.expression.evaluate(item.value) ?? null;
           for (let i = 0; i < measures.length; i += 1) {
             const measure = measures[i]!;
             const value = measure.compiled ? measure.compiled.evaluate(item.value) : undefined;
-            if ((measure.op === "sum" || ((measure.op === "max" || measure.op === "min") && value != null)) && !isDecimalLike(value)) {
+            if (
+              (measure.op === "sum" || ((measure.op === "max" || measure.op === "min") && value != null)) &&
+              !isDecimalLike(value)
+            ) {
               throw new Error(`cannot ${measure.op} ${JSON.stringify(value)}, not a number`);
             }
             values[i] = value;
@@ -78,7 +89,13 @@ export const aggregate: NodeImplementation<"aggregate"> = {
             // perhaps invoiced): reopening it under its key would make a second summary the
             // database and the ERP drop as a repeat, so the event is an exception, never lost.
             if (!stored && isLate) {
-              late.push(exceptionItem(item, "late_event", `${lateReason(atMs, window, graceMs, node.config.grace)}; adjustments join a window only while it is open, and this one is closed`));
+              late.push(
+                exceptionItem(
+                  item,
+                  "late_event",
+                  `${lateReason(atMs, window, graceMs, node.config.grace)}; adjustments join a window only while it is open, and this one is closed`,
+                ),
+              );
               continue;
             }
             const group = Object.fromEntries(groupBy.map((by, g) => [by.name, groupValues[g]]));
@@ -106,9 +123,15 @@ export const aggregate: NodeImplementation<"aggregate"> = {
         const state = closeBatch(window);
         run.context.windows.set(node.id, state);
         run.effects.windowUpdates.push({ nodeId: node.id, ...state, added: window.added });
-        run.effects.lineage.push({ outputId: `${node.id}:${state.key}`, inputIds: window.added.map(eventIdentity), nodeId: node.id, flowVersionHash: env.flowVersionHash });
+        run.effects.lineage.push({
+          outputId: `${node.id}:${state.key}`,
+          inputIds: window.added.map(eventIdentity),
+          nodeId: node.id,
+          flowVersionHash: env.flowVersionHash,
+        });
       }
-      if (watermarkMs > startWatermarkMs) run.context.windows.setWatermark(node.id, new Date(watermarkMs).toISOString());
+      if (watermarkMs > startWatermarkMs)
+        run.context.windows.setWatermark(node.id, new Date(watermarkMs).toISOString());
       // Consumed items leave on a port no edge can use: the runner counts their events as validated.
       return { late, failed, __aggregated: aggregated };
     };
@@ -129,7 +152,11 @@ function windowKey(groupValues: readonly unknown[], start: string): string {
 }
 
 /** A window this batch already touched with exactly these (primitive) group values and start. */
-function recentWindow(recent: { values: unknown[]; start: string; window: OpenWindow }[], groupValues: readonly unknown[], start: string): OpenWindow | undefined {
+function recentWindow(
+  recent: { values: unknown[]; start: string; window: OpenWindow }[],
+  groupValues: readonly unknown[],
+  start: string,
+): OpenWindow | undefined {
   next: for (const entry of recent) {
     if (entry.start !== start) continue;
     for (let g = 0; g < groupValues.length; g += 1) if (entry.values[g] !== groupValues[g]) continue next;
@@ -138,14 +165,32 @@ function recentWindow(recent: { values: unknown[]; start: string; window: OpenWi
   return undefined;
 }
 
-function openWindow(stored: WindowState | undefined, fresh: Pick<WindowState, "key" | "group" | "start" | "end">, atMs: number): OpenWindow {
+function openWindow(
+  stored: WindowState | undefined,
+  fresh: Pick<WindowState, "key" | "group" | "start" | "end">,
+  atMs: number,
+): OpenWindow {
   if (!stored) {
-    const state: WindowState = { ...fresh, measures: {}, count: 0, firstEventTime: "", lastEventTime: "", digest: "00000000" };
+    const state: WindowState = {
+      ...fresh,
+      measures: {},
+      count: 0,
+      firstEventTime: "",
+      lastEventTime: "",
+      digest: "00000000",
+    };
     return { state, firstMs: atMs, lastMs: atMs, digest: 0, measures: {}, added: [] };
   }
   const measures: Record<string, Accumulator> = {};
   for (const [name, value] of Object.entries(stored.measures)) measures[name] = revive(value);
-  return { state: { ...stored }, firstMs: Date.parse(stored.firstEventTime), lastMs: Date.parse(stored.lastEventTime), digest: Number.parseInt(stored.digest, 16), measures, added: [] };
+  return {
+    state: { ...stored },
+    firstMs: Date.parse(stored.firstEventTime),
+    lastMs: Date.parse(stored.lastEventTime),
+    digest: Number.parseInt(stored.digest, 16),
+    measures,
+    added: [],
+  };
 }
 
 function closeBatch(window: OpenWindow): WindowState {
@@ -218,7 +263,8 @@ function persist(value: Accumulator): unknown {
 function revive(value: unknown): Accumulator {
   if (typeof value === "string") return toExact(value);
   if (typeof value === "number") return value;
-  if (value && typeof value === "object" && "values" in value) return { seen: new Set((value as { values: string[] }).values) };
+  if (value && typeof value === "object" && "values" in value)
+    return { seen: new Set((value as { values: string[] }).values) };
   if (value && typeof value === "object" && "at" in value) {
     const latest = value as unknown as { at: string; value: unknown };
     return { atMs: Date.parse(latest.at), value: latest.value };
@@ -228,8 +274,10 @@ function revive(value: unknown): Accumulator {
 
 /** The value a measure reports in a summary. */
 export function measureValue(stored: unknown): unknown {
-  if (stored && typeof stored === "object" && "count" in stored && "values" in stored) return (stored as { count: number }).count;
-  if (stored && typeof stored === "object" && "at" in stored && "value" in stored) return (stored as { value: unknown }).value;
+  if (stored && typeof stored === "object" && "count" in stored && "values" in stored)
+    return (stored as { count: number }).count;
+  if (stored && typeof stored === "object" && "at" in stored && "value" in stored)
+    return (stored as { value: unknown }).value;
   return stored;
 }
 

@@ -14,11 +14,19 @@ export const approval: NodeImplementation<"approval"> = {
         try {
           hold = toBoolean(holdWhen.evaluate(item.value)) ?? false;
         } catch (error) {
-          rejected.push(exceptionItem(item, "approval_rejected", `Cannot decide whether to hold: ${(error as Error).message}`));
+          rejected.push(
+            exceptionItem(item, "approval_rejected", `Cannot decide whether to hold: ${(error as Error).message}`),
+          );
           continue;
         }
         if (hold) {
-          run.effects.approvals.push({ nodeId: node.id, itemId: item.id, approverRole: node.config.approverRole, payload: item.value, events: item.events });
+          run.effects.approvals.push({
+            nodeId: node.id,
+            itemId: item.id,
+            approverRole: node.config.approverRole,
+            payload: item.value,
+            events: item.events,
+          });
           held.push(item);
         } else {
           approved.push(item);

@@ -51,9 +51,19 @@ export const dedupe: NodeImplementation<"dedupe"> = {
  * either order, e.g. `source & "/" & id`): on an item that is an event, its identity.
  */
 function joinsSourceAndId(ast: AstNode): boolean {
-  const field = (node: AstNode | undefined) => (node?.type === "path" && node.steps?.length === 1 && node.steps[0]!.type === "name" ? node.steps[0]!.value : undefined);
+  const field = (node: AstNode | undefined) =>
+    node?.type === "path" && node.steps?.length === 1 && node.steps[0]!.type === "name"
+      ? node.steps[0]!.value
+      : undefined;
   const inner = ast.lhs as AstNode | undefined;
-  if (ast.type !== "binary" || ast.value !== "&" || inner?.type !== "binary" || inner.value !== "&" || inner.rhs?.type !== "string") return false;
+  if (
+    ast.type !== "binary" ||
+    ast.value !== "&" ||
+    inner?.type !== "binary" ||
+    inner.value !== "&" ||
+    inner.rhs?.type !== "string"
+  )
+    return false;
   const ends = [field(inner.lhs as AstNode), field(ast.rhs)].join(",");
   return ends === "source,id" || ends === "id,source";
 }
@@ -61,5 +71,10 @@ function joinsSourceAndId(ast: AstNode): boolean {
 /** The item is an event itself (its value is the event its lineage names), not something made from one. */
 function isItsEvent(item: Item): boolean {
   const { source, id } = item.value as { source?: unknown; id?: unknown };
-  return typeof source === "string" && typeof id === "string" && item.events.length === 1 && item.events[0] === eventKey({ source, id });
+  return (
+    typeof source === "string" &&
+    typeof id === "string" &&
+    item.events.length === 1 &&
+    item.events[0] === eventKey({ source, id })
+  );
 }

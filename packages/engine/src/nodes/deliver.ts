@@ -17,7 +17,13 @@ interface DeliveryConfig {
  * default, a hash of flow version + node + endpoint operation + the item's stable id (a window key
  * for summaries), so retries and replays of the same version never post twice.
  */
-export function prepareDelivery(kind: "post" | "notify", nodeId: string, config: DeliveryConfig, env: PrepareEnv, ports: { done: string; failed: string }) {
+export function prepareDelivery(
+  kind: "post" | "notify",
+  nodeId: string,
+  config: DeliveryConfig,
+  env: PrepareEnv,
+  ports: { done: string; failed: string },
+) {
   const request: CompiledExpression = env.expression(config.request);
   const keyExpression = config.idempotencyKey ? env.expression(config.idempotencyKey) : undefined;
   return (items: Item[], run: NodeRun): PortOutputs => {
@@ -28,9 +34,16 @@ export function prepareDelivery(kind: "post" | "notify", nodeId: string, config:
       const body = evaluateOn(request, item.value);
       const key = keyExpression
         ? evaluateOn(keyExpression, item.value)
-        : { ok: true as const, value: contentHash([env.flowVersionHash, nodeId, config.endpoint, config.operation, item.id]).slice(7, 71) };
+        : {
+            ok: true as const,
+            value: contentHash([env.flowVersionHash, nodeId, config.endpoint, config.operation, item.id]).slice(7, 71),
+          };
       if (!body.ok || !key.ok || typeof key.value !== "string" || key.value.length === 0 || key.value.length > 128) {
-        const reason = !body.ok ? `Request mapping: ${body.reason}` : !key.ok ? `Idempotency key: ${key.reason}` : `Idempotency key must be a string of 1-128 characters, got ${JSON.stringify(key.value)}`;
+        const reason = !body.ok
+          ? `Request mapping: ${body.reason}`
+          : !key.ok
+            ? `Idempotency key: ${key.reason}`
+            : `Idempotency key must be a string of 1-128 characters, got ${JSON.stringify(key.value)}`;
         failed.push(exceptionItem(item, "erp_failure", reason));
         continue;
       }
@@ -39,13 +52,35 @@ export function prepareDelivery(kind: "post" | "notify", nodeId: string, config:
     for (const group of batches(prepared, config.batch?.maxLines ?? 1)) {
       const first = group[0]!;
       const idempotencyKey = group.length === 1 ? first.key : contentHash(group.map((entry) => entry.key)).slice(7, 71);
-      const request = group.length === 1 ? first.request : { ...(first.request as object), lines: group.flatMap((entry) => (entry.request as { lines: unknown[] }).lines) };
+      const request =
+        group.length === 1
+          ? first.request
+          : {
+              ...(first.request as object),
+              lines: group.flatMap((entry) => (entry.request as { lines: unknown[] }).lines),
+            };
       const itemIds = group.map((entry) => entry.item.id);
       const parts = group.map((entry) => ({ itemId: entry.item.id, lines: linesOf(entry.request) }));
       const events = group.flatMap((entry) => entry.item.events);
-      const intent: PostingIntent = { nodeId, kind, endpoint: config.endpoint, operation: config.operation, idempotencyKey, request, itemId: itemIds.join(","), parts, events, correlationId: first.item.correlationId };
+      const intent: PostingIntent = {
+        nodeId,
+        kind,
+        endpoint: config.endpoint,
+        operation: config.operation,
+        idempotencyKey,
+        request,
+        itemId: itemIds.join(","),
+        parts,
+        events,
+        correlationId: first.item.correlationId,
+      };
       run.effects.postings.push(intent);
-      run.effects.lineage.push({ outputId: `posting:${idempotencyKey}`, inputIds: itemIds, nodeId, flowVersionHash: env.flowVersionHash });
+      run.effects.lineage.push({
+        outputId: `posting:${idempotencyKey}`,
+        inputIds: itemIds,
+        nodeId,
+        flowVersionHash: env.flowVersionHash,
+      });
       done.push({ ...first.item, id: `posting:${idempotencyKey}`, value: intent, events });
     }
     return { [ports.done]: done, [ports.failed]: failed };
@@ -71,7 +106,8 @@ function batches<T extends { request: unknown }>(entries: T[], maxLines: number)
     const chunks = groups.get(headerKey) ?? [];
     if (!groups.has(headerKey)) groups.set(headerKey, chunks);
     const current = chunks[chunks.length - 1];
-    const lineCount = current?.reduce((total, member) => total + (member.request as { lines: unknown[] }).lines.length, 0) ?? 0;
+    const lineCount =
+      current?.reduce((total, member) => total + (member.request as { lines: unknown[] }).lines.length, 0) ?? 0;
     if (current && lineCount + lines.length <= maxLines) current.push(entry);
     else {
       const chunk = [entry];

@@ -3,7 +3,11 @@ import { exceptionItem, type NodeImplementation } from "../node-implementation";
 /** Attaches reference data looked up by key; a miss is an unmatched_account / pricing_gap exception. */
 export const enrich: NodeImplementation<"enrich"> = {
   prepare(node, env) {
-    const lookups = node.config.lookups.map((lookup) => ({ ...lookup, key: env.expression(lookup.key), source: lookup.key }));
+    const lookups = node.config.lookups.map((lookup) => ({
+      ...lookup,
+      key: env.expression(lookup.key),
+      source: lookup.key,
+    }));
     return (items, run) => {
       const out = [];
       const miss = [];
@@ -19,9 +23,14 @@ export const enrich: NodeImplementation<"enrich"> = {
             miss.push(exceptionItem(item, lookup.onMiss, (error as Error).message));
             continue next;
           }
-          const found = key === undefined ? undefined : run.context.lookup(lookup.table, typeof key === "string" ? key : String(key));
+          const found =
+            key === undefined
+              ? undefined
+              : run.context.lookup(lookup.table, typeof key === "string" ? key : String(key));
           if (!found) {
-            miss.push(exceptionItem(item, lookup.onMiss, `No ${lookup.table} for ${lookup.source} = ${JSON.stringify(key)}`));
+            miss.push(
+              exceptionItem(item, lookup.onMiss, `No ${lookup.table} for ${lookup.source} = ${JSON.stringify(key)}`),
+            );
             continue next;
           }
           enriched[lookup.as] = found;

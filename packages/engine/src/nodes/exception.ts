@@ -15,7 +15,16 @@ export const exception: NodeImplementation<"exception"> = {
           const evaluated = evaluateOn(reason, item.value);
           text = evaluated.ok ? String(evaluated.value ?? node.config.kind) : evaluated.reason;
         }
-        run.effects.exceptions.push({ kind, reason: text, nodeId: node.id, raisedBy: item.exception?.raisedBy ?? node.id, itemId: item.id, correlationId: item.correlationId, events: item.events, payload: item.value });
+        run.effects.exceptions.push({
+          kind,
+          reason: text,
+          nodeId: node.id,
+          raisedBy: item.exception?.raisedBy ?? node.id,
+          itemId: item.id,
+          correlationId: item.correlationId,
+          events: item.events,
+          payload: item.value,
+        });
       }
       return {};
     };

@@ -10,7 +10,13 @@ export const mask: NodeImplementation<"mask"> = {
       out: items.map((item) => {
         const value = structuredClone(item.value) as Record<string, unknown>;
         for (const field of fields) {
-          const parent = field.path.slice(0, -1).reduce<unknown>((cursor, key) => (cursor && typeof cursor === "object" ? (cursor as Record<string, unknown>)[key] : undefined), value);
+          const parent = field.path
+            .slice(0, -1)
+            .reduce<unknown>(
+              (cursor, key) =>
+                cursor && typeof cursor === "object" ? (cursor as Record<string, unknown>)[key] : undefined,
+              value,
+            );
           const leaf = field.path[field.path.length - 1]!;
           if (!parent || typeof parent !== "object" || !Object.hasOwn(parent, leaf)) continue;
           const record = parent as Record<string, unknown>;

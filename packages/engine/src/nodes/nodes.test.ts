@@ -5,19 +5,32 @@ import { memoryContext } from "../memory-context";
 import { apiCall } from "../testing-fixtures";
 
 /** A flow: events -> validate -> (the nodes under test), built by each test. */
-function flowWith(nodes: FlowDocumentInput["nodes"], edges: [string, string, string, string][], endpoints: string[] = []): FlowDocumentInput {
+function flowWith(
+  nodes: FlowDocumentInput["nodes"],
+  edges: [string, string, string, string][],
+  endpoints: string[] = [],
+): FlowDocumentInput {
   return {
     apiVersion: "meterflow.dev/flow/v1",
     metadata: { name: "node test", owner: "tests" },
     references: { eventSchemas: ["usage.api_call@1"], canonicalTypes: ["UsageRecord@1"], endpoints },
     nodes: [
-      { id: "events", type: "source.events", position: { x: 0, y: 0 }, config: { eventTypes: ["com.meterflow.api.call"] } },
+      {
+        id: "events",
+        type: "source.events",
+        position: { x: 0, y: 0 },
+        config: { eventTypes: ["com.meterflow.api.call"] },
+      },
       { id: "validate", type: "validate", position: { x: 0, y: 0 }, config: { schema: "usage.api_call@1" } },
       ...nodes,
     ],
     edges: [
       { id: "e0", source: { node: "events", port: "out" }, target: { node: "validate", port: "in" } },
-      ...edges.map(([source, sourcePort, target, targetPort], i) => ({ id: `e${i + 1}`, source: { node: source, port: sourcePort }, target: { node: target, port: targetPort } })),
+      ...edges.map(([source, sourcePort, target, targetPort], i) => ({
+        id: `e${i + 1}`,
+        source: { node: source, port: sourcePort },
+        target: { node: target, port: targetPort },
+      })),
     ],
   };
 }
@@ -28,9 +41,29 @@ describe("Route", () => {
   const plan = compileFlow(
     flowWith(
       [
-        { id: "route", type: "route", position: { x: 0, y: 0 }, config: { cases: [{ output: "big", condition: "data.calls > 100" }, { output: "eu", condition: 'data.region = "eu"' }] } },
-        { id: "bigs", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "size", expression: '"big"' }] } },
-        { id: "eus", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "size", expression: '"eu"' }] } },
+        {
+          id: "route",
+          type: "route",
+          position: { x: 0, y: 0 },
+          config: {
+            cases: [
+              { output: "big", condition: "data.calls > 100" },
+              { output: "eu", condition: 'data.region = "eu"' },
+            ],
+          },
+        },
+        {
+          id: "bigs",
+          type: "map",
+          position: { x: 0, y: 0 },
+          config: { target: "UsageRecord@1", fields: [{ target: "size", expression: '"big"' }] },
+        },
+        {
+          id: "eus",
+          type: "map",
+          position: { x: 0, y: 0 },
+          config: { target: "UsageRecord@1", fields: [{ target: "size", expression: '"eu"' }] },
+        },
       ],
       [
         ["validate", "valid", "route", "in"],
@@ -41,12 +74,25 @@ describe("Route", () => {
   );
 
   it("sends each item to its first matching output and unmatched ones to the default, which is an exception when unconnected", () => {
-    const effects = plan.run([apiCall("a", "t", 500, at(1)), apiCall("b", "t", 5, at(1)), { ...apiCall("c", "t", 5, at(1)), data: { tenantId: "t", productCode: "p", calls: 5, region: "us" } }], memoryContext());
+    const effects = plan.run(
+      [
+        apiCall("a", "t", 500, at(1)),
+        apiCall("b", "t", 5, at(1)),
+        { ...apiCall("c", "t", 5, at(1)), data: { tenantId: "t", productCode: "p", calls: 5, region: "us" } },
+      ],
+      memoryContext(),
+    );
     expect(effects.records.map((record) => [record.nodeId, record.events[0]])).toEqual([
       ["bigs", "/gateway#a"],
       ["eus", "/gateway#b"],
     ]);
-    expect(effects.exceptions).toEqual([expect.objectContaining({ kind: "routing", nodeId: "route", reason: 'Route "route" sent it to output "default", which is not connected' })]);
+    expect(effects.exceptions).toEqual([
+      expect.objectContaining({
+        kind: "routing",
+        nodeId: "route",
+        reason: 'Route "route" sent it to output "default", which is not connected',
+      }),
+    ]);
     expect(effects.outcomes.map((entry) => entry.outcome)).toEqual(["validated", "validated", "exception"]);
   });
 });
@@ -56,8 +102,24 @@ describe("Mask", () => {
     const plan = compileFlow(
       flowWith(
         [
-          { id: "mask", type: "mask", position: { x: 0, y: 0 }, config: { fields: [{ path: "data.tenantId", action: "hash" }, { path: "data.region", action: "redact" }, { path: "data.productCode", action: "drop" }] } },
-          { id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "data", expression: "data" }] } },
+          {
+            id: "mask",
+            type: "mask",
+            position: { x: 0, y: 0 },
+            config: {
+              fields: [
+                { path: "data.tenantId", action: "hash" },
+                { path: "data.region", action: "redact" },
+                { path: "data.productCode", action: "drop" },
+              ],
+            },
+          },
+          {
+            id: "map",
+            type: "map",
+            position: { x: 0, y: 0 },
+            config: { target: "UsageRecord@1", fields: [{ target: "data", expression: "data" }] },
+          },
         ],
         [
           ["validate", "valid", "mask", "in"],
@@ -66,13 +128,22 @@ describe("Mask", () => {
       ),
     );
     const [record] = plan.run([apiCall("a", "acme", 5, at(1))], memoryContext()).records;
-    expect((record!.payload as { data: unknown }).data).toEqual({ tenantId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), region: "***", calls: 5 });
+    expect((record!.payload as { data: unknown }).data).toEqual({
+      tenantId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      region: "***",
+      calls: 5,
+    });
   });
 });
 
 describe("Map", () => {
   const mapWith = (fields: { target: string; expression: string }[]) =>
-    compileFlow(flowWith([{ id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields } }], [["validate", "valid", "map", "in"]]));
+    compileFlow(
+      flowWith(
+        [{ id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields } }],
+        [["validate", "valid", "map", "in"]],
+      ),
+    );
 
   it("builds flat and nested targets with audit metadata, leaving out fields whose mapping yields nothing", () => {
     const event = apiCall("a", "t-1", 3, at(1));
@@ -82,7 +153,11 @@ describe("Map", () => {
       { target: "quantity", expression: "$string(data.calls)" },
     ]).run([event], memoryContext()).records[0]!.payload as Record<string, unknown>;
     expect(Object.keys(flat)).toEqual(["tenantId", "quantity", "audit"]);
-    expect(flat).toMatchObject({ tenantId: "t-1", quantity: "3", audit: { nodeId: "map", eventTime: at(1), mappingRef: "UsageRecord@1" } });
+    expect(flat).toMatchObject({
+      tenantId: "t-1",
+      quantity: "3",
+      audit: { nodeId: "map", eventTime: at(1), mappingRef: "UsageRecord@1" },
+    });
 
     const complete = mapWith([
       { target: "tenantId", expression: "data.tenantId" },
@@ -130,20 +205,36 @@ describe("Aggregate measures", () => {
 
   it("computes every measure exactly, and late events adjust their window when configured to", () => {
     const context = memoryContext();
-    const call = (id: string, calls: number, hour: number, region: string, endpoint: string) => ({ ...apiCall(id, "t", calls, at(hour)), data: { tenantId: "t", productCode: "p", calls, region, endpoint } });
+    const call = (id: string, calls: number, hour: number, region: string, endpoint: string) => ({
+      ...apiCall(id, "t", calls, at(hour)),
+      data: { tenantId: "t", productCode: "p", calls, region, endpoint },
+    });
     plan.run([call("a", 7, 3, "eu", "/x"), call("b", 2, 9, "us", "/y"), call("c", 11, 5, "eu", "/z")], context);
     plan.run([call("d", 1, 30, "eu", "/w")], context); // next day: moves the watermark past day one + grace
     const late = plan.run([call("e", 4, 1, "apac", "/late")], context);
     expect(late.outcomes[0]!.outcome).toBe("validated");
     const closed = plan.closeWindows(context, { all: true });
     const dayOne = closed.summaries.find((summary) => summary.window.start.startsWith("2026-11-02"))!.window;
-    expect(dayOne.measures).toEqual({ calls: "24", events: "4", peak: "11", least: "2", regions: { values: ['"apac"', '"eu"', '"us"'], count: 3 }, last: { at: at(9), value: "/y" } });
+    expect(dayOne.measures).toEqual({
+      calls: "24",
+      events: "4",
+      peak: "11",
+      least: "2",
+      regions: { values: ['"apac"', '"eu"', '"us"'], count: 3 },
+      last: { at: at(9), value: "/y" },
+    });
     expect(dayOne.count).toBe(4);
 
     // Day one is summarised now: a later event for it must not reopen it under the same key.
     const afterClose = plan.run([call("f", 9, 2, "eu", "/after")], context);
     expect(afterClose.outcomes).toEqual([{ event: "/gateway#f", outcome: "exception" }]);
-    expect(afterClose.exceptions).toEqual([expect.objectContaining({ kind: "late_event", nodeId: "agg", reason: expect.stringContaining("adjustments join a window only while it is open, and this one is closed") })]);
+    expect(afterClose.exceptions).toEqual([
+      expect.objectContaining({
+        kind: "late_event",
+        nodeId: "agg",
+        reason: expect.stringContaining("adjustments join a window only while it is open, and this one is closed"),
+      }),
+    ]);
     expect(afterClose.windowUpdates).toEqual([]);
   });
 });
@@ -152,9 +243,40 @@ describe("Post and Notify", () => {
   const plan = compileFlow(
     flowWith(
       [
-        { id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "customer", expression: "data.tenantId" }, { target: "calls", expression: "data.calls" }] } },
-        { id: "post", type: "post", position: { x: 0, y: 0 }, config: { endpoint: "erp@1", operation: "createInvoice", request: '{ "customer": customer, "lines": [{ "qty": calls }] }', batch: { maxLines: 2 } } },
-        { id: "notify", type: "notify", position: { x: 0, y: 0 }, config: { endpoint: "hook@1", operation: "send", request: '{ "text": customer & " used " & calls }', idempotencyKey: '"alert-" & customer & "-" & calls' } },
+        {
+          id: "map",
+          type: "map",
+          position: { x: 0, y: 0 },
+          config: {
+            target: "UsageRecord@1",
+            fields: [
+              { target: "customer", expression: "data.tenantId" },
+              { target: "calls", expression: "data.calls" },
+            ],
+          },
+        },
+        {
+          id: "post",
+          type: "post",
+          position: { x: 0, y: 0 },
+          config: {
+            endpoint: "erp@1",
+            operation: "createInvoice",
+            request: '{ "customer": customer, "lines": [{ "qty": calls }] }',
+            batch: { maxLines: 2 },
+          },
+        },
+        {
+          id: "notify",
+          type: "notify",
+          position: { x: 0, y: 0 },
+          config: {
+            endpoint: "hook@1",
+            operation: "send",
+            request: '{ "text": customer & " used " & calls }',
+            idempotencyKey: '"alert-" & customer & "-" & calls',
+          },
+        },
       ],
       [
         ["validate", "valid", "map", "in"],
@@ -166,7 +288,15 @@ describe("Post and Notify", () => {
   );
 
   it("batches lines of requests with the same header, at most maxLines each, with a key per batch", () => {
-    const effects = plan.run([apiCall("a", "t-1", 1, at(1)), apiCall("b", "t-2", 2, at(1)), apiCall("c", "t-1", 3, at(1)), apiCall("d", "t-1", 4, at(1))], memoryContext());
+    const effects = plan.run(
+      [
+        apiCall("a", "t-1", 1, at(1)),
+        apiCall("b", "t-2", 2, at(1)),
+        apiCall("c", "t-1", 3, at(1)),
+        apiCall("d", "t-1", 4, at(1)),
+      ],
+      memoryContext(),
+    );
     const posts = effects.postings.filter((posting) => posting.kind === "post");
     expect(posts.map((posting) => posting.request)).toEqual([
       { customer: "t-1", lines: [{ qty: 1 }, { qty: 3 }] },
@@ -187,8 +317,24 @@ describe("Post and Notify", () => {
     const broken = compileFlow(
       flowWith(
         [
-          { id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "calls", expression: "data.calls" }, { target: "tenant", expression: "data.tenantId" }] } },
-          { id: "post", type: "post", position: { x: 0, y: 0 }, config: { endpoint: "erp@1", operation: "op", request: "calls + tenant" } },
+          {
+            id: "map",
+            type: "map",
+            position: { x: 0, y: 0 },
+            config: {
+              target: "UsageRecord@1",
+              fields: [
+                { target: "calls", expression: "data.calls" },
+                { target: "tenant", expression: "data.tenantId" },
+              ],
+            },
+          },
+          {
+            id: "post",
+            type: "post",
+            position: { x: 0, y: 0 },
+            config: { endpoint: "erp@1", operation: "op", request: "calls + tenant" },
+          },
         ],
         [
           ["validate", "valid", "map", "in"],
@@ -198,7 +344,16 @@ describe("Post and Notify", () => {
       ),
     );
     const effects = broken.run([apiCall("a", "t-1", 1, at(1)), apiCall("b", "t-1", 2, at(1))], memoryContext());
-    expect(effects.exceptions).toEqual([1, 2].map(() => expect.objectContaining({ kind: "erp_failure", reason: expect.stringMatching(/^Request mapping: The right side of the \+ operator must evaluate to a number/) })));
+    expect(effects.exceptions).toEqual(
+      [1, 2].map(() =>
+        expect.objectContaining({
+          kind: "erp_failure",
+          reason: expect.stringMatching(
+            /^Request mapping: The right side of the \+ operator must evaluate to a number/,
+          ),
+        }),
+      ),
+    );
     expect(effects.outcomes.map((entry) => entry.outcome)).toEqual(["exception", "exception"]);
   });
 });
@@ -208,7 +363,18 @@ describe("Approval gate", () => {
     const plan = compileFlow(
       flowWith(
         [
-          { id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "calls", expression: "data.calls" }, { target: "tenant", expression: "data.tenantId" }] } },
+          {
+            id: "map",
+            type: "map",
+            position: { x: 0, y: 0 },
+            config: {
+              target: "UsageRecord@1",
+              fields: [
+                { target: "calls", expression: "data.calls" },
+                { target: "tenant", expression: "data.tenantId" },
+              ],
+            },
+          },
           { id: "gate", type: "approval", position: { x: 0, y: 0 }, config: { holdWhen: "calls > 100" } },
         ],
         [
@@ -218,7 +384,13 @@ describe("Approval gate", () => {
       ),
     );
     const effects = plan.run([apiCall("a", "t", 500, at(1)), apiCall("b", "t", 5, at(1))], memoryContext());
-    expect(effects.approvals).toEqual([expect.objectContaining({ nodeId: "gate", approverRole: "finance", payload: expect.objectContaining({ calls: 500 }) })]);
+    expect(effects.approvals).toEqual([
+      expect.objectContaining({
+        nodeId: "gate",
+        approverRole: "finance",
+        payload: expect.objectContaining({ calls: 500 }),
+      }),
+    ]);
     expect(effects.outcomes.map((entry) => entry.outcome)).toEqual(["validated", "validated"]);
   });
 });
@@ -228,10 +400,30 @@ describe("Dedupe by the event's identity", () => {
     compileFlow(
       flowWith(
         [
-          { id: "dedupe", type: "dedupe", position: { x: 0, y: 0 }, config: { key, window: { amount: 1, unit: "day" } } },
-          { id: "map", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "id", expression: "id" }] } },
-          { id: "again", type: "dedupe", position: { x: 0, y: 0 }, config: { key: 'source & "/" & id', window: { amount: 1, unit: "day" } } },
-          { id: "records", type: "map", position: { x: 0, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "id", expression: "id" }] } },
+          {
+            id: "dedupe",
+            type: "dedupe",
+            position: { x: 0, y: 0 },
+            config: { key, window: { amount: 1, unit: "day" } },
+          },
+          {
+            id: "map",
+            type: "map",
+            position: { x: 0, y: 0 },
+            config: { target: "UsageRecord@1", fields: [{ target: "id", expression: "id" }] },
+          },
+          {
+            id: "again",
+            type: "dedupe",
+            position: { x: 0, y: 0 },
+            config: { key: 'source & "/" & id', window: { amount: 1, unit: "day" } },
+          },
+          {
+            id: "records",
+            type: "map",
+            position: { x: 0, y: 0 },
+            config: { target: "UsageRecord@1", fields: [{ target: "id", expression: "id" }] },
+          },
         ],
         [
           ["validate", "valid", "dedupe", "in"],
@@ -247,15 +439,22 @@ describe("Dedupe by the event's identity", () => {
     const calls: string[] = [];
     const dedupe = {
       uniqueEvents: true,
-      seen: (nodeId: string, key: string, atMs: number) => (calls.push(`seen ${nodeId} ${key}`), base.dedupe.seen(nodeId, key, atMs)),
-      remember: (nodeId: string, key: string, expiresAtMs: number) => (calls.push(`remember ${nodeId} ${key}`), base.dedupe.remember(nodeId, key, expiresAtMs)),
+      seen: (nodeId: string, key: string, atMs: number) => (
+        calls.push(`seen ${nodeId} ${key}`), base.dedupe.seen(nodeId, key, atMs)
+      ),
+      remember: (nodeId: string, key: string, expiresAtMs: number) => (
+        calls.push(`remember ${nodeId} ${key}`), base.dedupe.remember(nodeId, key, expiresAtMs)
+      ),
     };
     return { context: { ...base, dedupe }, calls };
   };
 
   it("keeps no keys for events where events are unique, and still for items made from them", () => {
     const { context, calls } = uniqueEventsContext();
-    const effects = dedupeBy('source & "/" & id').run([apiCall("a", "t", 1, at(1)), apiCall("b", "t", 1, at(1))], context);
+    const effects = dedupeBy('source & "/" & id').run(
+      [apiCall("a", "t", 1, at(1)), apiCall("b", "t", 1, at(1))],
+      context,
+    );
     expect(effects.records.filter((record) => record.nodeId === "records")).toHaveLength(2);
     // A mapped record is not its event, whatever its fields: that node keeps keys.
     expect(calls).toEqual(["seen again /a", "remember again /a", "seen again /b", "remember again /b"]);
@@ -265,14 +464,30 @@ describe("Dedupe by the event's identity", () => {
     const { context, calls } = uniqueEventsContext();
     dedupeBy("data.tenantId & id").run([apiCall("a", "t", 1, at(1))], context);
     expect(calls).toContain("remember dedupe ta");
-    const effects = dedupeBy('id & "@" & source').run([apiCall("a", "t", 1, at(1)), apiCall("a", "t", 1, at(1))], memoryContext());
+    const effects = dedupeBy('id & "@" & source').run(
+      [apiCall("a", "t", 1, at(1)), apiCall("a", "t", 1, at(1))],
+      memoryContext(),
+    );
     expect(effects.duplicates).toEqual([expect.objectContaining({ nodeId: "dedupe", key: "a@/gateway" })]);
   });
 });
 
 describe("memoryContext price lists", () => {
   it("treats a list effective exactly at the window start as effective, whatever the timestamp's format", () => {
-    const context = memoryContext({ priceLists: [{ name: "p", version: 1, region: "global", currency: "EUR", includedUnits: "0", tiers: [], effectiveFrom: "2026-11-01T00:00:00Z", effectiveTo: "2026-12-01T00:00:00Z" }] });
+    const context = memoryContext({
+      priceLists: [
+        {
+          name: "p",
+          version: 1,
+          region: "global",
+          currency: "EUR",
+          includedUnits: "0",
+          tiers: [],
+          effectiveFrom: "2026-11-01T00:00:00Z",
+          effectiveTo: "2026-12-01T00:00:00Z",
+        },
+      ],
+    });
     expect(context.priceList("p", undefined, "2026-11-01T00:00:00.000Z")?.version).toBe(1);
     expect(context.priceList("p", undefined, "2026-12-01T00:00:00.000Z")).toBeUndefined();
   });

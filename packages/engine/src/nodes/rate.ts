@@ -26,16 +26,37 @@ export const rate: NodeImplementation<"rate"> = {
         const priceList: PriceList | undefined =
           fromContext ??
           (node.config.tiers.length > 0
-            ? { name: node.config.priceList, version: 0, region: regionName ?? "global", currency: node.config.currency, includedUnits: "0", tiers: node.config.tiers }
+            ? {
+                name: node.config.priceList,
+                version: 0,
+                region: regionName ?? "global",
+                currency: node.config.currency,
+                includedUnits: "0",
+                tiers: node.config.tiers,
+              }
             : undefined);
         if (!priceList) {
-          gap.push(exceptionItem(item, "pricing_gap", `No price list "${node.config.priceList}"${regionName ? ` for region ${regionName}` : ""} effective at ${at}`));
+          gap.push(
+            exceptionItem(
+              item,
+              "pricing_gap",
+              `No price list "${node.config.priceList}"${regionName ? ` for region ${regionName}` : ""} effective at ${at}`,
+            ),
+          );
           continue;
         }
         const counted = evaluateOn(quantity, value);
-        const included = includedUnits ? evaluateOn(includedUnits, value) : { ok: true as const, value: priceList.includedUnits };
+        const included = includedUnits
+          ? evaluateOn(includedUnits, value)
+          : { ok: true as const, value: priceList.includedUnits };
         if (!counted.ok || !included.ok || !isDecimalLike(counted.value) || !isDecimalLike(included.value ?? "0")) {
-          gap.push(exceptionItem(item, "pricing_gap", `Quantity or included units is not a number (${node.config.quantity} = ${JSON.stringify(counted.ok ? counted.value : counted.reason)})`));
+          gap.push(
+            exceptionItem(
+              item,
+              "pricing_gap",
+              `Quantity or included units is not a number (${node.config.quantity} = ${JSON.stringify(counted.ok ? counted.value : counted.reason)})`,
+            ),
+          );
           continue;
         }
         const total = new Decimal(String(counted.value));
@@ -58,7 +79,13 @@ export const rate: NodeImplementation<"rate"> = {
             pricingRuleVersion,
           },
         });
-        run.effects.lineage.push({ outputId: id, inputIds: [item.id], nodeId: node.id, flowVersionHash: env.flowVersionHash, pricingRuleVersion });
+        run.effects.lineage.push({
+          outputId: id,
+          inputIds: [item.id],
+          nodeId: node.id,
+          flowVersionHash: env.flowVersionHash,
+          pricingRuleVersion,
+        });
       }
       return { out, gap };
     };

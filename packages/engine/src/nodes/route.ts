@@ -4,7 +4,10 @@ import { exceptionItem, type NodeImplementation, type PortOutputs } from "../nod
 /** Sends each item to the outputs whose condition holds (the first, or all), else to the default output. */
 export const route: NodeImplementation<"route"> = {
   prepare(node, env) {
-    const cases = node.config.cases.map((entry) => ({ output: entry.output, condition: env.expression(entry.condition) }));
+    const cases = node.config.cases.map((entry) => ({
+      output: entry.output,
+      condition: env.expression(entry.condition),
+    }));
     return (items) => {
       const outputs: PortOutputs = {};
       const send = (port: string, item: (typeof items)[number]) => (outputs[port] ??= []).push(item);

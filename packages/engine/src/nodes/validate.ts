@@ -20,8 +20,12 @@ export const validate: NodeImplementation<"validate"> = {
         if (check((item.value as { data?: unknown }).data)) {
           valid.push(item);
         } else {
-          const reasons = (check.errors ?? []).map((error) => `data${error.instancePath.replaceAll("/", ".")}: ${error.message ?? "is invalid"}`);
-          invalid.push(exceptionItem(item, "invalid_event", `Does not match ${node.config.schema}: ${reasons.join("; ")}`));
+          const reasons = (check.errors ?? []).map(
+            (error) => `data${error.instancePath.replaceAll("/", ".")}: ${error.message ?? "is invalid"}`,
+          );
+          invalid.push(
+            exceptionItem(item, "invalid_event", `Does not match ${node.config.schema}: ${reasons.join("; ")}`),
+          );
         }
       }
       return { valid, invalid };

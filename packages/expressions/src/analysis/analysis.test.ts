@@ -68,7 +68,10 @@ describe("check against the input schema", () => {
           tenantId: { type: "string" },
           calls: { type: "integer" },
           price: { type: "string" },
-          items: { type: "array", items: { type: "object", properties: { qty: { type: "number" }, sku: { type: "string" } } } },
+          items: {
+            type: "array",
+            items: { type: "object", properties: { qty: { type: "number" }, sku: { type: "string" } } },
+          },
           extra: { type: "object" },
         },
       },
@@ -76,25 +79,40 @@ describe("check against the input schema", () => {
   };
 
   it("accepts a well-typed mapping", () => {
-    expect(check('{ "t": data.tenantId, "q": data.calls * 2, "n": $sum(data.items.qty), "p": $substring(time, 0, 7), "x": data.extra.anything }', schema)).toEqual([]);
+    expect(
+      check(
+        '{ "t": data.tenantId, "q": data.calls * 2, "n": $sum(data.items.qty), "p": $substring(time, 0, 7), "x": data.extra.anything }',
+        schema,
+      ),
+    ).toEqual([]);
   });
 
   it("reports paths the schema does not have, with the fields it does have", () => {
     const problems = check("data.tenant & data.items.sku & data.items.colour", schema);
     expect(problems).toEqual([
-      expect.objectContaining({ code: "unknown_path", severity: "error", path: "data.tenant", message: expect.stringContaining('data has "tenantId", "calls"') }),
+      expect.objectContaining({
+        code: "unknown_path",
+        severity: "error",
+        path: "data.tenant",
+        message: expect.stringContaining('data has "tenantId", "calls"'),
+      }),
       expect.objectContaining({ code: "unknown_path", severity: "warning", path: "data.items.colour" }),
     ]);
   });
 
   it("reports arithmetic on string fields and string functions on numbers", () => {
-    const problems = check('{ "a": data.price * 2, "b": $uppercase(data.calls), "c": $sum(data.items.sku), "d": data.calls > "10" }', schema);
+    const problems = check(
+      '{ "a": data.price * 2, "b": $uppercase(data.calls), "c": $sum(data.items.sku), "d": data.calls > "10" }',
+      schema,
+    );
     expect(problems.map((problem) => [problem.code, problem.path])).toEqual([
       ["type_mismatch", "data.price"],
       ["type_mismatch", "data.calls"],
       ["type_mismatch", "data.items.sku"],
       ["type_mismatch", "data.calls"],
     ]);
-    expect(problems[0]!.message).toBe('Arithmetic (*) on the string field "data.price"; convert it with $number(data.price)');
+    expect(problems[0]!.message).toBe(
+      'Arithmetic (*) on the string field "data.price"; convert it with $number(data.price)',
+    );
   });
 });

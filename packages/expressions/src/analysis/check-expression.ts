@@ -12,10 +12,28 @@ export interface ExpressionProblem {
   position?: number;
 }
 
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; additionalProperties?: boolean | JsonSchema; $ref?: string };
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  additionalProperties?: boolean | JsonSchema;
+  $ref?: string;
+};
 
 const NUMERIC_FUNCTIONS = new Set(["sum", "max", "min", "average", "round", "floor", "ceil", "abs", "power", "sqrt"]);
-const STRING_FUNCTIONS = new Set(["uppercase", "lowercase", "substring", "substringBefore", "substringAfter", "trim", "length", "contains", "split", "pad", "replace"]);
+const STRING_FUNCTIONS = new Set([
+  "uppercase",
+  "lowercase",
+  "substring",
+  "substringBefore",
+  "substringAfter",
+  "trim",
+  "length",
+  "contains",
+  "split",
+  "pad",
+  "replace",
+]);
 
 /**
  * Checks an expression against the JSON Schema of its input: paths the schema does not have,
@@ -51,25 +69,49 @@ export function check(expression: string | { ast: AstNode }, inputSchema: JsonSc
   };
   const mismatch = (node: AstNode, operand: AstNode, message: string) => {
     const path = resolved.byNode.get(operand)!;
-    problems.push({ code: "type_mismatch", severity: "error", message, path: path.join("."), ...(node.position !== undefined ? { position: node.position } : {}) });
+    problems.push({
+      code: "type_mismatch",
+      severity: "error",
+      message,
+      path: path.join("."),
+      ...(node.position !== undefined ? { position: node.position } : {}),
+    });
   };
 
   visitNodes(ast, (node) => {
     if (node.type === "binary" && ["+", "-", "*", "/", "%"].includes(String(node.value))) {
       for (const operand of [node.lhs as AstNode, node.rhs!]) {
         if (typeOf(operand) === "string") {
-          mismatch(node, operand, `Arithmetic (${String(node.value)}) on the string field "${printNode(operand)}"; convert it with $number(${printNode(operand)})`);
+          mismatch(
+            node,
+            operand,
+            `Arithmetic (${String(node.value)}) on the string field "${printNode(operand)}"; convert it with $number(${printNode(operand)})`,
+          );
         }
       }
     }
     if (node.type === "binary" && ["<", "<=", ">", ">="].includes(String(node.value))) {
       const [left, right] = [node.lhs as AstNode, node.rhs!];
-      const literalType = (side: AstNode) => (side.type === "number" ? "number" : side.type === "string" ? "string" : undefined);
-      for (const [field, other] of [[left, right], [right, left]] as const) {
+      const literalType = (side: AstNode) =>
+        side.type === "number" ? "number" : side.type === "string" ? "string" : undefined;
+      for (const [field, other] of [
+        [left, right],
+        [right, left],
+      ] as const) {
         const fieldType = typeOf(field);
         const otherType = literalType(other) ?? typeOf(other);
-        if (fieldType && otherType && (fieldType === "string" || fieldType === "number") && (otherType === "string" || otherType === "number") && fieldType !== otherType) {
-          mismatch(node, field, `"${printNode(field)}" is a ${fieldType} but is compared (${String(node.value)}) with a ${otherType}`);
+        if (
+          fieldType &&
+          otherType &&
+          (fieldType === "string" || fieldType === "number") &&
+          (otherType === "string" || otherType === "number") &&
+          fieldType !== otherType
+        ) {
+          mismatch(
+            node,
+            field,
+            `"${printNode(field)}" is a ${fieldType} but is compared (${String(node.value)}) with a ${otherType}`,
+          );
         }
       }
     }
@@ -77,24 +119,43 @@ export function check(expression: string | { ast: AstNode }, inputSchema: JsonSc
       const name = String(node.procedure.value);
       const first = node.arguments?.[0];
       const type = typeOf(first);
-      if (first && type === "string" && NUMERIC_FUNCTIONS.has(name)) mismatch(node, first, `$${name} needs numbers, but "${printNode(first)}" is a string`);
-      if (first && type === "number" && STRING_FUNCTIONS.has(name)) mismatch(node, first, `$${name} needs a string, but "${printNode(first)}" is a ${type}; use $string(${printNode(first)})`);
+      if (first && type === "string" && NUMERIC_FUNCTIONS.has(name))
+        mismatch(node, first, `$${name} needs numbers, but "${printNode(first)}" is a string`);
+      if (first && type === "number" && STRING_FUNCTIONS.has(name))
+        mismatch(
+          node,
+          first,
+          `$${name} needs a string, but "${printNode(first)}" is a ${type}; use $string(${printNode(first)})`,
+        );
     }
   });
   return problems;
 }
 
-type Resolution = { kind: "found"; schema: JsonSchema } | { kind: "missing"; parent: string; known: string[]; closed: boolean } | { kind: "open" };
+type Resolution =
+  | { kind: "found"; schema: JsonSchema }
+  | { kind: "missing"; parent: string; known: string[]; closed: boolean }
+  | { kind: "open" };
 
 /** Follows a path through `properties`; arrays are transparent, as in JSONata navigation. */
 function resolveSchema(root: JsonSchema, path: InputPath): Resolution {
   let schema: JsonSchema = root;
   const walked: string[] = [];
   for (const segment of path) {
-    while (schema.items && (schema.type === "array" || (Array.isArray(schema.type) && schema.type.includes("array")) || !schema.properties)) schema = schema.items;
+    while (
+      schema.items &&
+      (schema.type === "array" || (Array.isArray(schema.type) && schema.type.includes("array")) || !schema.properties)
+    )
+      schema = schema.items;
     if (!schema.properties) return { kind: "open" };
     const next = Object.hasOwn(schema.properties, segment) ? schema.properties[segment] : undefined;
-    if (!next) return { kind: "missing", parent: walked.join("."), known: Object.keys(schema.properties), closed: schema.additionalProperties === false };
+    if (!next)
+      return {
+        kind: "missing",
+        parent: walked.join("."),
+        known: Object.keys(schema.properties),
+        closed: schema.additionalProperties === false,
+      };
     schema = next;
     walked.push(segment);
   }

@@ -19,7 +19,10 @@ const AGGREGATES = new Set(["sum", "count", "max", "min", "average", "reduce"]);
 export function fieldLineage(expression: string | { ast: AstNode }): FieldLineage[] {
   const ast = parseExpression(expression);
   if (ast.type !== "unary" || ast.value !== "{") {
-    throw new ExpressionError({ code: "M0100" }, "Field lineage needs an object constructor mapping, e.g. { \"tenantId\": data.tenantId }");
+    throw new ExpressionError(
+      { code: "M0100" },
+      'Field lineage needs an object constructor mapping, e.g. { "tenantId": data.tenantId }',
+    );
   }
   const resolved = resolvePaths(ast);
   return (ast.lhs as [AstNode, AstNode][]).map(([key, value]) => {
@@ -34,10 +37,20 @@ export function fieldLineage(expression: string | { ast: AstNode }): FieldLineag
         if (AGGREGATES.has(name)) aggregates = true;
         if (name === "filter") filters = true;
       }
-      if (node.type === "condition" || (node.stages?.length ?? 0) > 0 || (node.predicate?.length ?? 0) > 0) filters = true;
+      if (node.type === "condition" || (node.stages?.length ?? 0) > 0 || (node.predicate?.length ?? 0) > 0)
+        filters = true;
     });
     const direct = isPlainNavigation(value);
-    const kind: LineageKind = inputs.size === 0 ? "constant" : aggregates ? "aggregation" : filters ? "filter" : direct ? "direct" : "transformation";
+    const kind: LineageKind =
+      inputs.size === 0
+        ? "constant"
+        : aggregates
+          ? "aggregation"
+          : filters
+            ? "filter"
+            : direct
+              ? "direct"
+              : "transformation";
     const ordered = resolved.reads.map((path) => path.join(".")).filter((path) => inputs.has(path));
     return { field: key.type === "string" ? String(key.value) : "(computed)", inputs: ordered, kind };
   });
@@ -46,5 +59,8 @@ export function fieldLineage(expression: string | { ast: AstNode }): FieldLineag
 function isPlainNavigation(node: AstNode): boolean {
   if (node.type === "name") return !node.predicate;
   if (node.type !== "path") return false;
-  return (node.steps ?? []).every((step, index) => (step.type === "name" || (index === 0 && step.type === "variable" && step.value === "$")) && !step.stages);
+  return (node.steps ?? []).every(
+    (step, index) =>
+      (step.type === "name" || (index === 0 && step.type === "variable" && step.value === "$")) && !step.stages,
+  );
 }

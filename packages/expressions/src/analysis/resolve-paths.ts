@@ -78,7 +78,10 @@ export function resolvePaths(ast: AstNode): ResolvedPaths {
       case "unary":
         if (node.value === "-") walk(node.expression, context, vars);
         else if (node.value === "[") node.expressions?.forEach((item) => walk(item, context, vars));
-        else if (node.value === "{") (node.lhs as [AstNode, AstNode][]).forEach(([key, value]) => (walk(key, context, vars), walk(value, context, vars)));
+        else if (node.value === "{")
+          (node.lhs as [AstNode, AstNode][]).forEach(
+            ([key, value]) => (walk(key, context, vars), walk(value, context, vars)),
+          );
         break;
       case "condition":
         walk(node.condition, context, vars);
@@ -88,7 +91,8 @@ export function resolvePaths(ast: AstNode): ResolvedPaths {
       case "block": {
         const scoped = new Map(vars);
         for (const expression of node.expressions ?? []) {
-          if (expression.type === "bind") scoped.set(String((expression.lhs as AstNode).value), walk(expression.rhs, context, scoped));
+          if (expression.type === "bind")
+            scoped.set(String((expression.lhs as AstNode).value), walk(expression.rhs, context, scoped));
           else result = walk(expression, context, scoped);
         }
         break;
@@ -119,7 +123,11 @@ export function resolvePaths(ast: AstNode): ResolvedPaths {
         break;
       }
       case "lambda":
-        walk(node.body, context, new Map([...vars, ...(node.arguments ?? []).map((param) => [String(param.value), null] as const)]));
+        walk(
+          node.body,
+          context,
+          new Map([...vars, ...(node.arguments ?? []).map((param) => [String(param.value), null] as const)]),
+        );
         break;
       default:
         break;

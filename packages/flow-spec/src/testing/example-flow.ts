@@ -9,8 +9,18 @@ export function exampleFlow(): FlowDocumentInput {
     nodes: [
       { id: "events", type: "source.events", position: { x: 0, y: 0 }, config: { eventTypes: ["com.example.call"] } },
       { id: "validate", type: "validate", position: { x: 200, y: 0 }, config: { schema: "usage.api_call@1" } },
-      { id: "map", type: "map", position: { x: 400, y: 0 }, config: { target: "UsageRecord@1", fields: [{ target: "tenantId", expression: "data.tenantId" }] } },
-      { id: "errors", type: "exception", position: { x: 400, y: 150 }, config: { kind: "invalid_event", reason: "reason" } },
+      {
+        id: "map",
+        type: "map",
+        position: { x: 400, y: 0 },
+        config: { target: "UsageRecord@1", fields: [{ target: "tenantId", expression: "data.tenantId" }] },
+      },
+      {
+        id: "errors",
+        type: "exception",
+        position: { x: 400, y: 150 },
+        config: { kind: "invalid_event", reason: "reason" },
+      },
     ],
     edges: [
       { id: "e1", source: { node: "events", port: "out" }, target: { node: "validate", port: "in" } },

@@ -27,35 +27,78 @@ export class ApprovalForbiddenError extends Error {
  */
 export async function decideApproval(
   db: Database,
-  input: { workspaceId: string; approvalId: string; decision: "approve" | "reject"; actor: string; actorRoles: readonly string[]; comment: string; now?: Date },
+  input: {
+    workspaceId: string;
+    approvalId: string;
+    decision: "approve" | "reject";
+    actor: string;
+    actorRoles: readonly string[];
+    comment: string;
+    now?: Date;
+  },
 ) {
   const now = input.now ?? new Date();
   return db.transaction(async (tx) => {
-    const [approval] = await tx.select().from(approvals).where(and(eq(approvals.workspaceId, input.workspaceId), eq(approvals.id, input.approvalId))).for("update");
+    const [approval] = await tx
+      .select()
+      .from(approvals)
+      .where(and(eq(approvals.workspaceId, input.workspaceId), eq(approvals.id, input.approvalId)))
+      .for("update");
     if (!approval) throw new NotFoundError("Approval", input.approvalId);
-    if (approval.status !== "pending") throw new RetryRefusedError(`Approval ${approval.id} was already ${approval.status} by ${approval.decidedBy ?? "someone"}`);
-    if (!input.actorRoles.includes(approval.approverRole)) throw new ApprovalForbiddenError(`Approval ${approval.id} needs the ${approval.approverRole} role; ${input.actor} does not have it`);
+    if (approval.status !== "pending")
+      throw new RetryRefusedError(
+        `Approval ${approval.id} was already ${approval.status} by ${approval.decidedBy ?? "someone"}`,
+      );
+    if (!input.actorRoles.includes(approval.approverRole))
+      throw new ApprovalForbiddenError(
+        `Approval ${approval.id} needs the ${approval.approverRole} role; ${input.actor} does not have it`,
+      );
     const plan = await planFor(tx, approval.flowVersionId);
     const item: Item = {
       id: approval.itemId,
       value: approval.payload,
       events: approval.eventKeys,
       correlationId: approval.correlationId ?? approval.itemId,
-      ...(input.decision === "reject" ? { exception: { kind: "approval_rejected" as const, reason: `Rejected by ${input.actor}: ${input.comment}`, raisedBy: approval.nodeId } } : {}),
+      ...(input.decision === "reject"
+        ? {
+            exception: {
+              kind: "approval_rejected" as const,
+              reason: `Rejected by ${input.actor}: ${input.comment}`,
+              raisedBy: approval.nodeId,
+            },
+          }
+        : {}),
     };
     const port = input.decision === "approve" ? "approved" : "rejected";
-    const target = { workspaceId: input.workspaceId, flowVersionId: approval.flowVersionId, deploymentId: approval.deploymentId, partitionKey: approval.partitionKey, plan, now };
-    const { effects, changes } = await runOnPartition(tx, target, (context) => plan.emit(approval.nodeId, port, [item], context));
+    const target = {
+      workspaceId: input.workspaceId,
+      flowVersionId: approval.flowVersionId,
+      deploymentId: approval.deploymentId,
+      partitionKey: approval.partitionKey,
+      plan,
+      now,
+    };
+    const { effects, changes } = await runOnPartition(tx, target, (context) =>
+      plan.emit(approval.nodeId, port, [item], context),
+    );
     await commitRun(tx, target, changes, effects);
     const status = input.decision === "approve" ? "approved" : "rejected";
-    const [decided] = await tx.update(approvals).set({ status, decidedBy: input.actor, decidedAt: now, comment: input.comment }).where(eq(approvals.id, approval.id)).returning();
+    const [decided] = await tx
+      .update(approvals)
+      .set({ status, decidedBy: input.actor, decidedAt: now, comment: input.comment })
+      .where(eq(approvals.id, approval.id))
+      .returning();
     await appendAudit(tx, {
       workspaceId: input.workspaceId,
       actor: input.actor,
       action: `approval.${status}`,
       entityType: "approval",
       entityId: approval.id,
-      details: { comment: input.comment, itemId: approval.itemId, postings: effects.postings.map((posting) => posting.idempotencyKey) },
+      details: {
+        comment: input.comment,
+        itemId: approval.itemId,
+        postings: effects.postings.map((posting) => posting.idempotencyKey),
+      },
     });
     return { approval: decided!, postings: effects.postings.length, exceptions: effects.exceptions.length };
   });

@@ -1,9 +1,20 @@
 import Decimal from "decimal.js";
 import { and, between, eq, gte, lt, sql } from "drizzle-orm";
-import { deployments, eventOutcome, eventsRaw, postings, runtimeWindows, usageRecords, usageSummaries, type Database } from "@meterflow/db";
+import {
+  deployments,
+  eventOutcome,
+  eventsRaw,
+  postings,
+  runtimeWindows,
+  usageRecords,
+  usageSummaries,
+  type Database,
+} from "@meterflow/db";
 
 /** How the ERP reports a posted document, looked up by the idempotency key it was posted with. */
-export type ErpLookup = (idempotencyKey: string) => Promise<{ id: string; currency?: string; lines: { quantity: string; amount: string }[] } | undefined>;
+export type ErpLookup = (
+  idempotencyKey: string,
+) => Promise<{ id: string; currency?: string; lines: { quantity: string; amount: string }[] } | undefined>;
 
 export interface ReconciliationRow {
   tenant: string;
@@ -33,13 +44,28 @@ export interface ReconciliationDifference {
  * records, aggregates (open and closed windows), postings as recorded and, when the ERP can be
  * asked, as the ERP reports them; every difference listed with what it means.
  */
-export async function reconcile(db: Database, input: { workspaceId: string; from: Date; to: Date; tenant?: string; erp?: ErpLookup }) {
+export async function reconcile(
+  db: Database,
+  input: { workspaceId: string; from: Date; to: Date; tenant?: string; erp?: ErpLookup },
+) {
   const { workspaceId, from, to } = input;
   const periodOf = sql<string>`to_char(${eventsRaw.time} at time zone 'UTC', 'YYYY-MM')`;
   const raw = await db
-    .select({ tenant: eventsRaw.partitionKey, period: periodOf, total: sql<number>`count(*)::int`, validated: sql<number>`count(*) filter (where ${eventOutcome} = 'validated')::int` })
+    .select({
+      tenant: eventsRaw.partitionKey,
+      period: periodOf,
+      total: sql<number>`count(*)::int`,
+      validated: sql<number>`count(*) filter (where ${eventOutcome} = 'validated')::int`,
+    })
     .from(eventsRaw)
-    .where(and(eq(eventsRaw.workspaceId, workspaceId), gte(eventsRaw.time, from), lt(eventsRaw.time, to), input.tenant ? eq(eventsRaw.partitionKey, input.tenant) : undefined))
+    .where(
+      and(
+        eq(eventsRaw.workspaceId, workspaceId),
+        gte(eventsRaw.time, from),
+        lt(eventsRaw.time, to),
+        input.tenant ? eq(eventsRaw.partitionKey, input.tenant) : undefined,
+      ),
+    )
     .groupBy(eventsRaw.partitionKey, periodOf);
   const periods = new Set(raw.map((row) => row.period));
   const fromPeriod = from.toISOString().slice(0, 7);
@@ -49,20 +75,46 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
   const inRange = (period: string) => period >= fromPeriod && period <= toPeriod;
 
   const records = await db
-    .select({ tenant: usageRecords.tenantId, metric: usageRecords.metric, period: usageRecords.ratingPeriod, count: sql<number>`count(*)::int`, quantity: sql<string>`coalesce(sum(${usageRecords.quantity}), 0)::text` })
+    .select({
+      tenant: usageRecords.tenantId,
+      metric: usageRecords.metric,
+      period: usageRecords.ratingPeriod,
+      count: sql<number>`count(*)::int`,
+      quantity: sql<string>`coalesce(sum(${usageRecords.quantity}), 0)::text`,
+    })
     .from(usageRecords)
-    .where(and(eq(usageRecords.workspaceId, workspaceId), input.tenant ? eq(usageRecords.tenantId, input.tenant) : undefined, between(usageRecords.ratingPeriod, fromPeriod, toPeriod)))
+    .where(
+      and(
+        eq(usageRecords.workspaceId, workspaceId),
+        input.tenant ? eq(usageRecords.tenantId, input.tenant) : undefined,
+        between(usageRecords.ratingPeriod, fromPeriod, toPeriod),
+      ),
+    )
     .groupBy(usageRecords.tenantId, usageRecords.metric, usageRecords.ratingPeriod);
   const closed = await db
-    .select({ summary: usageSummaries, posting: { status: postings.status, request: postings.request, idempotencyKey: postings.idempotencyKey } })
+    .select({
+      summary: usageSummaries,
+      posting: { status: postings.status, request: postings.request, idempotencyKey: postings.idempotencyKey },
+    })
     .from(usageSummaries)
     .leftJoin(postings, eq(postings.idempotencyKey, usageSummaries.postingKey))
-    .where(and(eq(usageSummaries.workspaceId, workspaceId), input.tenant ? eq(usageSummaries.tenantId, input.tenant) : undefined, sql`${usageSummaries.ratingPeriod} collate "C" between ${fromPeriod} and ${toPeriod}`));
+    .where(
+      and(
+        eq(usageSummaries.workspaceId, workspaceId),
+        input.tenant ? eq(usageSummaries.tenantId, input.tenant) : undefined,
+        sql`${usageSummaries.ratingPeriod} collate "C" between ${fromPeriod} and ${toPeriod}`,
+      ),
+    );
   const open = await db
     .select({ state: runtimeWindows.state })
     .from(runtimeWindows)
     .innerJoin(deployments, eq(deployments.id, runtimeWindows.deploymentId))
-    .where(and(eq(deployments.workspaceId, workspaceId), input.tenant ? eq(runtimeWindows.partitionKey, input.tenant) : undefined));
+    .where(
+      and(
+        eq(deployments.workspaceId, workspaceId),
+        input.tenant ? eq(runtimeWindows.partitionKey, input.tenant) : undefined,
+      ),
+    );
 
   const rows = new Map<string, ReconciliationRow>();
   const rowFor = (tenant: string, metric: string, period: string) => {
@@ -94,9 +146,19 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
     if (typeof currency === "string" && currency && !currencies.includes(currency)) currencies.push(currency);
   };
 
-  for (const record of records) if (inRange(record.period)) Object.assign(rowFor(record.tenant, record.metric, record.period).records, { count: record.count, quantity: new Decimal(record.quantity).toFixed() });
+  for (const record of records)
+    if (inRange(record.period))
+      Object.assign(rowFor(record.tenant, record.metric, record.period).records, {
+        count: record.count,
+        quantity: new Decimal(record.quantity).toFixed(),
+      });
   for (const { state } of open) {
-    const window = state as { group: Record<string, unknown>; start: string; count: number; measures: Record<string, unknown> };
+    const window = state as {
+      group: Record<string, unknown>;
+      start: string;
+      count: number;
+      measures: Record<string, unknown>;
+    };
     const period = window.start.slice(0, 7);
     if (!inRange(period)) continue;
     const row = rowFor(String(window.group.tenantId ?? "?"), String(window.group.metric ?? "?"), period);
@@ -138,26 +200,68 @@ export async function reconcile(db: Database, input: { workspaceId: string; from
     }
   }
   // Tenants with raw events but nothing downstream still get a row.
-  for (const rawRow of raw) if (periods.has(rawRow.period) && ![...rows.values()].some((row) => row.tenant === rawRow.tenant && row.period === rawRow.period)) rowFor(rawRow.tenant, "-", rawRow.period);
+  for (const rawRow of raw)
+    if (
+      periods.has(rawRow.period) &&
+      ![...rows.values()].some((row) => row.tenant === rawRow.tenant && row.period === rawRow.period)
+    )
+      rowFor(rawRow.tenant, "-", rawRow.period);
 
   const differences: ReconciliationDifference[] = [];
-  const sorted = [...rows.values()].sort((a, b) => `${a.tenant}${a.metric}${a.period}`.localeCompare(`${b.tenant}${b.metric}${b.period}`));
+  const sorted = [...rows.values()].sort((a, b) =>
+    `${a.tenant}${a.metric}${a.period}`.localeCompare(`${b.tenant}${b.metric}${b.period}`),
+  );
   for (const row of sorted) {
     const where = { tenant: row.tenant, metric: row.metric, period: row.period };
     const metricsOfTenant = sorted.filter((other) => other.tenant === row.tenant && other.period === row.period).length;
     if (metricsOfTenant === 1 && row.validatedEvents !== row.records.count) {
-      differences.push({ ...where, check: "raw_vs_records", expected: String(row.validatedEvents), actual: String(row.records.count), explanation: "validated raw events and usage records differ: events still being processed, records of events that later failed (a late event keeps its record but is not aggregated), or records lost" });
+      differences.push({
+        ...where,
+        check: "raw_vs_records",
+        expected: String(row.validatedEvents),
+        actual: String(row.records.count),
+        explanation:
+          "validated raw events and usage records differ: events still being processed, records of events that later failed (a late event keeps its record but is not aggregated), or records lost",
+      });
     }
     if (row.records.count !== row.aggregates.events || !new Decimal(row.records.quantity).eq(row.aggregates.quantity)) {
-      differences.push({ ...where, check: "records_vs_aggregates", expected: `${row.records.count} / ${row.records.quantity}`, actual: `${row.aggregates.events} / ${row.aggregates.quantity}`, explanation: "usage records (count / quantity) and aggregate windows disagree" });
+      differences.push({
+        ...where,
+        check: "records_vs_aggregates",
+        expected: `${row.records.count} / ${row.records.quantity}`,
+        actual: `${row.aggregates.events} / ${row.aggregates.quantity}`,
+        explanation: "usage records (count / quantity) and aggregate windows disagree",
+      });
     }
     if (row.posted.unposted > 0) {
-      differences.push({ ...where, check: "aggregates_vs_posted", expected: `${countOf(row.aggregates.closed, "closed window")} posted`, actual: `${row.posted.unposted} not posted`, explanation: "closed windows whose posting is pending, held for approval or failed" });
+      differences.push({
+        ...where,
+        check: "aggregates_vs_posted",
+        expected: `${countOf(row.aggregates.closed, "closed window")} posted`,
+        actual: `${row.posted.unposted} not posted`,
+        explanation: "closed windows whose posting is pending, held for approval or failed",
+      });
     }
     // An ERP whose documents name no currency is compared by amount alone.
-    const otherCurrency = row.erp && row.erp.currencies.length > 0 && (row.erp.currencies.length !== row.posted.currencies.length || row.erp.currencies.some((currency) => !row.posted.currencies.includes(currency)));
-    if (row.erp && (row.erp.missing > 0 || !new Decimal(row.erp.amount).eq(row.posted.amount) || row.erp.lines !== row.posted.lines || otherCurrency)) {
-      differences.push({ ...where, check: "posted_vs_erp", expected: described(row.posted), actual: `${described(row.erp)}${row.erp.missing ? `, ${countOf(row.erp.missing, "document")} missing` : ""}`, explanation: "what we recorded as posted differs from what the ERP holds" });
+    const otherCurrency =
+      row.erp &&
+      row.erp.currencies.length > 0 &&
+      (row.erp.currencies.length !== row.posted.currencies.length ||
+        row.erp.currencies.some((currency) => !row.posted.currencies.includes(currency)));
+    if (
+      row.erp &&
+      (row.erp.missing > 0 ||
+        !new Decimal(row.erp.amount).eq(row.posted.amount) ||
+        row.erp.lines !== row.posted.lines ||
+        otherCurrency)
+    ) {
+      differences.push({
+        ...where,
+        check: "posted_vs_erp",
+        expected: described(row.posted),
+        actual: `${described(row.erp)}${row.erp.missing ? `, ${countOf(row.erp.missing, "document")} missing` : ""}`,
+        explanation: "what we recorded as posted differs from what the ERP holds",
+      });
     }
   }
   return { rows: sorted, differences };
@@ -181,9 +285,14 @@ function countOf(count: number, noun: string): string {
 /** Asks an ERP sandbox-compatible endpoint for the invoice posted with an idempotency key. */
 export function erpSandboxLookup(baseUrl: string, fetchImpl: typeof fetch = fetch): ErpLookup {
   return async (idempotencyKey) => {
-    const response = await fetchImpl(`${baseUrl.replace(/\/$/, "")}/invoices?idempotencyKey=${encodeURIComponent(idempotencyKey)}`);
-    if (!response.ok) throw new Error(`The ERP answered ${response.status} when asked for the invoice with key ${idempotencyKey}`);
-    const body = (await response.json()) as { invoices: { id: string; currency: string; lines: { quantity: string; amount: string }[] }[] };
+    const response = await fetchImpl(
+      `${baseUrl.replace(/\/$/, "")}/invoices?idempotencyKey=${encodeURIComponent(idempotencyKey)}`,
+    );
+    if (!response.ok)
+      throw new Error(`The ERP answered ${response.status} when asked for the invoice with key ${idempotencyKey}`);
+    const body = (await response.json()) as {
+      invoices: { id: string; currency: string; lines: { quantity: string; amount: string }[] }[];
+    };
     return body.invoices[0];
   };
 }

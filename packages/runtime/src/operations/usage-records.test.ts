@@ -29,7 +29,15 @@ describe.each(databaseCases())("the latest usage records on $name", ({ open }) =
       payload: { erpAccount: "E-1", audit: { mappingRef: "UsageRecord@1" }, $audit: true },
       createdAt: sql`now() - ${ago}::interval`,
     });
-    await handle.db.insert(usageRecords).values([record("old", "40 days"), record("days", "2 days"), record("hours", "3 hours"), record("new", "10 minutes"), record("elsewhere", "1 minute", "w-other")] as never);
+    await handle.db
+      .insert(usageRecords)
+      .values([
+        record("old", "40 days"),
+        record("days", "2 days"),
+        record("hours", "3 hours"),
+        record("new", "10 minutes"),
+        record("elsewhere", "1 minute", "w-other"),
+      ] as never);
   });
   afterAll(async () => {
     await handle?.close();
@@ -37,8 +45,17 @@ describe.each(databaseCases())("the latest usage records on $name", ({ open }) =
 
   it("answers newest first, looking further back only while it has fewer than asked", async () => {
     expect((await latestUsageRecords(handle.db, WORKSPACE, 1)).map((row) => row.recordKey)).toEqual(["map:new"]);
-    expect((await latestUsageRecords(handle.db, WORKSPACE, 3)).map((row) => row.recordKey)).toEqual(["map:new", "map:hours", "map:days"]);
-    expect((await latestUsageRecords(handle.db, WORKSPACE, 10)).map((row) => row.recordKey)).toEqual(["map:new", "map:hours", "map:days", "map:old"]);
+    expect((await latestUsageRecords(handle.db, WORKSPACE, 3)).map((row) => row.recordKey)).toEqual([
+      "map:new",
+      "map:hours",
+      "map:days",
+    ]);
+    expect((await latestUsageRecords(handle.db, WORKSPACE, 10)).map((row) => row.recordKey)).toEqual([
+      "map:new",
+      "map:hours",
+      "map:days",
+      "map:old",
+    ]);
   });
 
   it("finds the latest in the table's last pages, further back while they hold fewer, and a newer one written earlier in the table", async () => {
@@ -46,10 +63,21 @@ describe.each(databaseCases())("the latest usage records on $name", ({ open }) =
     const record = (key: string, minutesAgo: number, workspace = workspaceId) =>
       sql`(${workspace}, ${versionId}::uuid, 'map', ${`map:${key}`}, null, 'acme', 'api_calls', 1, '2026-11', ${key}, ${JSON.stringify({ note: "x".repeat(200) })}::json, now() - make_interval(mins => ${minutesAgo}))`;
     const insert = (rows: ReturnType<typeof record>[]) =>
-      handle.db.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, metric, quantity, rating_period, correlation_id, payload, created_at) values ${sql.join(rows, sql`, `)}`);
+      handle.db.execute(
+        sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, event_seq, tenant_id, metric, quantity, rating_period, correlation_id, payload, created_at) values ${sql.join(rows, sql`, `)}`,
+      );
     await insert(Array.from({ length: 120 }, (_, i) => record(`m${i}`, 1000 - i)));
-    const blockOf = async (key: string) => Number((await rowsOf<{ block: string }>(handle.db, sql`select (ctid::text::point)[0] as block from usage_records where record_key = ${key}`))[0]!.block);
-    const latest = async (limit: number) => (await latestUsageRecords(handle.db, workspaceId, limit, { tailPages: 1 })).map((row) => row.recordKey);
+    const blockOf = async (key: string) =>
+      Number(
+        (
+          await rowsOf<{ block: string }>(
+            handle.db,
+            sql`select (ctid::text::point)[0] as block from usage_records where record_key = ${key}`,
+          )
+        )[0]!.block,
+      );
+    const latest = async (limit: number) =>
+      (await latestUsageRecords(handle.db, workspaceId, limit, { tailPages: 1 })).map((row) => row.recordKey);
     expect(await blockOf("map:m119")).toBeGreaterThan(2); // the table is several pages long
     expect(await latest(3)).toEqual(["map:m119", "map:m118", "map:m117"]);
 

@@ -15,12 +15,20 @@ const TAIL_PAGES = 128;
  * per record at insert), ordering a busy workspace's last hour or day read and sorted all of
  * it: 165 ms per poll of the Operations page for 300,000 records made in the last hour.
  */
-export async function latestUsageRecords(db: Database, workspaceId: string, limit: number, { tailPages = TAIL_PAGES } = {}) {
+export async function latestUsageRecords(
+  db: Database,
+  workspaceId: string,
+  limit: number,
+  { tailPages = TAIL_PAGES } = {},
+) {
   const found = await db.transaction(async (tx) => {
     // The reads of a part of the table must use the TID range and the BRIN summary, also before
     // statistics exist (the planner then guesses a third of the table and scans it all).
     await tx.execute(sql`set local enable_seqscan = off`);
-    const [{ pages } = { pages: 0 }] = await rowsOf<{ pages: number }>(tx, sql`select (pg_relation_size('usage_records') / current_setting('block_size')::int)::int as pages`);
+    const [{ pages } = { pages: 0 }] = await rowsOf<{ pages: number }>(
+      tx,
+      sql`select (pg_relation_size('usage_records') / current_setting('block_size')::int)::int as pages`,
+    );
     let since: Date | string | null = null;
     for (let tail = tailPages; ; tail *= 8) {
       if (tail >= pages) break; // the whole table: no bound
@@ -38,13 +46,25 @@ export async function latestUsageRecords(db: Database, workspaceId: string, limi
     return tx
       .select()
       .from(usageRecords)
-      .where(and(eq(usageRecords.workspaceId, workspaceId), since === null ? undefined : gte(usageRecords.createdAt, new Date(since))))
+      .where(
+        and(
+          eq(usageRecords.workspaceId, workspaceId),
+          since === null ? undefined : gte(usageRecords.createdAt, new Date(since)),
+        ),
+      )
       .orderBy(desc(usageRecords.createdAt), desc(usageRecords.eventSeq))
       .limit(limit);
   });
   const versionIds = [...new Set(found.map((row) => row.flowVersionId))];
   const hashes = new Map(
-    versionIds.length === 0 ? [] : (await db.select({ id: flowVersions.id, contentHash: flowVersions.contentHash }).from(flowVersions).where(inArray(flowVersions.id, versionIds))).map((version) => [version.id, version.contentHash]),
+    versionIds.length === 0
+      ? []
+      : (
+          await db
+            .select({ id: flowVersions.id, contentHash: flowVersions.contentHash })
+            .from(flowVersions)
+            .where(inArray(flowVersions.id, versionIds))
+        ).map((version) => [version.id, version.contentHash]),
   );
   return found.map((row) => ({
     recordKey: row.recordKey,
@@ -55,6 +75,10 @@ export async function latestUsageRecords(db: Database, workspaceId: string, limi
     ratingPeriod: row.ratingPeriod,
     flowVersionId: row.flowVersionId,
     createdAt: row.createdAt,
-    payload: usageRecordPayload(row, { flowVersionHash: hashes.get(row.flowVersionId)!, nodeId: row.nodeId, correlationId: row.correlationId }),
+    payload: usageRecordPayload(row, {
+      flowVersionHash: hashes.get(row.flowVersionId)!,
+      nodeId: row.nodeId,
+      correlationId: row.correlationId,
+    }),
   }));
 }

@@ -10,7 +10,11 @@ import { countOpenExceptions } from "./exceptions";
 export async function workspaceCounts(db: Database, workspaceId: string) {
   const [totals, postingRows, openExceptions] = await Promise.all([
     partitionTotals(db, workspaceId),
-    db.select({ status: postings.status, count: count() }).from(postings).where(eq(postings.workspaceId, workspaceId)).groupBy(postings.status),
+    db
+      .select({ status: postings.status, count: count() })
+      .from(postings)
+      .where(eq(postings.workspaceId, workspaceId))
+      .groupBy(postings.status),
     countOpenExceptions(db, workspaceId),
   ]);
   return { ...totals, postings: Object.fromEntries(postingRows.map((row) => [row.status, row.count])), openExceptions };

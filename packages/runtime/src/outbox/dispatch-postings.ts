@@ -17,7 +17,10 @@ export type EndpointRegistry = Record<string, Endpoint>;
 export function erpSandboxEndpoint(baseUrl: string): Endpoint {
   return {
     baseUrl,
-    operations: { createInvoice: { method: "POST", path: "/invoices" }, createRevenueSchedule: { method: "POST", path: "/revenue-schedules" } },
+    operations: {
+      createInvoice: { method: "POST", path: "/invoices" },
+      createRevenueSchedule: { method: "POST", path: "/revenue-schedules" },
+    },
     ratePerSecond: 20,
     timeoutMs: 5_000,
   };
@@ -78,14 +81,27 @@ export function createDispatcher(db: Database, options: DispatcherOptions) {
     return limiter;
   };
 
-  async function deliver(posting: typeof postings.$inferSelect, endpoint: Endpoint): Promise<{ outcome: Outcome; attempt: PostingAttempt }> {
+  async function deliver(
+    posting: typeof postings.$inferSelect,
+    endpoint: Endpoint,
+  ): Promise<{ outcome: Outcome; attempt: PostingAttempt }> {
     const operation = endpoint.operations[posting.operation]!;
     const url = `${endpoint.baseUrl.replace(/\/$/, "")}${operation.path}`;
-    const headers = { "content-type": "application/json", "idempotency-key": posting.idempotencyKey, "x-correlation-id": encodeURIComponent(posting.correlationId ?? posting.id), ...endpoint.headers };
+    const headers = {
+      "content-type": "application/json",
+      "idempotency-key": posting.idempotencyKey,
+      "x-correlation-id": encodeURIComponent(posting.correlationId ?? posting.id),
+      ...endpoint.headers,
+    };
     const started = now();
     const request = { method: operation.method, url, headers, body: posting.request };
     try {
-      const response = await doFetch(url, { method: operation.method, headers, body: JSON.stringify(posting.request), signal: AbortSignal.timeout(endpoint.timeoutMs ?? 10_000) });
+      const response = await doFetch(url, {
+        method: operation.method,
+        headers,
+        body: JSON.stringify(posting.request),
+        signal: AbortSignal.timeout(endpoint.timeoutMs ?? 10_000),
+      });
       const text = await response.text();
       let body: unknown = text;
       try {
@@ -93,20 +109,46 @@ export function createDispatcher(db: Database, options: DispatcherOptions) {
       } catch {
         // Not JSON: kept as text in the audit record.
       }
-      const attempt: PostingAttempt = { at: new Date(started).toISOString(), request, response: { status: response.status, headers: Object.fromEntries(response.headers), body }, durationMs: now() - started };
+      const attempt: PostingAttempt = {
+        at: new Date(started).toISOString(),
+        request,
+        response: { status: response.status, headers: Object.fromEntries(response.headers), body },
+        durationMs: now() - started,
+      };
       if (response.ok) {
         const document = body as { id?: unknown; documentId?: unknown } | null;
-        const documentId = typeof document?.id === "string" ? document.id : typeof document?.documentId === "string" ? document.documentId : null;
+        const documentId =
+          typeof document?.id === "string"
+            ? document.id
+            : typeof document?.documentId === "string"
+              ? document.documentId
+              : null;
         return { outcome: { kind: "posted", documentId }, attempt };
       }
       const reason = `${response.status} ${typeof body === "object" && body && "error" in body ? String((body as { error: unknown }).error) : text.slice(0, 200)}`;
-      if (response.status === 429) return { outcome: { kind: "retry", reason, retryAfterMs: retryAfterMs(response.headers.get("retry-after"), now()), breakerFailure: false }, attempt };
-      if (response.status >= 500 || response.status === 408) return { outcome: { kind: "retry", reason, breakerFailure: true }, attempt };
+      if (response.status === 429)
+        return {
+          outcome: {
+            kind: "retry",
+            reason,
+            retryAfterMs: retryAfterMs(response.headers.get("retry-after"), now()),
+            breakerFailure: false,
+          },
+          attempt,
+        };
+      if (response.status >= 500 || response.status === 408)
+        return { outcome: { kind: "retry", reason, breakerFailure: true }, attempt };
       return { outcome: { kind: "permanent", reason }, attempt };
     } catch (error) {
       const cause = (error as { cause?: { message?: string } }).cause?.message;
-      const reason = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${endpoint.timeoutMs ?? 10_000} ms` : `network error: ${(error as Error).message}${cause ? ` (${cause})` : ""}`;
-      return { outcome: { kind: "retry", reason, breakerFailure: true }, attempt: { at: new Date(started).toISOString(), request, error: reason, durationMs: now() - started } };
+      const reason =
+        error instanceof Error && error.name === "TimeoutError"
+          ? `no answer within ${endpoint.timeoutMs ?? 10_000} ms`
+          : `network error: ${(error as Error).message}${cause ? ` (${cause})` : ""}`;
+      return {
+        outcome: { kind: "retry", reason, breakerFailure: true },
+        attempt: { at: new Date(started).toISOString(), request, error: reason, durationMs: now() - started },
+      };
     }
   }
 
@@ -123,23 +165,48 @@ export function createDispatcher(db: Database, options: DispatcherOptions) {
         await tx
           .update(postings)
           .set({ status: "delivering", nextAttemptAt: new Date(now() + leaseMs), updatedAt: new Date(now()) })
-          .where(inArray(postings.id, due.map((posting) => posting.id)));
+          .where(
+            inArray(
+              postings.id,
+              due.map((posting) => posting.id),
+            ),
+          );
       }
       return due;
     });
   }
 
   async function defer(postingId: string, untilMs: number, reason: string) {
-    await db.update(postings).set({ status: "pending", nextAttemptAt: new Date(untilMs), lastError: reason, updatedAt: new Date(now()) }).where(eq(postings.id, postingId));
+    await db
+      .update(postings)
+      .set({ status: "pending", nextAttemptAt: new Date(untilMs), lastError: reason, updatedAt: new Date(now()) })
+      .where(eq(postings.id, postingId));
   }
 
-  async function record(posting: typeof postings.$inferSelect, outcome: Outcome, attempt: PostingAttempt): Promise<"posted" | "retrying" | "failed"> {
+  async function record(
+    posting: typeof postings.$inferSelect,
+    outcome: Outcome,
+    attempt: PostingAttempt,
+  ): Promise<"posted" | "retrying" | "failed"> {
     const attempts = posting.attempts + 1;
-    const common = { attempts, lastResponse: attempt.response ?? { error: attempt.error }, attemptLog: sql`${postings.attemptLog} || ${JSON.stringify([attempt])}::jsonb`, updatedAt: new Date(now()) };
+    const common = {
+      attempts,
+      lastResponse: attempt.response ?? { error: attempt.error },
+      attemptLog: sql`${postings.attemptLog} || ${JSON.stringify([attempt])}::jsonb`,
+      updatedAt: new Date(now()),
+    };
     if (outcome.kind === "posted") {
       await db.transaction(async (tx) => {
-        await tx.update(postings).set({ ...common, status: "posted", erpDocumentId: outcome.documentId, lastError: null }).where(eq(postings.id, posting.id));
-        const entry = { at: new Date(now()).toISOString(), actor: "runtime", action: "resolved", comment: `posted as ${outcome.documentId ?? "a document"}` };
+        await tx
+          .update(postings)
+          .set({ ...common, status: "posted", erpDocumentId: outcome.documentId, lastError: null })
+          .where(eq(postings.id, posting.id));
+        const entry = {
+          at: new Date(now()).toISOString(),
+          actor: "runtime",
+          action: "resolved",
+          comment: `posted as ${outcome.documentId ?? "a document"}`,
+        };
         await tx
           .update(exceptions)
           .set({ status: "resolved", history: historyAppend(entry), updatedAt: new Date(now()) })
@@ -150,12 +217,21 @@ export function createDispatcher(db: Database, options: DispatcherOptions) {
     if (outcome.kind === "retry" && attempts < posting.maxAttempts) {
       const backoff = Math.min(maxBackoffMs, initialDelayMs * 2 ** (attempts - 1));
       const delay = Math.max(outcome.retryAfterMs ?? 0, backoff / 2 + random() * (backoff / 2));
-      await db.update(postings).set({ ...common, status: "pending", nextAttemptAt: new Date(now() + delay), lastError: outcome.reason }).where(eq(postings.id, posting.id));
+      await db
+        .update(postings)
+        .set({ ...common, status: "pending", nextAttemptAt: new Date(now() + delay), lastError: outcome.reason })
+        .where(eq(postings.id, posting.id));
       return "retrying";
     }
-    const reason = outcome.kind === "permanent" ? `The endpoint refused the posting: ${outcome.reason}` : `Gave up after ${attempts} attempts: ${outcome.reason}`;
+    const reason =
+      outcome.kind === "permanent"
+        ? `The endpoint refused the posting: ${outcome.reason}`
+        : `Gave up after ${attempts} attempts: ${outcome.reason}`;
     await db.transaction(async (tx) => {
-      await tx.update(postings).set({ ...common, status: "failed", lastError: reason }).where(eq(postings.id, posting.id));
+      await tx
+        .update(postings)
+        .set({ ...common, status: "failed", lastError: reason })
+        .where(eq(postings.id, posting.id));
       const entry = { at: new Date(now()).toISOString(), actor: "runtime", action: "raised", comment: reason };
       const [reopened] = await tx
         .update(exceptions)
@@ -174,7 +250,12 @@ export function createDispatcher(db: Database, options: DispatcherOptions) {
           itemId: `posting:${posting.idempotencyKey}`,
           postingId: posting.id,
           correlationId: posting.correlationId,
-          payload: { endpoint: posting.endpoint, operation: posting.operation, idempotencyKey: posting.idempotencyKey, request: posting.request },
+          payload: {
+            endpoint: posting.endpoint,
+            operation: posting.operation,
+            idempotencyKey: posting.idempotencyKey,
+            request: posting.request,
+          },
           history: [entry],
         });
       }
@@ -189,20 +270,38 @@ export function createDispatcher(db: Database, options: DispatcherOptions) {
       const claimed = await claim(options.batchSize ?? 20);
       report.claimed = claimed.length;
       const byEndpoint = new Map<string, typeof claimed>();
-      for (const posting of claimed) byEndpoint.set(posting.endpoint, [...(byEndpoint.get(posting.endpoint) ?? []), posting]);
+      for (const posting of claimed)
+        byEndpoint.set(posting.endpoint, [...(byEndpoint.get(posting.endpoint) ?? []), posting]);
       await Promise.all(
         [...byEndpoint].map(async ([name, queue]) => {
           const endpoint = options.endpoints[name];
           for (const posting of queue) {
             if (!endpoint || !endpoint.operations[posting.operation]) {
-              const reason = endpoint ? `Endpoint ${name} has no operation "${posting.operation}"` : `No endpoint "${name}" is configured in this runtime`;
-              report[await record(posting, { kind: "permanent", reason }, { at: new Date(now()).toISOString(), request: { method: "POST", url: name, headers: {}, body: posting.request }, error: reason, durationMs: 0 })] += 1;
+              const reason = endpoint
+                ? `Endpoint ${name} has no operation "${posting.operation}"`
+                : `No endpoint "${name}" is configured in this runtime`;
+              report[
+                await record(
+                  posting,
+                  { kind: "permanent", reason },
+                  {
+                    at: new Date(now()).toISOString(),
+                    request: { method: "POST", url: name, headers: {}, body: posting.request },
+                    error: reason,
+                    durationMs: 0,
+                  },
+                )
+              ] += 1;
               continue;
             }
             const breaker = breakers.get(name) ?? { failures: 0, openUntil: 0 };
             breakers.set(name, breaker);
             if (breaker.openUntil > now()) {
-              await defer(posting.id, breaker.openUntil, `Circuit open for ${name} after ${breaker.failures} consecutive failures`);
+              await defer(
+                posting.id,
+                breaker.openUntil,
+                `Circuit open for ${name} after ${breaker.failures} consecutive failures`,
+              );
               report.deferred += 1;
               continue;
             }
@@ -215,7 +314,8 @@ export function createDispatcher(db: Database, options: DispatcherOptions) {
             const { outcome, attempt } = await deliver(posting, endpoint);
             if (outcome.kind === "retry" && outcome.breakerFailure) {
               breaker.failures += 1;
-              if (breaker.failures >= breakerPolicy.failureThreshold) breaker.openUntil = now() + breakerPolicy.cooldownMs;
+              if (breaker.failures >= breakerPolicy.failureThreshold)
+                breaker.openUntil = now() + breakerPolicy.cooldownMs;
             } else if (outcome.kind === "posted") {
               breaker.failures = 0;
               breaker.openUntil = 0;
@@ -228,7 +328,9 @@ export function createDispatcher(db: Database, options: DispatcherOptions) {
     },
     circuit(name: string) {
       const breaker = breakers.get(name);
-      return breaker && breaker.openUntil > now() ? { state: "open" as const, failures: breaker.failures, openUntil: new Date(breaker.openUntil).toISOString() } : { state: "closed" as const, failures: breaker?.failures ?? 0 };
+      return breaker && breaker.openUntil > now()
+        ? { state: "open" as const, failures: breaker.failures, openUntil: new Date(breaker.openUntil).toISOString() }
+        : { state: "closed" as const, failures: breaker?.failures ?? 0 };
     },
   };
 }

@@ -13,7 +13,9 @@ describe.each(databaseCases())("closing many windows of one partition at once on
   });
   afterAll(async () => handle?.close());
 
-  it("summarises 5,000 windows of one tenant in one close and puts each on a posting", { timeout: 120_000 }, async () => {
+  it("summarises 5,000 windows of one tenant in one close and puts each on a posting", {
+    timeout: 120_000,
+  }, async () => {
     // As VALUES lists, 5,000 summaries of 14 fields passed PostgreSQL's 65,535 parameters: the
     // close failed at every tick and the month was never billed.
     await deployedBillingFlow(handle.db, windowPerQuantity());
@@ -26,7 +28,12 @@ describe.each(databaseCases())("closing many windows of one partition at once on
     const closed = await closeDueWindows(handle.db, { now: new Date("2027-12-01T02:00:00Z") });
     expect(closed).toMatchObject({ partitions: 1, windows: 5_000 });
     // Every window is a line of a posting (the ERP takes an invoice's lines in parts).
-    expect(await handle.db.$count(usageSummaries, and(eq(usageSummaries.ratingPeriod, "2027-11"), isNotNull(usageSummaries.postingKey)))).toBe(5_000);
+    expect(
+      await handle.db.$count(
+        usageSummaries,
+        and(eq(usageSummaries.ratingPeriod, "2027-11"), isNotNull(usageSummaries.postingKey)),
+      ),
+    ).toBe(5_000);
     expect(await handle.db.$count(postings)).toBe(closed.postings);
     expect(await closeDueWindows(handle.db, { now: new Date("2027-12-02T00:00:00Z") })).toMatchObject({ windows: 0 });
   });

@@ -1,5 +1,14 @@
 import { and, eq, lte, sql } from "drizzle-orm";
-import { countUpTo, deployments, flows, flowVersions, runtimeWatermarks, runtimeWindows, type CappedCount, type Database } from "@meterflow/db";
+import {
+  countUpTo,
+  deployments,
+  flows,
+  flowVersions,
+  runtimeWatermarks,
+  runtimeWindows,
+  type CappedCount,
+  type Database,
+} from "@meterflow/db";
 import { durationMs } from "@meterflow/engine";
 import { holdDeployment, planFor } from "./deployments";
 import { commitRun, runOnPartition } from "./partition-run";
@@ -20,14 +29,27 @@ export interface CloseReport {
  * moves past what closed, so an event for a closed window becomes a late event, never a second
  * summary of the same window.
  */
-export async function closeDueWindows(db: Database, options: { now?: Date; all?: boolean; workspaceId?: string } = {}): Promise<CloseReport> {
+export async function closeDueWindows(
+  db: Database,
+  options: { now?: Date; all?: boolean; workspaceId?: string } = {},
+): Promise<CloseReport> {
   const now = options.now ?? new Date();
   const report: CloseReport = { partitions: 0, windows: 0, postings: 0, approvals: 0, exceptions: 0 };
   const due = await db
-    .selectDistinct({ deploymentId: runtimeWindows.deploymentId, partitionKey: runtimeWindows.partitionKey, workspaceId: deployments.workspaceId, flowVersionId: deployments.flowVersionId })
+    .selectDistinct({
+      deploymentId: runtimeWindows.deploymentId,
+      partitionKey: runtimeWindows.partitionKey,
+      workspaceId: deployments.workspaceId,
+      flowVersionId: deployments.flowVersionId,
+    })
     .from(runtimeWindows)
     .innerJoin(deployments, eq(deployments.id, runtimeWindows.deploymentId))
-    .where(and(options.all ? undefined : lte(runtimeWindows.closesAt, now), options.workspaceId ? eq(deployments.workspaceId, options.workspaceId) : undefined))
+    .where(
+      and(
+        options.all ? undefined : lte(runtimeWindows.closesAt, now),
+        options.workspaceId ? eq(deployments.workspaceId, options.workspaceId) : undefined,
+      ),
+    )
     .limit(500);
   for (const partition of due) {
     await db.transaction(async (tx) => {
@@ -35,14 +57,29 @@ export async function closeDueWindows(db: Database, options: { now?: Date; all?:
       // A deploy may have taken these windows over since they were listed; it cannot meanwhile.
       await holdDeployment(tx, partition.deploymentId);
       const plan = await planFor(tx, partition.flowVersionId);
-      const target: RunTarget = { workspaceId: partition.workspaceId, flowVersionId: partition.flowVersionId, deploymentId: partition.deploymentId, partitionKey: partition.partitionKey, plan, now };
-      const { effects, changes } = await runOnPartition(tx, target, (context) => plan.closeWindows(context, options.all ? { all: true } : { watermark: now.toISOString() }), {
-        allWindows: true,
-      });
+      const target: RunTarget = {
+        workspaceId: partition.workspaceId,
+        flowVersionId: partition.flowVersionId,
+        deploymentId: partition.deploymentId,
+        partitionKey: partition.partitionKey,
+        plan,
+        now,
+      };
+      const { effects, changes } = await runOnPartition(
+        tx,
+        target,
+        (context) => plan.closeWindows(context, options.all ? { all: true } : { watermark: now.toISOString() }),
+        {
+          allWindows: true,
+        },
+      );
       for (const node of plan.document.nodes) {
         if (node.type !== "aggregate") continue;
         const closed = effects.summaries.filter((summary) => summary.nodeId === node.id);
-        const closedUpTo = Math.max(options.all ? 0 : now.getTime(), ...closed.map((summary) => Date.parse(summary.window.end) + durationMs(node.config.grace)));
+        const closedUpTo = Math.max(
+          options.all ? 0 : now.getTime(),
+          ...closed.map((summary) => Date.parse(summary.window.end) + durationMs(node.config.grace)),
+        );
         if (closedUpTo > 0) changes.watermarks.set(node.id, new Date(closedUpTo).toISOString());
       }
       await commitRun(tx, target, changes, effects);
@@ -79,7 +116,11 @@ export async function listOpenWindows(db: Database, workspaceId: string, { limit
     .innerJoin(flows, eq(flows.id, deployments.flowId))
     .leftJoin(
       runtimeWatermarks,
-      and(eq(runtimeWatermarks.deploymentId, runtimeWindows.deploymentId), eq(runtimeWatermarks.nodeId, runtimeWindows.nodeId), eq(runtimeWatermarks.partitionKey, runtimeWindows.partitionKey)),
+      and(
+        eq(runtimeWatermarks.deploymentId, runtimeWindows.deploymentId),
+        eq(runtimeWatermarks.nodeId, runtimeWindows.nodeId),
+        eq(runtimeWatermarks.partitionKey, runtimeWindows.partitionKey),
+      ),
     )
     .where(eq(deployments.workspaceId, workspaceId))
     .orderBy(runtimeWindows.closesAt, sql`${runtimeWindows.windowKey}`)
@@ -88,5 +129,9 @@ export async function listOpenWindows(db: Database, workspaceId: string, { limit
 
 /** A workspace's open windows, counted up to `cap` (then `capped`), beside the few listed. */
 export function countOpenWindows(db: Database, workspaceId: string, cap?: number): Promise<CappedCount> {
-  return countUpTo(db, sql`select 1 from runtime_windows w join deployments d on d.id = w.deployment_id where d.workspace_id = ${workspaceId}`, cap);
+  return countUpTo(
+    db,
+    sql`select 1 from runtime_windows w join deployments d on d.id = w.deployment_id where d.workspace_id = ${workspaceId}`,
+    cap,
+  );
 }

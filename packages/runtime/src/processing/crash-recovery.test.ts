@@ -5,7 +5,15 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { count, sql } from "drizzle-orm";
-import { eventOutcome, eventProcessed, eventsRaw, eventStatus, openDatabase, usageRecords, type DatabaseHandle } from "@meterflow/db";
+import {
+  eventOutcome,
+  eventProcessed,
+  eventsRaw,
+  eventStatus,
+  openDatabase,
+  usageRecords,
+  type DatabaseHandle,
+} from "@meterflow/db";
 import { createThrowawayDatabase } from "@meterflow/db/testing";
 import { describe, expect, it } from "vitest";
 import { ingestEvents } from "../ingest-events";
@@ -29,18 +37,36 @@ interface Where {
 
 async function locations(): Promise<Where[]> {
   const dataDir = mkdtempSync(join(tmpdir(), "meterflow-crash-"));
-  const cases: Where[] = [{ name: "pglite", env: { MF_DATA_DIR: dataDir }, open: () => openDatabase({ dataDir }), dispose: async () => rmSync(dataDir, { recursive: true, force: true }) }];
+  const cases: Where[] = [
+    {
+      name: "pglite",
+      env: { MF_DATA_DIR: dataDir },
+      open: () => openDatabase({ dataDir }),
+      dispose: async () => rmSync(dataDir, { recursive: true, force: true }),
+    },
+  ];
   if (process.env.DATABASE_URL) {
     const database = await createThrowawayDatabase(process.env.DATABASE_URL);
-    cases.push({ name: "postgres", env: { MF_DATABASE_URL: database.url }, open: () => openDatabase({ databaseUrl: database.url }), dispose: database.drop });
+    cases.push({
+      name: "postgres",
+      env: { MF_DATABASE_URL: database.url },
+      open: () => openDatabase({ databaseUrl: database.url }),
+      dispose: database.drop,
+    });
   }
   return cases;
 }
 
 /** Runs the worker process; with `killAfterBatches` it is SIGKILLed while working on the next batch. */
-function runWorker(env: Record<string, string>, killAfterBatches?: number): Promise<{ batches: number; killed: boolean; pid: number }> {
+function runWorker(
+  env: Record<string, string>,
+  killAfterBatches?: number,
+): Promise<{ batches: number; killed: boolean; pid: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", tsxLoader, workerScript], { env: { ...process.env, ...env, MF_NOW: NOW }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", tsxLoader, workerScript], {
+      env: { ...process.env, ...env, MF_NOW: NOW },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let batches = 0;
     let output = "";
     let errors = "";
@@ -77,16 +103,29 @@ function isRunning(pid: number) {
 
 describe("a runtime process killed with SIGKILL in the middle of a batch", async () => {
   for (const where of await locations()) {
-    it(`accounts for every event exactly once after a restart, and the ERP holds exactly the expected lines (${where.name})`, { timeout: 120_000 }, async () => {
+    it(`accounts for every event exactly once after a restart, and the ERP holds exactly the expected lines (${where.name})`, {
+      timeout: 120_000,
+    }, async () => {
       // 600 events over three tenants in October, in shuffled order, plus 30 repeats.
-      const events = Array.from({ length: 600 }, (_, i) => apiCall(`e-${i}`, Object.keys(TENANTS)[i % 3]!, 1000 * ((i % 7) + 1), new Date(Date.parse("2026-10-01T00:00:00Z") + ((i * 7919) % 600) * 3_600_000).toISOString()));
+      const events = Array.from({ length: 600 }, (_, i) =>
+        apiCall(
+          `e-${i}`,
+          Object.keys(TENANTS)[i % 3]!,
+          1000 * ((i % 7) + 1),
+          new Date(Date.parse("2026-10-01T00:00:00Z") + ((i * 7919) % 600) * 3_600_000).toISOString(),
+        ),
+      );
       const expected = new Map<string, number>();
-      for (const event of events) expected.set(event.data.tenantId, (expected.get(event.data.tenantId) ?? 0) + event.data.calls);
+      for (const event of events)
+        expected.set(event.data.tenantId, (expected.get(event.data.tenantId) ?? 0) + event.data.calls);
 
       let handle = await where.open();
       await deployedBillingFlow(handle.db);
-      const shuffled = [...events].sort((a, b) => ((Number(a.id.slice(2)) * 31) % 600) - ((Number(b.id.slice(2)) * 31) % 600));
-      for (let i = 0; i < shuffled.length; i += 100) await ingestEvents(handle.db, WORKSPACE, [...shuffled.slice(i, i + 100), ...events.slice(i / 20, i / 20 + 5)]);
+      const shuffled = [...events].sort(
+        (a, b) => ((Number(a.id.slice(2)) * 31) % 600) - ((Number(b.id.slice(2)) * 31) % 600),
+      );
+      for (let i = 0; i < shuffled.length; i += 100)
+        await ingestEvents(handle.db, WORKSPACE, [...shuffled.slice(i, i + 100), ...events.slice(i / 20, i / 20 + 5)]);
       await handle.close();
 
       const crashed = await runWorker(where.env, 3);
@@ -94,7 +133,10 @@ describe("a runtime process killed with SIGKILL in the middle of a batch", async
       expect(crashed.pid).toBeGreaterThan(0);
       expect(isRunning(crashed.pid)).toBe(false); // the process that worked, not a wrapper, was killed
       handle = await where.open();
-      const [{ processed } = { processed: 0 }] = await handle.db.select({ processed: count() }).from(eventsRaw).where(eventProcessed);
+      const [{ processed } = { processed: 0 }] = await handle.db
+        .select({ processed: count() })
+        .from(eventsRaw)
+        .where(eventProcessed);
       expect(processed).toBeGreaterThanOrEqual(3 * 25);
       expect(processed).toBeLessThan(600);
       await handle.close();
@@ -105,17 +147,37 @@ describe("a runtime process killed with SIGKILL in the middle of a batch", async
       handle = await where.open();
       const sandbox = await startSandbox();
       try {
-        const outcomes = await handle.db.select({ status: eventStatus, outcome: eventOutcome, count: count() }).from(eventsRaw).groupBy(eventStatus, eventOutcome);
+        const outcomes = await handle.db
+          .select({ status: eventStatus, outcome: eventOutcome, count: count() })
+          .from(eventsRaw)
+          .groupBy(eventStatus, eventOutcome);
         expect(outcomes).toEqual([{ status: "processed", outcome: "validated", count: 600 }]);
-        const records = await handle.db.select({ tenant: usageRecords.tenantId, count: count(), quantity: sql<string>`sum(${usageRecords.quantity})::text` }).from(usageRecords).groupBy(usageRecords.tenantId).orderBy(usageRecords.tenantId);
-        expect(records).toEqual([...expected].sort().map(([tenant, quantity]) => ({ tenant, count: 200, quantity: String(quantity) })));
+        const records = await handle.db
+          .select({
+            tenant: usageRecords.tenantId,
+            count: count(),
+            quantity: sql<string>`sum(${usageRecords.quantity})::text`,
+          })
+          .from(usageRecords)
+          .groupBy(usageRecords.tenantId)
+          .orderBy(usageRecords.tenantId);
+        expect(records).toEqual(
+          [...expected].sort().map(([tenant, quantity]) => ({ tenant, count: 200, quantity: String(quantity) })),
+        );
         // The killed batch's counts went with its rollback: the totals count each event and record once.
-        expect(await countersAndRows(handle.db)).toEqual({ counters: { rawEvents: 600, pendingEvents: 0, usageRecords: 600 }, rows: { rawEvents: 600, pendingEvents: 0, usageRecords: 600 } });
+        expect(await countersAndRows(handle.db)).toEqual({
+          counters: { rawEvents: 600, pendingEvents: 0, usageRecords: 600 },
+          rows: { rawEvents: 600, pendingEvents: 0, usageRecords: 600 },
+        });
 
         await closeDueWindows(handle.db, { now: new Date(NOW) });
-        const dispatcher = createDispatcher(handle.db, { endpoints: { "erp-sandbox@1": { ...erpSandboxEndpoint(sandbox.baseUrl), ratePerSecond: 1000 } } });
+        const dispatcher = createDispatcher(handle.db, {
+          endpoints: { "erp-sandbox@1": { ...erpSandboxEndpoint(sandbox.baseUrl), ratePerSecond: 1000 } },
+        });
         await dispatcher.tick();
-        const lines = sandbox.store.invoices.flatMap((invoice) => invoice.lines.map((line) => `${invoice.customer} ${line.quantity} ${line.amount}`)).sort();
+        const lines = sandbox.store.invoices
+          .flatMap((invoice) => invoice.lines.map((line) => `${invoice.customer} ${line.quantity} ${line.amount}`))
+          .sort();
         expect(lines).toEqual(
           [...expected]
             .map(([tenant, quantity]) => {

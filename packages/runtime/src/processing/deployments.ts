@@ -1,5 +1,17 @@
 import { and, desc, eq, lte, ne, sql } from "drizzle-orm";
-import { appendAudit, deployments, flows, flowVersions, getVersion, NotFoundError, rowsOf, runtimeWatermarks, runtimeWindows, uuidArray, type Database } from "@meterflow/db";
+import {
+  appendAudit,
+  deployments,
+  flows,
+  flowVersions,
+  getVersion,
+  NotFoundError,
+  rowsOf,
+  runtimeWatermarks,
+  runtimeWindows,
+  uuidArray,
+  type Database,
+} from "@meterflow/db";
 import { compileFlow, durationMs, type FlowPlan } from "@meterflow/engine";
 import { canonicalJson, type FlowNode } from "@meterflow/flow-spec";
 
@@ -11,7 +23,10 @@ const plans = new Map<string, FlowPlan>();
 export async function planFor(db: Database, flowVersionId: string): Promise<FlowPlan> {
   let plan = plans.get(flowVersionId);
   if (!plan) {
-    const [version] = await db.select({ document: flowVersions.document }).from(flowVersions).where(eq(flowVersions.id, flowVersionId));
+    const [version] = await db
+      .select({ document: flowVersions.document })
+      .from(flowVersions)
+      .where(eq(flowVersions.id, flowVersionId));
     if (!version) throw new NotFoundError("Flow version", flowVersionId);
     plan = compileFlow(version.document);
     plans.set(flowVersionId, plan);
@@ -66,7 +81,15 @@ export async function deployVersion(
       .set({ status: "stopped", stoppedAt: new Date() })
       .where(and(eq(deployments.flowId, version.flowId), eq(deployments.status, "active")))
       .returning();
-    const [deployment] = await tx.insert(deployments).values({ workspaceId: input.workspaceId, flowId: version.flowId, flowVersionId: version.id, deployedBy: input.actor }).returning();
+    const [deployment] = await tx
+      .insert(deployments)
+      .values({
+        workspaceId: input.workspaceId,
+        flowId: version.flowId,
+        flowVersionId: version.id,
+        deployedBy: input.actor,
+      })
+      .returning();
     // Locked, so the window scheduler and retries (which hold their deployment's row for share
     // while they work on its state) finish before the state moves, or start after.
     const earlier = await tx
@@ -92,7 +115,11 @@ export async function deployVersion(
               select count(*)::int as windows from moved`,
         );
         handover.windows += moved?.windows ?? 0;
-        const watermarks = await tx.update(runtimeWatermarks).set({ deploymentId: deployment!.id }).where(and(eq(runtimeWatermarks.deploymentId, source.id), eq(runtimeWatermarks.nodeId, node.id))).returning({ nodeId: runtimeWatermarks.nodeId });
+        const watermarks = await tx
+          .update(runtimeWatermarks)
+          .set({ deploymentId: deployment!.id })
+          .where(and(eq(runtimeWatermarks.deploymentId, source.id), eq(runtimeWatermarks.nodeId, node.id)))
+          .returning({ nodeId: runtimeWatermarks.nodeId });
         handover.watermarks += watermarks.length;
       }
       const remaining = await tx
@@ -101,7 +128,9 @@ export async function deployVersion(
         .where(eq(runtimeWindows.deploymentId, source.id))
         .groupBy(runtimeWindows.nodeId);
       for (const { nodeId, windows } of remaining) {
-        const reason = plan.document.nodes.some((node) => node.id === nodeId) ? `its Aggregate node "${nodeId}" changed how windows are keyed, timed or measured` : `v${version.number} has no node "${nodeId}"`;
+        const reason = plan.document.nodes.some((node) => node.id === nodeId)
+          ? `its Aggregate node "${nodeId}" changed how windows are keyed, timed or measured`
+          : `v${version.number} has no node "${nodeId}"`;
         handover.leftBehind.push({ versionNumber: source.versionNumber, nodeId, windows, reason });
       }
     }
@@ -112,7 +141,15 @@ export async function deployVersion(
       action: "deployment.deployed",
       entityType: "deployment",
       entityId: deployment!.id,
-      details: { flowId: version.flowId, versionId: version.id, versionNumber: version.number, contentHash: version.contentHash, replaced: previous?.id ?? null, handover, alsoProcessedBy },
+      details: {
+        flowId: version.flowId,
+        versionId: version.id,
+        versionNumber: version.number,
+        contentHash: version.contentHash,
+        replaced: previous?.id ?? null,
+        handover,
+        alsoProcessedBy,
+      },
     });
     return { ...deployment!, handover, alsoProcessedBy };
   });
@@ -131,13 +168,25 @@ export interface OverlappingFlow {
  * event is processed, and billed, by every one of them. Said at deploy, not refused: two flows
  * may mean to make different things of the same events.
  */
-async function otherFlowsAccepting(tx: Database, workspaceId: string, flowId: string, plan: FlowPlan): Promise<OverlappingFlow[]> {
+async function otherFlowsAccepting(
+  tx: Database,
+  workspaceId: string,
+  flowId: string,
+  plan: FlowPlan,
+): Promise<OverlappingFlow[]> {
   const running = await tx
-    .select({ flowId: deployments.flowId, flowVersionId: deployments.flowVersionId, flowName: flows.name, versionNumber: flowVersions.number })
+    .select({
+      flowId: deployments.flowId,
+      flowVersionId: deployments.flowVersionId,
+      flowName: flows.name,
+      versionNumber: flowVersions.number,
+    })
     .from(deployments)
     .innerJoin(flows, eq(flows.id, deployments.flowId))
     .innerJoin(flowVersions, eq(flowVersions.id, deployments.flowVersionId))
-    .where(and(eq(deployments.workspaceId, workspaceId), eq(deployments.status, "active"), ne(deployments.flowId, flowId)))
+    .where(
+      and(eq(deployments.workspaceId, workspaceId), eq(deployments.status, "active"), ne(deployments.flowId, flowId)),
+    )
     .orderBy(flows.name);
   const overlapping: OverlappingFlow[] = [];
   for (const other of running) {
@@ -145,11 +194,21 @@ async function otherFlowsAccepting(tx: Database, workspaceId: string, flowId: st
     const theirSources = sourcesOf(await planFor(tx, other.flowVersionId));
     for (const mine of sourcesOf(plan)) {
       for (const theirs of theirSources) {
-        const sharedSource = mine.sources.length === 0 || theirs.sources.length === 0 || mine.sources.some((source) => theirs.sources.includes(source));
-        if (sharedSource) for (const type of mine.eventTypes) if (theirs.eventTypes.includes(type)) eventTypes.add(type);
+        const sharedSource =
+          mine.sources.length === 0 ||
+          theirs.sources.length === 0 ||
+          mine.sources.some((source) => theirs.sources.includes(source));
+        if (sharedSource)
+          for (const type of mine.eventTypes) if (theirs.eventTypes.includes(type)) eventTypes.add(type);
       }
     }
-    if (eventTypes.size > 0) overlapping.push({ flowId: other.flowId, flowName: other.flowName, versionNumber: other.versionNumber, eventTypes: [...eventTypes].sort() });
+    if (eventTypes.size > 0)
+      overlapping.push({
+        flowId: other.flowId,
+        flowName: other.flowName,
+        versionNumber: other.versionNumber,
+        eventTypes: [...eventTypes].sort(),
+      });
   }
   return overlapping;
 }
@@ -164,7 +223,11 @@ function sourcesOf(plan: FlowPlan) {
  * work that asks after a deploy sees where the state went.
  */
 export async function holdDeployment(tx: Database, deploymentId: string): Promise<Deployment["status"] | undefined> {
-  const [row] = await tx.select({ status: deployments.status }).from(deployments).where(eq(deployments.id, deploymentId)).for("share");
+  const [row] = await tx
+    .select({ status: deployments.status })
+    .from(deployments)
+    .where(eq(deployments.id, deploymentId))
+    .for("share");
   return row?.status;
 }
 
@@ -185,11 +248,19 @@ export async function dedupeScopes(db: Database, deploymentId: string): Promise<
   const earlier = await db
     .select({ id: deployments.id, flowVersionId: deployments.flowVersionId })
     .from(deployments)
-    .where(and(eq(deployments.flowId, deployment.flowId), ne(deployments.id, deployment.id), lte(deployments.deployedAt, deployment.deployedAt)));
+    .where(
+      and(
+        eq(deployments.flowId, deployment.flowId),
+        ne(deployments.id, deployment.id),
+        lte(deployments.deployedAt, deployment.deployedAt),
+      ),
+    );
   const scopes = new Map<string, string[]>();
   for (const node of nodes) {
     if (node.type !== "dedupe") continue;
-    const candidates = earlier.filter((candidate) => versions.get(node.id)!.includes(candidate.flowVersionId)).map((candidate) => candidate.id);
+    const candidates = earlier
+      .filter((candidate) => versions.get(node.id)!.includes(candidate.flowVersionId))
+      .map((candidate) => candidate.id);
     const holding =
       candidates.length === 0
         ? []
@@ -210,11 +281,17 @@ export async function dedupeScopes(db: Database, deploymentId: string): Promise<
  * cached): a version published later may summarise windows through a backfill.
  */
 export async function versionsSharingState(db: Database, flowVersionId: string) {
-  const [version] = await db.select({ flowId: flowVersions.flowId }).from(flowVersions).where(eq(flowVersions.id, flowVersionId));
+  const [version] = await db
+    .select({ flowId: flowVersions.flowId })
+    .from(flowVersions)
+    .where(eq(flowVersions.id, flowVersionId));
   if (!version) throw new NotFoundError("Flow version", flowVersionId);
   const nodes = (await planFor(db, flowVersionId)).document.nodes.filter((node) => stateIdentity(node) !== undefined);
   const versions = new Map(nodes.map((node) => [node.id, [] as string[]]));
-  for (const other of await db.select({ id: flowVersions.id }).from(flowVersions).where(eq(flowVersions.flowId, version.flowId))) {
+  for (const other of await db
+    .select({ id: flowVersions.id })
+    .from(flowVersions)
+    .where(eq(flowVersions.flowId, version.flowId))) {
     const theirs = new Map((await planFor(db, other.id)).document.nodes.map((node) => [node.id, node]));
     for (const node of nodes) {
       const their = theirs.get(node.id);
@@ -224,14 +301,30 @@ export async function versionsSharingState(db: Database, flowVersionId: string) 
   return { nodes, versions };
 }
 
-export async function stopDeployment(db: Database, input: { workspaceId: string; deploymentId: string; actor: string }): Promise<Deployment> {
+export async function stopDeployment(
+  db: Database,
+  input: { workspaceId: string; deploymentId: string; actor: string },
+): Promise<Deployment> {
   const [stopped] = await db
     .update(deployments)
     .set({ status: "stopped", stoppedAt: new Date() })
-    .where(and(eq(deployments.id, input.deploymentId), eq(deployments.workspaceId, input.workspaceId), eq(deployments.status, "active")))
+    .where(
+      and(
+        eq(deployments.id, input.deploymentId),
+        eq(deployments.workspaceId, input.workspaceId),
+        eq(deployments.status, "active"),
+      ),
+    )
     .returning();
   if (!stopped) throw new NotFoundError("Active deployment", input.deploymentId);
-  await appendAudit(db, { workspaceId: input.workspaceId, actor: input.actor, action: "deployment.stopped", entityType: "deployment", entityId: stopped.id, details: {} });
+  await appendAudit(db, {
+    workspaceId: input.workspaceId,
+    actor: input.actor,
+    action: "deployment.stopped",
+    entityType: "deployment",
+    entityId: stopped.id,
+    details: {},
+  });
   return stopped;
 }
 
@@ -245,5 +338,9 @@ export async function listDeployments(db: Database, workspaceId: string) {
 }
 
 export async function activeDeployments(db: Database, workspaceId: string): Promise<Deployment[]> {
-  return db.select().from(deployments).where(and(eq(deployments.workspaceId, workspaceId), eq(deployments.status, "active"))).orderBy(deployments.deployedAt);
+  return db
+    .select()
+    .from(deployments)
+    .where(and(eq(deployments.workspaceId, workspaceId), eq(deployments.status, "active")))
+    .orderBy(deployments.deployedAt);
 }

@@ -78,12 +78,22 @@ export async function runOnPartitions(
     }
     // A Dedupe node keyed by the event's identity asks nothing, nor does a partition whose windows are all loaded.
     if (keys.size === 0 && windows.length === 0) return runs;
-    const foundKeys: LoadedState["seen"] = keys.size === 0 ? new Map() : await findSeenKeys(tx, (scopes ??= await dedupeScopes(tx, deploymentId)), keys, (first.now ?? new Date()).getTime());
+    const foundKeys: LoadedState["seen"] =
+      keys.size === 0
+        ? new Map()
+        : await findSeenKeys(
+            tx,
+            (scopes ??= await dedupeScopes(tx, deploymentId)),
+            keys,
+            (first.now ?? new Date()).getTime(),
+          );
     for (const [nodeId, found] of foundKeys) seen.set(nodeId, new Map([...(seen.get(nodeId) ?? []), ...found]));
     const foundWindows = windows.length === 0 ? [] : await loadWindows(tx, deploymentId, states, windows);
     const rerun = new Set(foundWindows.map((row) => row.partition_key));
     runs = runs.map((done) => {
-      const askedSeen = [...done.changes.asked].some(([nodeId, asked]) => [...asked].some((key) => foundKeys.get(nodeId)?.has(key)));
+      const askedSeen = [...done.changes.asked].some(([nodeId, asked]) =>
+        [...asked].some((key) => foundKeys.get(nodeId)?.has(key)),
+      );
       return askedSeen || rerun.has(done.target.partitionKey) ? runWith(done.target, done.loaded) : done;
     });
   }
@@ -116,7 +126,13 @@ export async function commitRuns(
 }
 
 /** `commitRuns` for one run. */
-export async function commitRun(tx: Database, target: RunTarget, changes: StateChanges, effects: Effects, eventSeqs: ReadonlyMap<string, number> = new Map()): Promise<void> {
+export async function commitRun(
+  tx: Database,
+  target: RunTarget,
+  changes: StateChanges,
+  effects: Effects,
+  eventSeqs: ReadonlyMap<string, number> = new Map(),
+): Promise<void> {
   await commitRuns(tx, [{ target, changes, effects }], eventSeqs);
 }
 
@@ -125,7 +141,10 @@ export async function commitRun(tx: Database, target: RunTarget, changes: StateC
  * checked, and the data, or its load while under way (the workers that find the version moved
  * after an edit share one load).
  */
-const referenceCache = new WeakMap<object, Map<string, { at: number; version: number; data: Promise<ReferenceData> }>>();
+const referenceCache = new WeakMap<
+  object,
+  Map<string, { at: number; version: number; data: Promise<ReferenceData> }>
+>();
 
 export async function referenceDataOf(db: Database, workspaceId: string, fresh = false): Promise<ReferenceData> {
   // A database and its transactions share one dialect object (and every transaction has its own

@@ -56,10 +56,15 @@ async function processBatchOnce(db: Database, options: ProcessOptions): Promise<
       const partitions = claimed.filter((partition) => partition.workspaceId === workspaceId);
       const recordsTally = new Map<string, number>();
       recordsTallies.set(workspaceId, recordsTally);
-      for (const outcome of (await processEvents(tx, workspaceId, partitions, now, { recordsTally })).values()) outcomes[outcome] += 1;
+      for (const outcome of (await processEvents(tx, workspaceId, partitions, now, { recordsTally })).values())
+        outcomes[outcome] += 1;
     }
     await moveCursors(tx, claimed, recordsTallies);
-    return { partitions: claimed.length, events: claimed.reduce((total, partition) => total + partition.rows.length, 0), outcomes };
+    return {
+      partitions: claimed.length,
+      events: claimed.reduce((total, partition) => total + partition.rows.length, 0),
+      outcomes,
+    };
   });
 }
 
@@ -94,7 +99,9 @@ export async function processEvents(
   now: Date,
   options: { onlyFlow?: string; recordsTally?: Map<string, number> } = {},
 ): Promise<Map<number, EventOutcome>> {
-  const deployed = (await activeDeployments(tx, workspaceId)).filter((deployment) => !options.onlyFlow || deployment.flowId === options.onlyFlow);
+  const deployed = (await activeDeployments(tx, workspaceId)).filter(
+    (deployment) => !options.onlyFlow || deployment.flowId === options.onlyFlow,
+  );
   const rows = partitions.flatMap((partition) => partition.rows);
   const seqByKey = new Map(rows.map((row) => [eventKey(row.envelope), row.seq]));
   const outcomeOf = new Map<number, EventOutcome>();
@@ -113,8 +120,21 @@ export async function processEvents(
     const runOn = (keys: Iterable<string>) =>
       runOnPartitions(
         tx,
-        [...keys].map((partitionKey): RunTarget => ({ workspaceId, flowVersionId: deployment.flowVersionId, deploymentId: deployment.id, partitionKey, plan, now })),
-        (target, context) => plan.run(batches.get(target.partitionKey)!.map((row) => row.envelope), context),
+        [...keys].map(
+          (partitionKey): RunTarget => ({
+            workspaceId,
+            flowVersionId: deployment.flowVersionId,
+            deploymentId: deployment.id,
+            partitionKey,
+            plan,
+            now,
+          }),
+        ),
+        (target, context) =>
+          plan.run(
+            batches.get(target.partitionKey)!.map((row) => row.envelope),
+            context,
+          ),
       );
     let runs = await runOn(batches.keys());
     const refused = await eventsOfWindowsTakenElsewhere(tx, deployment, runs, seqByKey);
@@ -129,11 +149,15 @@ export async function processEvents(
         if (kept.length > 0) batches.set(partitionKey, kept);
         else batches.delete(partitionKey);
       }
-      runs = [...runs.filter((run) => !rerun.has(run.target.partitionKey)), ...(await runOn([...rerun].filter((key) => batches.has(key))))];
+      runs = [
+        ...runs.filter((run) => !rerun.has(run.target.partitionKey)),
+        ...(await runOn([...rerun].filter((key) => batches.has(key)))),
+      ];
     }
     // Shared with other batches; a deploy's update of the row waits for it, so a deploy that
     // takes this deployment's windows over sees every window this batch writes under it.
-    if ((await holdDeployment(tx, deployment.id)) !== "active") throw new DeploymentChangedError(`Deployment ${deployment.id} was replaced while a batch ran on it`);
+    if ((await holdDeployment(tx, deployment.id)) !== "active")
+      throw new DeploymentChangedError(`Deployment ${deployment.id} was replaced while a batch ran on it`);
     await commitRuns(tx, runs, seqByKey, { recordsTally: options.recordsTally });
     for (const { effects } of runs) {
       for (const { event, outcome } of effects.outcomes) {
@@ -146,7 +170,12 @@ export async function processEvents(
   }
 
   for (const row of rows) {
-    if (!accepted.has(row.seq)) refusals.push({ row, kind: "routing", reason: `No deployed flow accepts events of type "${row.envelope.type}" from "${row.envelope.source}"` });
+    if (!accepted.has(row.seq))
+      refusals.push({
+        row,
+        kind: "routing",
+        reason: `No deployed flow accepts events of type "${row.envelope.type}" from "${row.envelope.source}"`,
+      });
   }
   if (refusals.length > 0) {
     await insertExceptions(
@@ -168,7 +197,8 @@ export async function processEvents(
 
   for (const outcome of ["duplicate", "exception"] as const) {
     const seqs = rows.filter((row) => outcomeOf.get(row.seq) === outcome).map((row) => row.seq);
-    if (seqs.length > 0) await tx.execute(sql`update events_raw set outcome = ${outcome} where seq in ${jsonList(seqs, "bigint")}`);
+    if (seqs.length > 0)
+      await tx.execute(sql`update events_raw set outcome = ${outcome} where seq in ${jsonList(seqs, "bigint")}`);
   }
   for (const row of rows) if (!outcomeOf.has(row.seq)) outcomeOf.set(row.seq, "validated");
   return outcomeOf;
@@ -182,14 +212,27 @@ export async function processEvents(
  * same window count too: the first keeps it. By seq, with the exception to raise. Looked up only
  * for windows a run opened, which a partition's own open windows never are.
  */
-async function eventsOfWindowsTakenElsewhere(tx: Database, deployment: Deployment, runs: readonly PartitionRun[], seqByKey: ReadonlyMap<string, number>) {
+async function eventsOfWindowsTakenElsewhere(
+  tx: Database,
+  deployment: Deployment,
+  runs: readonly PartitionRun[],
+  seqByKey: ReadonlyMap<string, number>,
+) {
   const opened = runs.flatMap(({ target, effects, loaded }) =>
-    effects.windowUpdates.filter((update) => !loaded.windows.get(update.nodeId)?.has(update.key)).map((update) => ({ ...update, partitionKey: target.partitionKey })),
+    effects.windowUpdates
+      .filter((update) => !loaded.windows.get(update.nodeId)?.has(update.key))
+      .map((update) => ({ ...update, partitionKey: target.partitionKey })),
   );
   const refused = new Map<number, { kind: ExceptionKind; reason: string }>();
   if (opened.length === 0) return refused;
   const holders = new Map<string, { partitionKey: string | null; closed: boolean }>();
-  for (const row of await windowsTakenElsewhere(tx, deployment.id, (await versionsSharingState(tx, deployment.flowVersionId)).versions, opened)) holders.set(`${row.node_id}\u0000${row.window_key}`, { partitionKey: row.partition_key, closed: row.closed });
+  for (const row of await windowsTakenElsewhere(
+    tx,
+    deployment.id,
+    (await versionsSharingState(tx, deployment.flowVersionId)).versions,
+    opened,
+  ))
+    holders.set(`${row.node_id}\u0000${row.window_key}`, { partitionKey: row.partition_key, closed: row.closed });
   for (const update of opened) {
     const id = `${update.nodeId}\u0000${update.key}`;
     const holder = holders.get(id);
@@ -200,7 +243,10 @@ async function eventsOfWindowsTakenElsewhere(tx: Database, deployment: Deploymen
     if (!holder.closed && holder.partitionKey === update.partitionKey) continue;
     const window = `the ${update.nodeId} window from ${update.start} for ${JSON.stringify(update.group)}`;
     const problem = holder.closed
-      ? { kind: "late_event" as const, reason: `${window} was closed and summarised already${holder.partitionKey && holder.partitionKey !== update.partitionKey ? ` (in partition "${holder.partitionKey}")` : ""}` }
+      ? {
+          kind: "late_event" as const,
+          reason: `${window} was closed and summarised already${holder.partitionKey && holder.partitionKey !== update.partitionKey ? ` (in partition "${holder.partitionKey}")` : ""}`,
+        }
       : {
           kind: "invalid_event" as const,
           reason: `${window} is kept by partition "${holder.partitionKey}", and this event is in partition "${update.partitionKey}": a window's events must share a partition (data.tenantId, else the subject, else the source)`,
@@ -282,7 +328,8 @@ async function claimPartitions(tx: Database, batchSize: number, limit: number): 
   const partitions = new Map<number, ClaimedPartition>();
   for (const { i, seq, xid, envelope } of rows) {
     let partition = partitions.get(i);
-    if (!partition) partitions.set(i, (partition = { workspaceId: locked[i]!.w, partitionKey: locked[i]!.p, rows: [] }));
+    if (!partition)
+      partitions.set(i, (partition = { workspaceId: locked[i]!.w, partitionKey: locked[i]!.p, rows: [] }));
     partition.rows.push({ seq: Number(seq), xid, envelope });
   }
   return [...partitions.values()];
@@ -293,11 +340,22 @@ async function claimPartitions(tx: Database, batchSize: number, limit: number): 
  * from its events. Rows are locked in key order, as ingestion locks heads, so the two never
  * deadlock.
  */
-async function moveCursors(tx: Database, partitions: readonly ClaimedPartition[], recordsTallies: ReadonlyMap<string, ReadonlyMap<string, number>>): Promise<void> {
+async function moveCursors(
+  tx: Database,
+  partitions: readonly ClaimedPartition[],
+  recordsTallies: ReadonlyMap<string, ReadonlyMap<string, number>>,
+): Promise<void> {
   const cursors = partitions.map((partition) => {
     const last = partition.rows[partition.rows.length - 1]!;
     const records = recordsTallies.get(partition.workspaceId)?.get(partition.partitionKey) ?? 0;
-    return { w: partition.workspaceId, p: partition.partitionKey, xid: last.xid, seq: last.seq, n: partition.rows.length, u: records };
+    return {
+      w: partition.workspaceId,
+      p: partition.partitionKey,
+      xid: last.xid,
+      seq: last.seq,
+      n: partition.rows.length,
+      u: records,
+    };
   });
   await tx.execute(sql`with cursor as (select * from ${jsonRecords(cursors, "w text, p text, xid text, seq bigint, n bigint, u bigint")}),
       locked as (

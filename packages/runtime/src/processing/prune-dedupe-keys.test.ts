@@ -16,7 +16,12 @@ describe.each(databaseCases())("pruning dedupe keys on $name", ({ open }) => {
     const now = Date.parse("2026-11-30T00:00:00Z");
     const deploymentId = "00000000-0000-4000-8000-000000000001";
     await handle.db.insert(dedupeKeys).values([
-      ...Array.from({ length: 5 }, (_, i) => ({ deploymentId, nodeId: "dedupe", key: `old-${i}`, expiresAtMs: now - 1000 * (i + 1) })),
+      ...Array.from({ length: 5 }, (_, i) => ({
+        deploymentId,
+        nodeId: "dedupe",
+        key: `old-${i}`,
+        expiresAtMs: now - 1000 * (i + 1),
+      })),
       { deploymentId, nodeId: "dedupe", key: "just-expired", expiresAtMs: now },
       { deploymentId, nodeId: "dedupe", key: "live", expiresAtMs: now + 1 },
     ]);

@@ -6,7 +6,10 @@ import { rowsOf, type Database } from "@meterflow/db";
  * without this the table only grows (a key per event). In chunks, so no statement holds many rows.
  * Returns how many went.
  */
-export async function pruneExpiredDedupeKeys(db: Database, options: { now?: Date; chunk?: number } = {}): Promise<number> {
+export async function pruneExpiredDedupeKeys(
+  db: Database,
+  options: { now?: Date; chunk?: number } = {},
+): Promise<number> {
   const nowMs = (options.now ?? new Date()).getTime();
   const chunk = options.chunk ?? 10_000;
   let total = 0;

@@ -34,13 +34,24 @@ export function emptyState(): LoadedState {
  * watermarks from the loaded rows, and every write recorded so the runtime can persist exactly
  * what changed. `ignoreStoredDedupe` lets a retried item pass a Dedupe node its first attempt marked.
  */
-export function runtimeContext(reference: ReferenceData, state: LoadedState, options: { ignoreStoredDedupe?: boolean } = {}): EngineContext & { changes: StateChanges } {
+export function runtimeContext(
+  reference: ReferenceData,
+  state: LoadedState,
+  options: { ignoreStoredDedupe?: boolean } = {},
+): EngineContext & { changes: StateChanges } {
   const base = memoryContext(reference);
-  const changes: StateChanges = { windows: new Map(), watermarks: new Map(), remembered: [], asked: new Map(), askedWindows: new Map() };
+  const changes: StateChanges = {
+    windows: new Map(),
+    watermarks: new Map(),
+    remembered: [],
+    asked: new Map(),
+    askedWindows: new Map(),
+  };
   const inBatch = new Map<string, Map<string, number>>();
   const currentWindows = (nodeId: string) => {
     // Closing lists a partition's windows, and loads them all to do so.
-    if (!state.windowsComplete) throw new Error(`The open windows of node ${nodeId} were not all loaded, and cannot be listed`);
+    if (!state.windowsComplete)
+      throw new Error(`The open windows of node ${nodeId} were not all loaded, and cannot be listed`);
     const merged = new Map(state.windows.get(nodeId) ?? []);
     for (const [key, window] of changes.windows.get(nodeId) ?? []) {
       if (window) merged.set(key, window);
@@ -73,7 +84,8 @@ export function runtimeContext(reference: ReferenceData, state: LoadedState, opt
         const changed = changes.windows.get(nodeId);
         if (changed?.has(key)) return changed.get(key) ?? undefined;
         const loaded = state.windows.get(nodeId)?.get(key);
-        if (loaded === undefined && !state.windowsComplete) perNode(changes.askedWindows, nodeId, () => new Set()).add(key);
+        if (loaded === undefined && !state.windowsComplete)
+          perNode(changes.askedWindows, nodeId, () => new Set()).add(key);
         return loaded;
       },
       set: (nodeId, window) => void perNode(changes.windows, nodeId, () => new Map()).set(window.key, window),

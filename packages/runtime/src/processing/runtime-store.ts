@@ -42,7 +42,9 @@ export function tryPartitionLock(workspaceId: SQL, partitionKey: SQL): SQL<boole
 }
 
 export async function tryLockPartition(tx: Database, workspaceId: string, partitionKey: string): Promise<boolean> {
-  const [row] = await tx.select({ locked: tryPartitionLock(sql`${workspaceId}::text`, sql`${partitionKey}::text`) }).from(sql`(select 1) as one`);
+  const [row] = await tx
+    .select({ locked: tryPartitionLock(sql`${workspaceId}::text`, sql`${partitionKey}::text`) })
+    .from(sql`(select 1) as one`);
   return row?.locked === true;
 }
 
@@ -52,7 +54,12 @@ export async function tryLockPartition(tx: Database, workspaceId: string, partit
  * many; a partition with more gets its windows looked up by key (`loadWindows`) as runs ask for
  * them, since reading 20,000 windows for a batch of 1,000 events took most of its time.
  */
-export async function loadStates(tx: Database, deploymentId: string, partitionKeys: readonly string[], { windowLimit }: { windowLimit?: number } = {}): Promise<Map<string, LoadedState>> {
+export async function loadStates(
+  tx: Database,
+  deploymentId: string,
+  partitionKeys: readonly string[],
+  { windowLimit }: { windowLimit?: number } = {},
+): Promise<Map<string, LoadedState>> {
   const states = new Map(partitionKeys.map((key) => [key, emptyState()]));
   const [windowRows, watermarkRows] = await Promise.all([
     // One more than the limit tells a partition that has more; without a limit, LIMIT NULL reads all.
@@ -62,7 +69,15 @@ export async function loadStates(tx: Database, deploymentId: string, partitionKe
           cross join lateral (select partition_key, node_id, window_key, state from runtime_windows
             where deployment_id = ${deploymentId}::uuid and partition_key = p.key limit ${windowLimit === undefined ? null : windowLimit + 1}::bigint) w`,
     ),
-    tx.select().from(runtimeWatermarks).where(and(eq(runtimeWatermarks.deploymentId, deploymentId), inArray(runtimeWatermarks.partitionKey, [...partitionKeys]))),
+    tx
+      .select()
+      .from(runtimeWatermarks)
+      .where(
+        and(
+          eq(runtimeWatermarks.deploymentId, deploymentId),
+          inArray(runtimeWatermarks.partitionKey, [...partitionKeys]),
+        ),
+      ),
   ]);
   addWindows(states, windowRows);
   if (windowLimit !== undefined) {
@@ -70,7 +85,8 @@ export async function loadStates(tx: Database, deploymentId: string, partitionKe
     for (const row of windowRows) counts.set(row.partition_key, (counts.get(row.partition_key) ?? 0) + 1);
     for (const [key, count] of counts) if (count > windowLimit) states.get(key)!.windowsComplete = false;
   }
-  for (const row of watermarkRows) states.get(row.partitionKey)!.watermarks.set(row.nodeId, new Date(row.watermark).toISOString());
+  for (const row of watermarkRows)
+    states.get(row.partitionKey)!.watermarks.set(row.nodeId, new Date(row.watermark).toISOString());
   return states;
 }
 
@@ -80,7 +96,12 @@ type WindowRow = { partition_key: string; node_id: string; window_key: string; s
  * Adds to partitions' loaded states the open windows among those asked for: a window of another
  * partition is not this one's to load (the run opens it, and the opening is refused).
  */
-export async function loadWindows(tx: Database, deploymentId: string, states: Map<string, LoadedState>, asked: readonly { partitionKey: string; nodeId: string; key: string }[]): Promise<WindowRow[]> {
+export async function loadWindows(
+  tx: Database,
+  deploymentId: string,
+  states: Map<string, LoadedState>,
+  asked: readonly { partitionKey: string; nodeId: string; key: string }[],
+): Promise<WindowRow[]> {
   const rows = await rowsOf<WindowRow>(
     tx,
     sql`select w.partition_key, w.node_id, w.window_key, w.state from ${jsonRecords(
@@ -114,8 +135,14 @@ export async function windowsTakenElsewhere(
   sharedWith: ReadonlyMap<string, readonly string[]>,
   opened: readonly { nodeId: string; key: string; partitionKey: string }[],
 ) {
-  const keys = opened.map(({ nodeId, key, partitionKey }) => ({ node_id: nodeId, window_key: key, opener: partitionKey }));
-  const versions = [...sharedWith].flatMap(([nodeId, versionIds]) => versionIds.map((versionId) => ({ node_id: nodeId, flow_version_id: versionId })));
+  const keys = opened.map(({ nodeId, key, partitionKey }) => ({
+    node_id: nodeId,
+    window_key: key,
+    opener: partitionKey,
+  }));
+  const versions = [...sharedWith].flatMap(([nodeId, versionIds]) =>
+    versionIds.map((versionId) => ({ node_id: nodeId, flow_version_id: versionId })),
+  );
   return rowsOf<{ node_id: string; window_key: string; partition_key: string | null; closed: boolean }>(
     tx,
     sql`with opened as (select * from ${jsonRecords(keys, "node_id text, window_key text, opener text")}),
@@ -131,7 +158,12 @@ export async function windowsTakenElsewhere(
  * The asked dedupe keys that a Dedupe node let through before and that have not expired, in the
  * deployments whose keys each node consults (by node).
  */
-export async function findSeenKeys(tx: Database, scopes: ReadonlyMap<string, readonly string[]>, asked: StateChanges["asked"], nowMs: number): Promise<LoadedState["seen"]> {
+export async function findSeenKeys(
+  tx: Database,
+  scopes: ReadonlyMap<string, readonly string[]>,
+  asked: StateChanges["asked"],
+  nowMs: number,
+): Promise<LoadedState["seen"]> {
   const seen: LoadedState["seen"] = new Map();
   for (const [nodeId, keys] of asked) {
     const deploymentIds = scopes.get(nodeId);
@@ -152,11 +184,15 @@ export async function findSeenKeys(tx: Database, scopes: ReadonlyMap<string, rea
  * Writes the state runs changed: windows (deleted when closed), watermarks and dedupe keys. The
  * runs are of one deployment, each on its own partition; all are written in one statement per table.
  */
-export async function persistState(tx: Database, runs: readonly { target: RunTarget; changes: StateChanges }[]): Promise<void> {
+export async function persistState(
+  tx: Database,
+  runs: readonly { target: RunTarget; changes: StateChanges }[],
+): Promise<void> {
   const deploymentId = runs[0]?.target.deploymentId;
   if (!deploymentId) return;
   const removed = new Map<string, string[]>();
-  const kept: { node_id: string; window_key: string; partition_key: string; closes_at: string; state: WindowState }[] = [];
+  const kept: { node_id: string; window_key: string; partition_key: string; closes_at: string; state: WindowState }[] =
+    [];
   const watermarks: { node_id: string; partition_key: string; watermark: string }[] = [];
   const remembered = new Map<string, { node_id: string; key: string; expires_at_ms: number }>();
   for (const { target, changes } of runs) {
@@ -166,14 +202,35 @@ export async function persistState(tx: Database, runs: readonly { target: RunTar
         if (window === null) {
           if (!removed.has(nodeId)) removed.set(nodeId, []);
           removed.get(nodeId)!.push(key);
-        } else kept.push({ node_id: nodeId, window_key: window.key, partition_key: target.partitionKey, closes_at: new Date(Date.parse(window.end) + graceMs).toISOString(), state: window });
+        } else
+          kept.push({
+            node_id: nodeId,
+            window_key: window.key,
+            partition_key: target.partitionKey,
+            closes_at: new Date(Date.parse(window.end) + graceMs).toISOString(),
+            state: window,
+          });
       }
     }
-    for (const [nodeId, watermark] of changes.watermarks) watermarks.push({ node_id: nodeId, partition_key: target.partitionKey, watermark });
-    for (const entry of changes.remembered) remembered.set(`${entry.nodeId}\u0000${entry.key}`, { node_id: entry.nodeId, key: entry.key, expires_at_ms: entry.expiresAtMs });
+    for (const [nodeId, watermark] of changes.watermarks)
+      watermarks.push({ node_id: nodeId, partition_key: target.partitionKey, watermark });
+    for (const entry of changes.remembered)
+      remembered.set(`${entry.nodeId}\u0000${entry.key}`, {
+        node_id: entry.nodeId,
+        key: entry.key,
+        expires_at_ms: entry.expiresAtMs,
+      });
   }
   for (const [nodeId, keys] of removed) {
-    await tx.delete(runtimeWindows).where(and(eq(runtimeWindows.deploymentId, deploymentId), eq(runtimeWindows.nodeId, nodeId), inArray(runtimeWindows.windowKey, keys)));
+    await tx
+      .delete(runtimeWindows)
+      .where(
+        and(
+          eq(runtimeWindows.deploymentId, deploymentId),
+          eq(runtimeWindows.nodeId, nodeId),
+          inArray(runtimeWindows.windowKey, keys),
+        ),
+      );
   }
   // One JSON parameter per table, as for usage records: the query builder's cost per value was
   // most of a many-partition batch's Node time.
@@ -199,7 +256,10 @@ export async function persistState(tx: Database, runs: readonly { target: RunTar
 }
 
 /** The partitions of the usage records that went in, by the keys the insert gave back. */
-function partitionsOf(usage: readonly { effect: { id: string }; partitionKey: string }[], inserted: readonly { record_key: string }[]): string[] {
+function partitionsOf(
+  usage: readonly { effect: { id: string }; partitionKey: string }[],
+  inserted: readonly { record_key: string }[],
+): string[] {
   const partitionOfKey = new Map(usage.map(({ effect, partitionKey }) => [effect.id, partitionKey]));
   return inserted.map((row) => partitionOfKey.get(row.record_key)!);
 }
@@ -223,7 +283,9 @@ export async function persistEffects(
   const nodes = new Map(plan.document.nodes.map((node) => [node.id, node]));
   /** One list over every run's effects of a kind, each with its run's partition. */
   const all = <K extends "records" | "summaries" | "postings" | "approvals" | "exceptions" | "lineage">(kind: K) =>
-    runs.flatMap(({ target, effects }) => (effects[kind] as Effects[K][number][]).map((effect) => ({ effect, partitionKey: target.partitionKey })));
+    runs.flatMap(({ target, effects }) =>
+      (effects[kind] as Effects[K][number][]).map((effect) => ({ effect, partitionKey: target.partitionKey })),
+    );
 
   const records = all("records");
   const usage = records.filter(({ effect }) => effect.type.startsWith("UsageRecord@"));
@@ -231,7 +293,11 @@ export async function persistEffects(
   if (usage.length > 0) {
     // Column by column: PostgreSQL parses each value once, the payload as json text.
     const rows = usage.map(({ effect, partitionKey }) =>
-      usageRecordColumns((effect.payload ?? {}) as Record<string, unknown>, { tenantId: partitionKey }, { flowVersionHash: plan.hash, nodeId: effect.nodeId, correlationId: effect.correlationId }),
+      usageRecordColumns(
+        (effect.payload ?? {}) as Record<string, unknown>,
+        { tenantId: partitionKey },
+        { flowVersionHash: plan.hash, nodeId: effect.nodeId, correlationId: effect.correlationId },
+      ),
     );
     // Built once: a deployment's insert runs again skipping repeats when one fails it.
     const relation = columnRecords({
@@ -253,10 +319,16 @@ export async function persistEffects(
     // Every record went in, or (skipping repeats) the ones whose keys come back.
     const insert = async (into: Database, skipRepeats: boolean): Promise<readonly { record_key: string }[] | "all"> => {
       if (!skipRepeats) return (await into.execute(insertInto), "all");
-      return rowsOf<{ record_key: string }>(into, sql`${insertInto} on conflict (flow_version_id, record_key) do nothing returning record_key`);
+      return rowsOf<{ record_key: string }>(
+        into,
+        sql`${insertInto} on conflict (flow_version_id, record_key) do nothing returning record_key`,
+      );
     };
     // A deployment processes each event once, so its records are new; a backfill may repeat them.
-    const inserted = deploymentId === null ? await insert(tx, true) : await insertAssumingNew(tx, "usage_records_flow_version_id_record_key_pk", insert, { savepoint: true });
+    const inserted =
+      deploymentId === null
+        ? await insert(tx, true)
+        : await insertAssumingNew(tx, "usage_records_flow_version_id_record_key_pk", insert, { savepoint: true });
     const madeIn = inserted === "all" ? usage.map((record) => record.partitionKey) : partitionsOf(usage, inserted);
     const tally = recordsTally ?? new Map<string, number>();
     for (const partitionKey of madeIn) tally.set(partitionKey, (tally.get(partitionKey) ?? 0) + 1);
@@ -329,7 +401,8 @@ export async function persistEffects(
       }),
       (chunk) => tx.insert(postings).values(chunk).onConflictDoNothing(),
     );
-    for (const run of runs) if (run.effects.postings.length > 0) await linkSummariesToPostings(tx, run.target, run.effects);
+    for (const run of runs)
+      if (run.effects.postings.length > 0) await linkSummariesToPostings(tx, run.target, run.effects);
   }
 
   const requests = all("approvals");
@@ -356,20 +429,20 @@ export async function persistEffects(
     await insertExceptions(
       tx,
       raised.map(({ effect: exception, partitionKey }) => ({
-      workspaceId,
-      kind: exception.kind,
-      reason: exception.reason,
-      flowVersionId,
-      deploymentId,
-      nodeId: exception.nodeId,
-      raisedBy: exception.raisedBy,
-      itemId: exception.itemId,
-      partitionKey,
-      eventSeq: seqOf(exception.events),
-      eventKeys: exception.events,
-      correlationId: exception.correlationId,
-      payload: exception.payload ?? null,
-      history: [{ at: raisedAt, actor: "runtime", action: "raised", comment: exception.reason }],
+        workspaceId,
+        kind: exception.kind,
+        reason: exception.reason,
+        flowVersionId,
+        deploymentId,
+        nodeId: exception.nodeId,
+        raisedBy: exception.raisedBy,
+        itemId: exception.itemId,
+        partitionKey,
+        eventSeq: seqOf(exception.events),
+        eventKeys: exception.events,
+        correlationId: exception.correlationId,
+        payload: exception.payload ?? null,
+        history: [{ at: raisedAt, actor: "runtime", action: "raised", comment: exception.reason }],
       })),
     );
   }
@@ -380,7 +453,18 @@ export async function persistEffects(
     await tx.execute(sql`insert into lineage (workspace_id, output_type, output_id, input_type, input_ids, flow_version_id, node_id, pricing_rule_version)
       select ${workspaceId}, output_type, output_id, input_type, input_ids, ${flowVersionId}::uuid, node_id, pricing_rule_version
       from ${columnRecords({
-        output_type: ["text", types.map((type) => (type === "aggregate" ? "window" : type === "post" || type === "notify" ? "posting" : type === "rate" ? "rated" : (type ?? "output")))],
+        output_type: [
+          "text",
+          types.map((type) =>
+            type === "aggregate"
+              ? "window"
+              : type === "post" || type === "notify"
+                ? "posting"
+                : type === "rate"
+                  ? "rated"
+                  : (type ?? "output"),
+          ),
+        ],
         output_id: ["text", links.map((link) => link.outputId)],
         input_type: ["text", types.map((type) => (type === "aggregate" ? "events" : "items"))],
         input_ids: ["jsonb", links.map((link) => JSON.stringify(link.inputIds))],
@@ -397,12 +481,20 @@ export async function persistEffects(
 async function linkSummariesToPostings(tx: Database, target: RunTarget, effects: Effects): Promise<void> {
   const aggregates = aggregateNodeIds(target.plan);
   const known = new Map(effects.lineage.map((link) => [link.outputId, link]));
-  const links: { node_id: string; window_key: string; posting_key: string; line_offset: number; line_count: number }[] = [];
+  const links: { node_id: string; window_key: string; posting_key: string; line_offset: number; line_count: number }[] =
+    [];
   for (const intent of effects.postings) {
     let offset = 0;
     for (const part of intent.parts) {
       const window = await windowBehind(tx, target.workspaceId, aggregates, part.itemId, known);
-      if (window) links.push({ node_id: window.nodeId, window_key: window.windowKey, posting_key: intent.idempotencyKey, line_offset: offset, line_count: part.lines });
+      if (window)
+        links.push({
+          node_id: window.nodeId,
+          window_key: window.windowKey,
+          posting_key: intent.idempotencyKey,
+          line_offset: offset,
+          line_count: part.lines,
+        });
       offset += part.lines;
     }
   }
@@ -424,13 +516,27 @@ type LineageHop = { inputIds: string[]; pricingRuleVersion?: string | null | und
  * rated <- summary): links of the current run first, then stored ones. Also the pricing-rule
  * version a Rate hop recorded on the way.
  */
-export async function windowBehind(tx: Database, workspaceId: string, aggregates: readonly string[], itemId: string, known: ReadonlyMap<string, LineageHop> = new Map()) {
+export async function windowBehind(
+  tx: Database,
+  workspaceId: string,
+  aggregates: readonly string[],
+  itemId: string,
+  known: ReadonlyMap<string, LineageHop> = new Map(),
+) {
   let id = itemId;
   let pricingRuleVersion: string | null = null;
   for (let hops = 0; hops < 8; hops += 1) {
     const nodeId = aggregates.find((candidate) => id.startsWith(`${candidate}:`));
     if (nodeId) return { nodeId, windowKey: id.slice(nodeId.length + 1), pricingRuleVersion };
-    const link: LineageHop | undefined = known.get(id) ?? (await tx.select({ inputIds: lineage.inputIds, pricingRuleVersion: lineage.pricingRuleVersion }).from(lineage).where(and(eq(lineage.workspaceId, workspaceId), eq(lineage.outputId, id))).limit(1))[0];
+    const link: LineageHop | undefined =
+      known.get(id) ??
+      (
+        await tx
+          .select({ inputIds: lineage.inputIds, pricingRuleVersion: lineage.pricingRuleVersion })
+          .from(lineage)
+          .where(and(eq(lineage.workspaceId, workspaceId), eq(lineage.outputId, id)))
+          .limit(1)
+      )[0];
     if (!link || link.inputIds.length !== 1) return undefined;
     pricingRuleVersion ??= link.pricingRuleVersion ?? null;
     id = link.inputIds[0]!;

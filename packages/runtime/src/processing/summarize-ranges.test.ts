@@ -15,7 +15,10 @@ describe.each(databaseCases())("summarizeNewRanges on $name", ({ open }) => {
     // About 1.6 MB of records: two ranges of 128 pages.
     await handle.db.execute(sql`insert into usage_records (workspace_id, flow_version_id, node_id, record_key, tenant_id, metric, quantity, rating_period, correlation_id, payload)
       select 'w', gen_random_uuid(), 'usage', 'r' || i, 'acme', 'calls', 1, '2026-11', 'c', json_build_object('note', repeat('x', 400)) from generate_series(1, 3000) as i`);
-    const [{ pages }] = (await rowsOf<{ pages: number }>(handle.db, sql`select (pg_relation_size('usage_records') / current_setting('block_size')::int)::int as pages`)) as [{ pages: number }];
+    const [{ pages }] = (await rowsOf<{ pages: number }>(
+      handle.db,
+      sql`select (pg_relation_size('usage_records') / current_setting('block_size')::int)::int as pages`,
+    )) as [{ pages: number }];
     expect(pages).toBeGreaterThan(128);
     expect(await summarizeNewRanges(handle.db)).toBeGreaterThanOrEqual(2);
     expect(await summarizeNewRanges(handle.db)).toBe(0);

@@ -19,7 +19,10 @@ export async function summarizeNewRanges(db: Database): Promise<number | "busy">
       await tx.execute(sql`set local lock_timeout = '50ms'`);
       let ranges = 0;
       for (const index of summaries) {
-        const [row] = await rowsOf<{ ranges: number }>(tx, sql`select brin_summarize_new_values(${index}::regclass)::int as ranges`);
+        const [row] = await rowsOf<{ ranges: number }>(
+          tx,
+          sql`select brin_summarize_new_values(${index}::regclass)::int as ranges`,
+        );
         ranges += row?.ranges ?? 0;
       }
       return ranges;

@@ -46,14 +46,23 @@ const AUDIT_FROM_ROW = "$audit";
 const exactDecimal = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
 const negativeZero = /^-0(?:\.0+)?$/;
 
-export function usageRecordColumns(payload: Record<string, unknown>, fallbacks: { tenantId: string }, origin: RecordOrigin): UsageRecordColumns {
+export function usageRecordColumns(
+  payload: Record<string, unknown>,
+  fallbacks: { tenantId: string },
+  origin: RecordOrigin,
+): UsageRecordColumns {
   const quantity = payload.quantity;
   const columns: UsageRecordColumns = {
     tenantId: textOrNull(payload.tenantId) ?? fallbacks.tenantId,
     contractId: textOrNull(payload.contractId),
     productCode: textOrNull(payload.productCode),
     metric: textOrNull(payload.metric) ?? "unknown",
-    quantity: quantity === undefined || quantity === null ? "0" : typeof quantity === "object" ? JSON.stringify(quantity) : String(quantity),
+    quantity:
+      quantity === undefined || quantity === null
+        ? "0"
+        : typeof quantity === "object"
+          ? JSON.stringify(quantity)
+          : String(quantity),
     ratingPeriod: textOrNull(payload.ratingPeriod) ?? "",
     rest: {},
   };
@@ -68,9 +77,16 @@ export function usageRecordColumns(payload: Record<string, unknown>, fallbacks: 
     } else if (key === "quantity") {
       if (typeof value === "string" && exactDecimal.test(value) && !negativeZero.test(value)) continue;
     } else if (key === "audit") {
-      if (isPlainObject(value) && value.flowVersionHash === origin.flowVersionHash && value.nodeId === origin.nodeId && value.correlationId === origin.correlationId) {
+      if (
+        isPlainObject(value) &&
+        value.flowVersionHash === origin.flowVersionHash &&
+        value.nodeId === origin.nodeId &&
+        value.correlationId === origin.correlationId
+      ) {
         const others: Record<string, unknown> = {};
-        for (const field in value) if (field !== "flowVersionHash" && field !== "nodeId" && field !== "correlationId") setField(others, field, value[field]);
+        for (const field in value)
+          if (field !== "flowVersionHash" && field !== "nodeId" && field !== "correlationId")
+            setField(others, field, value[field]);
         rest.audit = others;
         rest[AUDIT_FROM_ROW] = true;
         continue;
@@ -88,22 +104,33 @@ export function usageRecordColumns(payload: Record<string, unknown>, fallbacks: 
 }
 
 /** The record a row holds, as the flow produced it (field order aside). */
-export function usageRecordPayload(row: Omit<UsageRecordColumns, "rest"> & { payload: unknown }, origin: RecordOrigin): Record<string, unknown> {
+export function usageRecordPayload(
+  row: Omit<UsageRecordColumns, "rest"> & { payload: unknown },
+  origin: RecordOrigin,
+): Record<string, unknown> {
   const stored = row.payload as Record<string, unknown>;
   if (Object.hasOwn(stored, WHOLE)) return stored[WHOLE] as Record<string, unknown>;
   const { [ABSENT]: absentList, [AUDIT_FROM_ROW]: auditFromRow, ...rest } = stored;
   const absent = new Set((absentList as string[] | undefined) ?? []);
   const payload: Record<string, unknown> = {};
-  for (const field of textFields) if (!Object.hasOwn(rest, field) && !absent.has(field) && row[field] !== null) payload[field] = row[field];
+  for (const field of textFields)
+    if (!Object.hasOwn(rest, field) && !absent.has(field) && row[field] !== null) payload[field] = row[field];
   if (!Object.hasOwn(rest, "quantity") && !absent.has("quantity")) payload.quantity = row.quantity;
   for (const key of Object.keys(rest)) setField(payload, key, rest[key]);
-  if (auditFromRow) payload.audit = { flowVersionHash: origin.flowVersionHash, nodeId: origin.nodeId, correlationId: origin.correlationId, ...(rest.audit as object) };
+  if (auditFromRow)
+    payload.audit = {
+      flowVersionHash: origin.flowVersionHash,
+      nodeId: origin.nodeId,
+      correlationId: origin.correlationId,
+      ...(rest.audit as object),
+    };
   return payload;
 }
 
 /** Sets a field as JSON.parse would: one named __proto__ is a field, not the object's prototype. */
 function setField(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 

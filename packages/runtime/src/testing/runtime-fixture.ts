@@ -1,6 +1,18 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { countPendingEvents, createFlow, ensureWorkspace, getFlow, partitionTotals, publishVersion, rowsOf, saveDraft, seedReferenceData, type Database, type ReferenceDataSet } from "@meterflow/db";
+import {
+  countPendingEvents,
+  createFlow,
+  ensureWorkspace,
+  getFlow,
+  partitionTotals,
+  publishVersion,
+  rowsOf,
+  saveDraft,
+  seedReferenceData,
+  type Database,
+  type ReferenceDataSet,
+} from "@meterflow/db";
 import { sql } from "drizzle-orm";
 import type { FlowDocument } from "@meterflow/flow-spec";
 import { createSandboxHandler, SandboxStore } from "@meterflow/erp-sandbox";
@@ -14,10 +26,23 @@ export const OPERATOR = "operator-1";
 
 /** A workspace with the demo reference data and the metered-api-billing template published and deployed. */
 export async function deployedBillingFlow(db: Database, document: unknown = template) {
-  await ensureWorkspace(db, { id: WORKSPACE, name: "Test" }, { id: OPERATOR, name: "Operator", email: "op@example.test", roles: ["engineer", "publisher", "operator"] });
+  await ensureWorkspace(
+    db,
+    { id: WORKSPACE, name: "Test" },
+    { id: OPERATOR, name: "Operator", email: "op@example.test", roles: ["engineer", "publisher", "operator"] },
+  );
   await seedReferenceData(db, WORKSPACE, demoReference as ReferenceDataSet);
-  const flow = await createFlow(db, { workspaceId: WORKSPACE, document: structuredClone(document) as never, actor: OPERATOR });
-  const version = await publishVersion(db, { workspaceId: WORKSPACE, flowId: flow.id, actor: OPERATOR, changelog: "test" });
+  const flow = await createFlow(db, {
+    workspaceId: WORKSPACE,
+    document: structuredClone(document) as never,
+    actor: OPERATOR,
+  });
+  const version = await publishVersion(db, {
+    workspaceId: WORKSPACE,
+    flowId: flow.id,
+    actor: OPERATOR,
+    changelog: "test",
+  });
   const deployment = await deployVersion(db, { workspaceId: WORKSPACE, versionId: version.id, actor: OPERATOR });
   return { flow, version, deployment };
 }
@@ -26,7 +51,10 @@ export async function deployedBillingFlow(db: Database, document: unknown = temp
 export function windowPerQuantity() {
   const document = structuredClone(template) as typeof template;
   const aggregate = document.nodes.find((node) => node.id === "aggregate")!;
-  (aggregate.config as { groupBy: { name: string; expression: string }[] }).groupBy.push({ name: "quantity", expression: "quantity" });
+  (aggregate.config as { groupBy: { name: string; expression: string }[] }).groupBy.push({
+    name: "quantity",
+    expression: "quantity",
+  });
   return document;
 }
 
@@ -40,7 +68,14 @@ export async function publishChangedVersion(db: Database, flowId: string, edit: 
 }
 
 export function apiCall(id: string, tenantId: string, calls: number, time: string) {
-  return { specversion: "1.0", id, source: "/gateway", type: "com.meterflow.api.call", time, data: { tenantId, productCode: "api-calls", calls, region: "eu" } };
+  return {
+    specversion: "1.0",
+    id,
+    source: "/gateway",
+    type: "com.meterflow.api.call",
+    time,
+    data: { tenantId, productCode: "api-calls", calls, region: "eu" },
+  };
 }
 
 /** A workspace's totals as its partitions count them (runtime.stats) and as rows counted one by one: they must agree. */
@@ -51,13 +86,27 @@ export async function countersAndRows(db: Database, workspaceId = WORKSPACE) {
   );
   return {
     counters: await partitionTotals(db, workspaceId),
-    rows: { rawEvents: Number(rows!.raw_events), pendingEvents: await countPendingEvents(db, workspaceId), usageRecords: Number(rows!.usage_records) },
+    rows: {
+      rawEvents: Number(rows!.raw_events),
+      pendingEvents: await countPendingEvents(db, workspaceId),
+      usageRecords: Number(rows!.usage_records),
+    },
   };
 }
 
 /** Ingests `count` events made by `event(i)`, in requests of 1,000 (the bench's and an SDK's batch size). */
-export async function ingestMany(db: Database, count: number, event: (i: number) => unknown, workspaceId = WORKSPACE): Promise<void> {
-  for (let start = 0; start < count; start += 1_000) await ingestEvents(db, workspaceId, Array.from({ length: Math.min(1_000, count - start) }, (_, i) => event(start + i)));
+export async function ingestMany(
+  db: Database,
+  count: number,
+  event: (i: number) => unknown,
+  workspaceId = WORKSPACE,
+): Promise<void> {
+  for (let start = 0; start < count; start += 1_000)
+    await ingestEvents(
+      db,
+      workspaceId,
+      Array.from({ length: Math.min(1_000, count - start) }, (_, i) => event(start + i)),
+    );
 }
 
 /** The ERP sandbox on a loopback port. */

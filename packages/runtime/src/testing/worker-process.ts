@@ -7,12 +7,17 @@
 import { openDatabase } from "@meterflow/db";
 import { processNextBatch } from "../processing/process-events";
 
-const handle = await openDatabase(process.env.MF_DATABASE_URL ? { databaseUrl: process.env.MF_DATABASE_URL } : { dataDir: process.env.MF_DATA_DIR! });
+const handle = await openDatabase(
+  process.env.MF_DATABASE_URL ? { databaseUrl: process.env.MF_DATABASE_URL } : { dataDir: process.env.MF_DATA_DIR! },
+);
 process.stdout.write(`pid ${process.pid}\n`);
 const now = new Date(process.env.MF_NOW ?? Date.now());
 let batches = 0;
 for (;;) {
-  const report = await processNextBatch(handle.db, { batchSize: Number(process.env.MF_BATCH_SIZE ?? 25), now: () => now });
+  const report = await processNextBatch(handle.db, {
+    batchSize: Number(process.env.MF_BATCH_SIZE ?? 25),
+    now: () => now,
+  });
   if (!report) break;
   batches += 1;
   process.stdout.write(`batch ${batches} ${report.events}\n`);

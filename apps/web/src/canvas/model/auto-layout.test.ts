@@ -8,8 +8,10 @@ describe("autoLayout", () => {
     const document = validateFlow(exampleFlow()).document as FlowDocument;
     const positions = await autoLayout(document);
     expect(Object.keys(positions).sort()).toEqual(document.nodes.map((node) => node.id).sort());
-    for (const edge of document.edges) expect(positions[edge.target.node]!.x).toBeGreaterThan(positions[edge.source.node]!.x);
+    for (const edge of document.edges)
+      expect(positions[edge.target.node]!.x).toBeGreaterThan(positions[edge.source.node]!.x);
     const boxes = Object.values(positions);
-    for (const [i, a] of boxes.entries()) for (const b of boxes.slice(i + 1)) expect(Math.abs(a.x - b.x) >= 200 || Math.abs(a.y - b.y) >= 110).toBe(true);
+    for (const [i, a] of boxes.entries())
+      for (const b of boxes.slice(i + 1)) expect(Math.abs(a.x - b.x) >= 200 || Math.abs(a.y - b.y) >= 110).toBe(true);
   });
 });

@@ -22,5 +22,7 @@ export async function autoLayout(document: FlowDocument): Promise<Record<string,
     children: document.nodes.map((node) => ({ id: node.id, width: NODE_WIDTH, height: NODE_HEIGHT })),
     edges: document.edges.map((edge) => ({ id: edge.id, sources: [edge.source.node], targets: [edge.target.node] })),
   });
-  return Object.fromEntries((graph.children ?? []).map((child) => [child.id, { x: Math.round(child.x ?? 0), y: Math.round(child.y ?? 0) }]));
+  return Object.fromEntries(
+    (graph.children ?? []).map((child) => [child.id, { x: Math.round(child.x ?? 0), y: Math.round(child.y ?? 0) }]),
+  );
 }

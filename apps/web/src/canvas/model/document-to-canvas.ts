@@ -1,5 +1,12 @@
 import type { Edge, Node } from "@xyflow/react";
-import { nodeTypeSpec, type FlowDocument, type FlowNode, type InputPort, type OutputPort, type Problem } from "@meterflow/flow-spec";
+import {
+  nodeTypeSpec,
+  type FlowDocument,
+  type FlowNode,
+  type InputPort,
+  type OutputPort,
+  type Problem,
+} from "@meterflow/flow-spec";
 
 /** Counts from a test run, per node. */
 export interface NodeRunCounts {
@@ -49,7 +56,9 @@ export function documentToCanvas(
     (edge): CanvasEdge => ({
       id: edge.id,
       // After a test run, each edge shows how many items crossed it.
-      ...(runCounts.has(edge.source.node) ? { label: String(runCounts.get(edge.source.node)!.emitted[edge.source.port] ?? 0) } : {}),
+      ...(runCounts.has(edge.source.node)
+        ? { label: String(runCounts.get(edge.source.node)!.emitted[edge.source.port] ?? 0) }
+        : {}),
       source: edge.source.node,
       sourceHandle: edge.source.port,
       target: edge.target.node,

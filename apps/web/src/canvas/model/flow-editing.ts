@@ -1,4 +1,12 @@
-import { isNodeType, nodeReferences, nodeTypeSpec, referenceLists, type FlowDocument, type FlowNode, type NodeType } from "@meterflow/flow-spec";
+import {
+  isNodeType,
+  nodeReferences,
+  nodeTypeSpec,
+  referenceLists,
+  type FlowDocument,
+  type FlowNode,
+  type NodeType,
+} from "@meterflow/flow-spec";
 
 /** The editor's state: the document and its history, so every edit can be undone and redone. */
 export interface EditorState {
@@ -34,7 +42,10 @@ const FRAGMENT_MARKER = "meterflow/fragment@1";
 /** The selected nodes and the edges between them. */
 export function fragmentOf(document: FlowDocument, nodeIds: readonly string[]): Fragment {
   const ids = new Set(nodeIds);
-  return { nodes: document.nodes.filter((node) => ids.has(node.id)), edges: document.edges.filter((edge) => ids.has(edge.source.node) && ids.has(edge.target.node)) };
+  return {
+    nodes: document.nodes.filter((node) => ids.has(node.id)),
+    edges: document.edges.filter((edge) => ids.has(edge.source.node) && ids.has(edge.target.node)),
+  };
 }
 
 export function fragmentToText(fragment: Fragment): string {
@@ -45,8 +56,12 @@ export function fragmentToText(fragment: Fragment): string {
 export function fragmentFromText(text: string): Fragment | undefined {
   try {
     const parsed = JSON.parse(text) as { kind?: unknown; nodes?: unknown; edges?: unknown };
-    if (parsed.kind !== FRAGMENT_MARKER || !Array.isArray(parsed.nodes) || !Array.isArray(parsed.edges)) return undefined;
-    const nodes = parsed.nodes.filter((node): node is FlowNode => isNodeType((node as { type?: unknown }).type) && typeof (node as { id?: unknown }).id === "string");
+    if (parsed.kind !== FRAGMENT_MARKER || !Array.isArray(parsed.nodes) || !Array.isArray(parsed.edges))
+      return undefined;
+    const nodes = parsed.nodes.filter(
+      (node): node is FlowNode =>
+        isNodeType((node as { type?: unknown }).type) && typeof (node as { id?: unknown }).id === "string",
+    );
     return { nodes, edges: parsed.edges as Fragment["edges"] };
   } catch {
     return undefined;
@@ -69,7 +84,9 @@ export function applyEdit(state: EditorState, edit: Edit): EditorState {
 
 export function undo(state: EditorState): EditorState {
   const previous = state.past.at(-1);
-  return previous ? { document: previous, past: state.past.slice(0, -1), future: [state.document, ...state.future] } : state;
+  return previous
+    ? { document: previous, past: state.past.slice(0, -1), future: [state.document, ...state.future] }
+    : state;
 }
 
 export function redo(state: EditorState): EditorState {
@@ -81,7 +98,13 @@ function editDocument(document: FlowDocument, edit: Edit): FlowDocument {
   switch (edit.kind) {
     case "addNode": {
       const spec = nodeTypeSpec(edit.nodeType);
-      const node = { id: freshNodeId(document, edit.nodeType), type: edit.nodeType, name: spec.label, position: snapped(edit.position), config: spec.defaultConfig() } as FlowNode;
+      const node = {
+        id: freshNodeId(document, edit.nodeType),
+        type: edit.nodeType,
+        name: spec.label,
+        position: snapped(edit.position),
+        config: spec.defaultConfig(),
+      } as FlowNode;
       return { ...document, nodes: [...document.nodes, node] };
     }
     case "move": {
@@ -99,15 +122,23 @@ function editDocument(document: FlowDocument, edit: Edit): FlowDocument {
     case "connect": {
       if (connectionProblem(document, edit.connection)) return document;
       const { source, sourcePort, target, targetPort } = edit.connection;
-      const edge = { id: freshEdgeId(document, `e-${source}-${sourcePort}-${target}`), source: { node: source, port: sourcePort }, target: { node: target, port: targetPort } };
+      const edge = {
+        id: freshEdgeId(document, `e-${source}-${sourcePort}-${target}`),
+        source: { node: source, port: sourcePort },
+        target: { node: target, port: targetPort },
+      };
       return { ...document, edges: [...document.edges, edge] };
     }
     case "remove": {
       const nodeIds = new Set(edit.nodeIds);
       const edgeIds = new Set(edit.edgeIds);
       const nodes = document.nodes.filter((node) => !nodeIds.has(node.id));
-      const edges = document.edges.filter((edge) => !edgeIds.has(edge.id) && !nodeIds.has(edge.source.node) && !nodeIds.has(edge.target.node));
-      return nodes.length === document.nodes.length && edges.length === document.edges.length ? document : { ...document, nodes, edges };
+      const edges = document.edges.filter(
+        (edge) => !edgeIds.has(edge.id) && !nodeIds.has(edge.source.node) && !nodeIds.has(edge.target.node),
+      );
+      return nodes.length === document.nodes.length && edges.length === document.edges.length
+        ? document
+        : { ...document, nodes, edges };
     }
     case "insert": {
       if (edit.fragment.nodes.length === 0) return document;
@@ -116,14 +147,22 @@ function editDocument(document: FlowDocument, edit: Edit): FlowDocument {
       for (const node of edit.fragment.nodes) {
         const id = freshNodeId({ ...document, nodes }, node.id.replace(/-\d+$/, "") as NodeType);
         renamed.set(node.id, id);
-        nodes.push({ ...structuredClone(node), id, position: snapped({ x: node.position.x + edit.offset.x, y: node.position.y + edit.offset.y }) });
+        nodes.push({
+          ...structuredClone(node),
+          id,
+          position: snapped({ x: node.position.x + edit.offset.x, y: node.position.y + edit.offset.y }),
+        });
       }
       const edges = [...document.edges];
       for (const edge of edit.fragment.edges) {
         const source = renamed.get(edge.source.node);
         const target = renamed.get(edge.target.node);
         if (!source || !target) continue;
-        edges.push({ id: freshEdgeId({ ...document, edges }, `e-${source}-${edge.source.port}-${target}`), source: { node: source, port: edge.source.port }, target: { node: target, port: edge.target.port } });
+        edges.push({
+          id: freshEdgeId({ ...document, edges }, `e-${source}-${edge.source.port}-${target}`),
+          source: { node: source, port: edge.source.port },
+          target: { node: target, port: edge.target.port },
+        });
       }
       return { ...document, nodes, edges };
     }
@@ -131,12 +170,24 @@ function editDocument(document: FlowDocument, edit: Edit): FlowDocument {
       const index = document.nodes.findIndex((node) => node.id === edit.nodeId);
       if (index < 0) return document;
       const current = document.nodes[index]!;
-      const updated = { ...current, ...(edit.name !== undefined ? { name: edit.name } : {}), ...(edit.config !== undefined ? { config: edit.config } : {}) } as FlowNode;
+      const updated = {
+        ...current,
+        ...(edit.name !== undefined ? { name: edit.name } : {}),
+        ...(edit.config !== undefined ? { config: edit.config } : {}),
+      } as FlowNode;
       if (JSON.stringify(updated) === JSON.stringify(current)) return document;
       const nodes = [...document.nodes];
       nodes[index] = updated;
       // Ports can change with the config (e.g. Route outputs): edges to ports that vanished go too.
-      return { ...document, nodes, edges: document.edges.filter((edge) => portExists(nodes, edge.source.node, "out", edge.source.port) && portExists(nodes, edge.target.node, "in", edge.target.port)) };
+      return {
+        ...document,
+        nodes,
+        edges: document.edges.filter(
+          (edge) =>
+            portExists(nodes, edge.source.node, "out", edge.source.port) &&
+            portExists(nodes, edge.target.node, "in", edge.target.port),
+        ),
+      };
     }
   }
 }
@@ -158,10 +209,19 @@ export function connectionProblem(document: FlowDocument, connection: Connection
   if (!input.accepts.includes(output.carries)) {
     return `${label(source)} → ${output.name} carries ${output.carries} items; ${label(target)} → ${input.name} accepts ${input.accepts.join(" or ")}`;
   }
-  if (document.edges.some((edge) => edge.source.node === source.id && edge.source.port === output.name && edge.target.node === target.id && edge.target.port === input.name)) {
+  if (
+    document.edges.some(
+      (edge) =>
+        edge.source.node === source.id &&
+        edge.source.port === output.name &&
+        edge.target.node === target.id &&
+        edge.target.port === input.name,
+    )
+  ) {
     return "These ports are already connected";
   }
-  if (reaches(document, target.id, source.id)) return `Connecting ${label(source)} to ${label(target)} would make a cycle: ${label(target)} already feeds ${label(source)}`;
+  if (reaches(document, target.id, source.id))
+    return `Connecting ${label(source)} to ${label(target)} would make a cycle: ${label(target)} already feeds ${label(source)}`;
   return undefined;
 }
 
@@ -182,7 +242,9 @@ function portExists(nodes: readonly FlowNode[], nodeId: string, side: "in" | "ou
   const node = nodes.find((candidate) => candidate.id === nodeId);
   if (!node) return false;
   const spec = nodeTypeSpec(node.type);
-  return (side === "in" ? spec.inputs(node.config as never) : spec.outputs(node.config as never)).some((candidate) => candidate.name === port);
+  return (side === "in" ? spec.inputs(node.config as never) : spec.outputs(node.config as never)).some(
+    (candidate) => candidate.name === port,
+  );
 }
 
 function label(node: FlowNode): string {
@@ -212,16 +274,28 @@ function freshEdgeId(document: FlowDocument, base: string): string {
  * stopped referring to is dropped. References no node ever used (declared by hand) stay.
  */
 function withDeclaredReferences(before: FlowDocument, document: FlowDocument): FlowDocument {
-  const usedBy = (doc: FlowDocument) => new Set(doc.nodes.flatMap((node) => nodeReferences(node).map(({ kind, ref }) => `${referenceLists[kind]}\u0000${ref}`)));
+  const usedBy = (doc: FlowDocument) =>
+    new Set(
+      doc.nodes.flatMap((node) => nodeReferences(node).map(({ kind, ref }) => `${referenceLists[kind]}\u0000${ref}`)),
+    );
   const usedBefore = usedBy(before);
   const usedNow = usedBy(document);
   const lists = ["eventSchemas", "canonicalTypes", "endpoints"] as const;
   const references = { ...document.references };
   for (const list of lists) {
-    const kept = references[list].filter((ref) => usedNow.has(`${list}\u0000${ref}`) || !usedBefore.has(`${list}\u0000${ref}`));
-    const added = [...usedNow].filter((entry) => entry.startsWith(`${list}\u0000`)).map((entry) => entry.slice(list.length + 1)).filter((ref) => !kept.includes(ref));
+    const kept = references[list].filter(
+      (ref) => usedNow.has(`${list}\u0000${ref}`) || !usedBefore.has(`${list}\u0000${ref}`),
+    );
+    const added = [...usedNow]
+      .filter((entry) => entry.startsWith(`${list}\u0000`))
+      .map((entry) => entry.slice(list.length + 1))
+      .filter((ref) => !kept.includes(ref));
     references[list] = [...kept, ...added];
   }
-  const unchanged = lists.every((list) => references[list].length === document.references[list].length && references[list].every((ref, index) => ref === document.references[list][index]));
+  const unchanged = lists.every(
+    (list) =>
+      references[list].length === document.references[list].length &&
+      references[list].every((ref, index) => ref === document.references[list][index]),
+  );
   return unchanged ? document : { ...document, references };
 }

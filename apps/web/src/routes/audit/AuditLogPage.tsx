@@ -21,7 +21,9 @@ type AuditEntry = RouterOutputs["audit"]["list"][number];
 export function AuditLogPage() {
   const trpc = useTRPC();
   const [entityType, setEntityType] = useState("");
-  const entries = useQuery(trpc.audit.list.queryOptions({ limit: 200, ...(entityType ? { entityType } : {}) }, { refetchInterval: 5_000 }));
+  const entries = useQuery(
+    trpc.audit.list.queryOptions({ limit: 200, ...(entityType ? { entityType } : {}) }, { refetchInterval: 5_000 }),
+  );
   return (
     <section className="page" aria-label="Audit log">
       <div className="page-header">
@@ -37,7 +39,9 @@ export function AuditLogPage() {
           </select>
         </label>
       </div>
-      <p className="muted small">Append-only: entries are never changed or removed. The latest 200 are shown, newest first.</p>
+      <p className="muted small">
+        Append-only: entries are never changed or removed. The latest 200 are shown, newest first.
+      </p>
       {entries.error && <p className="error">{entries.error.message}</p>}
       {entries.data && entries.data.length === 0 && <p className="muted">Nothing recorded yet.</p>}
       {entries.data && entries.data.length > 0 && (
@@ -75,6 +79,8 @@ export function AuditLogPage() {
 /** The comment first (why), then the other details as key: value. */
 function detailsText(entry: AuditEntry): string {
   const { comment, ...rest } = entry.details as { comment?: unknown } & Record<string, unknown>;
-  const others = Object.entries(rest).map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+  const others = Object.entries(rest).map(
+    ([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`,
+  );
   return [typeof comment === "string" ? `“${comment}”` : undefined, ...others].filter(Boolean).join(" · ");
 }

@@ -25,7 +25,13 @@ export function FlowListPage() {
             type="button"
             onClick={() =>
               create.mutate({
-                document: { apiVersion: FLOW_API_VERSION, kind: "Flow", metadata: { name: `Untitled flow ${utcText(new Date())}`, owner: "local-engineer" }, nodes: [], edges: [] },
+                document: {
+                  apiVersion: FLOW_API_VERSION,
+                  kind: "Flow",
+                  metadata: { name: `Untitled flow ${utcText(new Date())}`, owner: "local-engineer" },
+                  nodes: [],
+                  edges: [],
+                },
               })
             }
             disabled={create.isPending}
@@ -41,7 +47,11 @@ export function FlowListPage() {
       )}
       {choosingTemplate && <TemplatePicker onClose={() => setChoosingTemplate(false)} />}
       {flows.isPending && <p className="muted">Loading flows…</p>}
-      {flows.error && <p className="error" role="alert">Could not load flows: {flows.error.message}</p>}
+      {flows.error && (
+        <p className="error" role="alert">
+          Could not load flows: {flows.error.message}
+        </p>
+      )}
       {flows.data && flows.data.length === 0 && <p className="muted">No flows yet. Start from a template.</p>}
       {flows.data && flows.data.length > 0 && (
         <table className="flow-table">
@@ -117,13 +127,22 @@ function TemplatePicker({ onClose }: { onClose: () => void }) {
             <p className="muted small">
               {template.nodeCount} nodes · {template.edgeCount} connections · {template.tags.join(", ")}
             </p>
-            <button type="button" className="primary" disabled={instantiate.isPending} onClick={() => instantiate.mutate({ templateId: template.id })}>
+            <button
+              type="button"
+              className="primary"
+              disabled={instantiate.isPending}
+              onClick={() => instantiate.mutate({ templateId: template.id })}
+            >
               Use “{template.name}”
             </button>
           </li>
         ))}
       </ul>
-      {instantiate.error && <p className="error" role="alert">{instantiate.error.message}</p>}
+      {instantiate.error && (
+        <p className="error" role="alert">
+          {instantiate.error.message}
+        </p>
+      )}
     </div>
   );
 }

@@ -31,7 +31,13 @@ export function SendEventsCard() {
         <button type="button" onClick={() => void copy()} disabled={!key}>
           Copy request
         </button>
-        {copied && <span className="muted small">{copied === "copied" ? "Copied: paste it in a terminal." : "The browser refused; select the request and copy it."}</span>}
+        {copied && (
+          <span className="muted small">
+            {copied === "copied"
+              ? "Copied: paste it in a terminal."
+              : "The browser refused; select the request and copy it."}
+          </span>
+        )}
       </div>
       <p className="small">
         Your API key: <code data-testid="api-key">{key ?? (keys.isPending ? "…" : "none: create one")}</code>
@@ -40,7 +46,8 @@ export function SendEventsCard() {
         {curl}
       </pre>
       <p className="muted small">
-        <span role="status">Events stored so far: {stats.data?.rawEvents ?? "…"}</span> · see them, their usage records and invoices on <a href="/operations">Operations</a>
+        <span role="status">Events stored so far: {stats.data?.rawEvents ?? "…"}</span> · see them, their usage records
+        and invoices on <a href="/operations">Operations</a>
       </p>
     </section>
   );

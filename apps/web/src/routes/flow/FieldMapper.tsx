@@ -18,13 +18,26 @@ type Mapping = MapNode["config"]["fields"][number];
  * unmapped are flagged; the preview shows each field's value for the sample the last test run
  * sent into this node.
  */
-export function FieldMapper({ node, document, sample, onChange }: { node: MapNode; document: FlowDocument; sample: unknown; onChange: (config: MapNode["config"]) => void }) {
+export function FieldMapper({
+  node,
+  document,
+  sample,
+  onChange,
+}: {
+  node: MapNode;
+  document: FlowDocument;
+  sample: unknown;
+  onChange: (config: MapNode["config"]) => void;
+}) {
   const inputSchema = useMemo(() => inputSchemaFor(document, node.id), [document, node.id]);
   const target = canonicalTypes.get(node.config.target);
   const required = new Set((target?.required as string[] | undefined) ?? []);
   const targetFields = Object.keys((target?.properties as Record<string, unknown> | undefined) ?? {});
   const mapped = new Map(node.config.fields.map((field) => [field.target, field]));
-  const rows = [...targetFields, ...node.config.fields.map((field) => field.target).filter((name) => !targetFields.includes(name))];
+  const rows = [
+    ...targetFields,
+    ...node.config.fields.map((field) => field.target).filter((name) => !targetFields.includes(name)),
+  ];
   const sources = useMemo(() => schemaPaths(inputSchema), [inputSchema]);
   const [pickedSource, setPickedSource] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
@@ -32,7 +45,11 @@ export function FieldMapper({ node, document, sample, onChange }: { node: MapNod
   const write = (fields: Mapping[]) => onChange({ ...node.config, fields });
   const setExpression = (targetName: string, expression: string) => {
     const exists = node.config.fields.some((field) => field.target === targetName);
-    write(exists ? node.config.fields.map((field) => (field.target === targetName ? { ...field, expression } : field)) : [...node.config.fields, { target: targetName, expression }]);
+    write(
+      exists
+        ? node.config.fields.map((field) => (field.target === targetName ? { ...field, expression } : field))
+        : [...node.config.fields, { target: targetName, expression }],
+    );
   };
   const unmap = (targetName: string) => write(node.config.fields.filter((field) => field.target !== targetName));
   const preview = (expression: string) => {
@@ -58,7 +75,15 @@ export function FieldMapper({ node, document, sample, onChange }: { node: MapNod
       if (!from || !to) return [];
       const a = from.getBoundingClientRect();
       const b = to.getBoundingClientRect();
-      return [{ key: `${field.expression}->${field.target}`, x1: a.right - box.left, y1: a.top + a.height / 2 - box.top, x2: b.left - box.left, y2: b.top + b.height / 2 - box.top }];
+      return [
+        {
+          key: `${field.expression}->${field.target}`,
+          x1: a.right - box.left,
+          y1: a.top + a.height / 2 - box.top,
+          x2: b.left - box.left,
+          y2: b.top + b.height / 2 - box.top,
+        },
+      ];
     });
     if (JSON.stringify(next) !== JSON.stringify(lines)) setLines(next);
   });
@@ -67,7 +92,10 @@ export function FieldMapper({ node, document, sample, onChange }: { node: MapNod
     <div className="mapper mapper-columns" aria-label="Field mapper" role="group" ref={container}>
       <svg className="mapper-lines" aria-hidden="true">
         {lines.map((line) => (
-          <path key={line.key} d={`M${line.x1},${line.y1} C${line.x1 + 30},${line.y1} ${line.x2 - 30},${line.y2} ${line.x2},${line.y2}`} />
+          <path
+            key={line.key}
+            d={`M${line.x1},${line.y1} C${line.x1 + 30},${line.y1} ${line.x2 - 30},${line.y2} ${line.x2},${line.y2}`}
+          />
         ))}
       </svg>
       <div className="mapper-sources">
@@ -131,10 +159,20 @@ export function FieldMapper({ node, document, sample, onChange }: { node: MapNod
                   <>
                     {editing === name ? (
                       <Suspense fallback={<code className="mono">{mapping.expression}</code>}>
-                        <ExpressionEditor label={name} value={mapping.expression} inputSchema={inputSchema} onCommit={(expression) => setExpression(name, expression)} />
+                        <ExpressionEditor
+                          label={name}
+                          value={mapping.expression}
+                          inputSchema={inputSchema}
+                          onCommit={(expression) => setExpression(name, expression)}
+                        />
                       </Suspense>
                     ) : (
-                      <button type="button" className="mapper-expression mono" onClick={() => setEditing(name)} aria-label={`Edit expression of ${name}`}>
+                      <button
+                        type="button"
+                        className="mapper-expression mono"
+                        onClick={() => setEditing(name)}
+                        aria-label={`Edit expression of ${name}`}
+                      >
                         {mapping.expression}
                       </button>
                     )}
@@ -146,7 +184,12 @@ export function FieldMapper({ node, document, sample, onChange }: { node: MapNod
                     </button>
                   </>
                 ) : (
-                  <button type="button" className="link" onClick={() => (setExpression(name, '""'), setEditing(name))} aria-label={`Write an expression for ${name}`}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => (setExpression(name, '""'), setEditing(name))}
+                    aria-label={`Write an expression for ${name}`}
+                  >
                     {missing ? "required: map it" : "unmapped"}
                   </button>
                 )}

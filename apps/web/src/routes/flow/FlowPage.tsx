@@ -18,7 +18,16 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 import { FlowNodeView } from "../../canvas/FlowNodeView";
 import { documentToCanvas, type CanvasEdge, type CanvasNode } from "../../canvas/model/document-to-canvas";
 import { autoLayout } from "../../canvas/model/auto-layout";
-import { applyEdit, connectionProblem, editorState, redo, undo, type Connection, type Edit, type EditorState } from "../../canvas/model/flow-editing";
+import {
+  applyEdit,
+  connectionProblem,
+  editorState,
+  redo,
+  undo,
+  type Connection,
+  type Edit,
+  type EditorState,
+} from "../../canvas/model/flow-editing";
 import { countOf } from "../../lib/counting";
 import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 import { NodeInspector } from "./NodeInspector";
@@ -40,14 +49,18 @@ export function FlowPage({ flowId }: { flowId: string }) {
   const trpc = useTRPC();
   const flow = useQuery(trpc.flows.get.queryOptions({ id: flowId }, { refetchOnWindowFocus: false }));
   if (flow.isPending) return <p className="page muted">Loading flow…</p>;
-  if (flow.error) return <p className="page error" role="alert">Could not load this flow: {flow.error.message}</p>;
+  if (flow.error)
+    return (
+      <p className="page error" role="alert">
+        Could not load this flow: {flow.error.message}
+      </p>
+    );
   return (
     <ReactFlowProvider>
       <FlowEditor key={flow.data.id} flow={flow.data} />
     </ReactFlowProvider>
   );
 }
-
 
 function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const trpc = useTRPC();
@@ -68,12 +81,19 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
 
   const liveProblems = useMemo(() => validateFlow(document).problems, [document]);
   const blocking = liveProblems.filter((problem) => problem.severity === "error");
-  const { saved, dirty, refusal, conflict, save, saveNow, loadTheirs, status } = useDraftSaving(flow, document, blocking.length, (fresh) => setEditor(editorState(fresh)));
+  const { saved, dirty, refusal, conflict, save, saveNow, loadTheirs, status } = useDraftSaving(
+    flow,
+    document,
+    blocking.length,
+    (fresh) => setEditor(editorState(fresh)),
+  );
   // The expressions' type check needs the compiler and the schemas: a chunk loaded after the page.
   const [typeProblems, setTypeProblems] = useState<Problem[]>([]);
   useEffect(() => {
     let current = true;
-    void import("../../expression-editor/expression-problems").then((module) => current && setTypeProblems(module.expressionProblems(document)));
+    void import("../../expression-editor/expression-problems").then(
+      (module) => current && setTypeProblems(module.expressionProblems(document)),
+    );
     return () => {
       current = false;
     };
@@ -87,7 +107,13 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     return problemsRef.current;
   }, [structural, typeProblems]);
 
-  const runCounts = useMemo(() => new Map((runResult?.traces ?? []).map((trace) => [trace.nodeId, { received: trace.received, emitted: trace.emitted }])), [runResult]);
+  const runCounts = useMemo(
+    () =>
+      new Map(
+        (runResult?.traces ?? []).map((trace) => [trace.nodeId, { received: trace.received, emitted: trace.emitted }]),
+      ),
+    [runResult],
+  );
   const derived = useMemo(() => documentToCanvas(document, problems, runCounts), [document, problems, runCounts]);
   const [nodes, setNodes, applyNodeChanges] = useNodesState<CanvasNode>(derived.nodes);
   const [edges, setEdges, applyEdgeChanges] = useEdgesState<CanvasEdge>(derived.edges);
@@ -104,7 +130,9 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
       const byId = new Map(current.map((node) => [node.id, node]));
       return derived.nodes.map((node) => {
         const previous = byId.get(node.id);
-        return previous ? { ...previous, data: node.data, position: previous.dragging ? previous.position : node.position } : node;
+        return previous
+          ? { ...previous, data: node.data, position: previous.dragging ? previous.position : node.position }
+          : node;
       });
     });
     setEdges((current) => {
@@ -114,31 +142,53 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
   }
 
   const selectedNodes = nodes.filter((node) => node.selected);
-  const inspected = selectedNodes.length === 1 ? document.nodes.find((node) => node.id === selectedNodes[0]!.id) : undefined;
+  const inspected =
+    selectedNodes.length === 1 ? document.nodes.find((node) => node.id === selectedNodes[0]!.id) : undefined;
 
   const onNodesChange = useCallback(
     (changes: NodeChange<CanvasNode>[]) => {
       applyNodeChanges(changes.filter((change) => change.type !== "remove"));
-      const dropped = changes.filter((change) => change.type === "position" && change.dragging === false).map((change) => (change as { id: string }).id);
+      const dropped = changes
+        .filter((change) => change.type === "position" && change.dragging === false)
+        .map((change) => (change as { id: string }).id);
       if (dropped.length > 0) {
         const positions = Object.fromEntries(
           dropped.flatMap((id) => {
             const node = nodesRef.current.find((candidate) => candidate.id === id);
-            const moved = changes.find((change) => change.type === "position" && change.id === id && change.position) as { position?: { x: number; y: number } } | undefined;
+            const moved = changes.find((change) => change.type === "position" && change.id === id && change.position) as
+              | { position?: { x: number; y: number } }
+              | undefined;
             const position = moved?.position ?? node?.position;
             return position ? [[id, position]] : [];
           }),
         );
         edit({ kind: "move", positions });
       }
-      if (changes.some((change) => change.type === "select" && change.selected)) setPanel((current) => (current === "test" ? "test" : "inspector"));
+      if (changes.some((change) => change.type === "select" && change.selected))
+        setPanel((current) => (current === "test" ? "test" : "inspector"));
     },
     [applyNodeChanges, edit],
   );
-  const onEdgesChange = useCallback((changes: EdgeChange<CanvasEdge>[]) => applyEdgeChanges(changes.filter((change) => change.type !== "remove")), [applyEdgeChanges]);
-  const onDelete = useCallback(({ nodes: removedNodes, edges: removedEdges }: { nodes: CanvasNode[]; edges: CanvasEdge[] }) => edit({ kind: "remove", nodeIds: removedNodes.map((node) => node.id), edgeIds: removedEdges.map((edge) => edge.id) }), [edit]);
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<CanvasEdge>[]) => applyEdgeChanges(changes.filter((change) => change.type !== "remove")),
+    [applyEdgeChanges],
+  );
+  const onDelete = useCallback(
+    ({ nodes: removedNodes, edges: removedEdges }: { nodes: CanvasNode[]; edges: CanvasEdge[] }) =>
+      edit({
+        kind: "remove",
+        nodeIds: removedNodes.map((node) => node.id),
+        edgeIds: removedEdges.map((edge) => edge.id),
+      }),
+    [edit],
+  );
 
-  const toConnection = (connection: FlowConnection | CanvasEdge): Connection => ({ source: connection.source, sourcePort: connection.sourceHandle ?? "", target: connection.target, targetPort: connection.targetHandle ?? "" });
+  const toConnection = (connection: FlowConnection | CanvasEdge): Connection => ({
+    source: connection.source,
+    sourcePort: connection.sourceHandle ?? "",
+    target: connection.target,
+    targetPort: connection.targetHandle ?? "",
+  });
   const isValidConnection = useCallback(
     (connection: FlowConnection | CanvasEdge) => {
       const problem = connectionProblem(document, toConnection(connection));
@@ -161,10 +211,15 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
   const addNode = useCallback(
     (nodeType: NodeType, at?: { x: number; y: number }) => {
       const box = canvasRef.current?.getBoundingClientRect();
-      const screen = at ?? pointer.current ?? (box ? { x: box.left + box.width / 2, y: box.top + box.height / 2 } : { x: 0, y: 0 });
+      const screen =
+        at ?? pointer.current ?? (box ? { x: box.left + box.width / 2, y: box.top + box.height / 2 } : { x: 0, y: 0 });
       const position = screenToFlowPosition(screen);
       // Repeated adds at one spot cascade instead of stacking exactly.
-      while (document.nodes.some((node) => Math.abs(node.position.x - position.x) < 20 && Math.abs(node.position.y - position.y) < 20)) {
+      while (
+        document.nodes.some(
+          (node) => Math.abs(node.position.x - position.x) < 20 && Math.abs(node.position.y - position.y) < 20,
+        )
+      ) {
         position.x += 40;
         position.y += 40;
       }
@@ -190,8 +245,14 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
   );
   const versions = useQuery(trpc.versions.list.queryOptions({ flowId: flow.id }));
   const deployments = useQuery(trpc.runtime.deployments.queryOptions());
-  const deploy = useMutation(trpc.runtime.deploy.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.runtime.deployments.queryKey() }) }));
-  const deployed = deployments.data?.find((row) => row.deployment.flowId === flow.id && row.deployment.status === "active");
+  const deploy = useMutation(
+    trpc.runtime.deploy.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.runtime.deployments.queryKey() }),
+    }),
+  );
+  const deployed = deployments.data?.find(
+    (row) => row.deployment.flowId === flow.id && row.deployment.status === "active",
+  );
   const latest = versions.data?.[0];
 
   const selectedIds = useCallback(() => nodesRef.current.filter((node) => node.selected).map((node) => node.id), []);
@@ -245,19 +306,40 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
         <span className={`save-state${dirty ? " unsaved" : ""}`} role="status" aria-live="polite">
           {status}
         </span>
-        <button type="button" className="primary" onClick={() => saveNow()} disabled={!dirty || save.isPending || blocking.length > 0} title="Save (Ctrl+S); drafts also save themselves">
+        <button
+          type="button"
+          className="primary"
+          onClick={() => saveNow()}
+          disabled={!dirty || save.isPending || blocking.length > 0}
+          title="Save (Ctrl+S); drafts also save themselves"
+        >
           Save
         </button>
         <button type="button" onClick={() => setEditor(undo)} disabled={editor.past.length === 0} title="Undo (Ctrl+Z)">
           Undo
         </button>
-        <button type="button" onClick={() => setEditor(redo)} disabled={editor.future.length === 0} title="Redo (Ctrl+Shift+Z or Ctrl+Y)">
+        <button
+          type="button"
+          onClick={() => setEditor(redo)}
+          disabled={editor.future.length === 0}
+          title="Redo (Ctrl+Shift+Z or Ctrl+Y)"
+        >
           Redo
         </button>
-        <button type="button" onClick={() => void layout()} disabled={layingOut || document.nodes.length === 0} title="Arrange the nodes left to right">
+        <button
+          type="button"
+          onClick={() => void layout()}
+          disabled={layingOut || document.nodes.length === 0}
+          title="Arrange the nodes left to right"
+        >
           Auto-layout
         </button>
-        <button type="button" onClick={() => setShowShortcuts(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
+        <button
+          type="button"
+          onClick={() => setShowShortcuts(true)}
+          title="Keyboard shortcuts (?)"
+          aria-label="Keyboard shortcuts"
+        >
           ?
         </button>
         <form
@@ -269,7 +351,12 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
         >
           <label>
             <span className="visually-hidden">Changelog</span>
-            <input value={changelog} onChange={(event) => setChangelog(event.target.value)} placeholder="What changed?" aria-label="Changelog for the new version" />
+            <input
+              value={changelog}
+              onChange={(event) => setChangelog(event.target.value)}
+              placeholder="What changed?"
+              aria-label="Changelog for the new version"
+            />
           </label>
           <button type="submit" disabled={dirty || publish.isPending || changelog.trim() === ""}>
             Publish version
@@ -310,7 +397,11 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
         </div>
       )}
       {deploy.data && (
-        <div className={`banner ${deploy.data.handover.leftBehind.length + deploy.data.alsoProcessedBy.length > 0 ? "banner-warning" : "banner-info"}`} role="status" data-testid="deploy-notice">
+        <div
+          className={`banner ${deploy.data.handover.leftBehind.length + deploy.data.alsoProcessedBy.length > 0 ? "banner-warning" : "banner-info"}`}
+          role="status"
+          data-testid="deploy-notice"
+        >
           {deployedNotice(deploy.data)}
           <button type="button" onClick={() => deploy.reset()}>
             Dismiss
@@ -377,13 +468,22 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
           ) : (
             <section className="inspector" aria-label="Inspector">
               <h2>Inspector</h2>
-              <p className="muted small">Select one node to configure it. Add nodes from the palette (click, or drag onto the canvas); connect an output port to an input port by dragging.</p>
+              <p className="muted small">
+                Select one node to configure it. Add nodes from the palette (click, or drag onto the canvas); connect an
+                output port to an input port by dragging.
+              </p>
             </section>
           )
         ) : panel === "problems" ? (
           <ProblemsPanel problems={problems} onFocus={focusProblem} />
         ) : (
-          <TestRunPanel flowId={flow.id} templateId={flow.templateId} document={document} selectedNodeId={selectedNodes.length === 1 ? selectedNodes[0]!.id : undefined} onResult={setRunResult} />
+          <TestRunPanel
+            flowId={flow.id}
+            templateId={flow.templateId}
+            document={document}
+            selectedNodeId={selectedNodes.length === 1 ? selectedNodes[0]!.id : undefined}
+            onResult={setRunResult}
+          />
         )}
       </div>
     </section>
@@ -393,9 +493,17 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
 /** What a deploy did with the earlier deployments' state, and which other running flows take the same events. */
 function deployedNotice({ handover, alsoProcessedBy }: RouterOutputs["runtime"]["deploy"]): string {
   const parts = ["Deployed."];
-  if (handover.windows > 0) parts.push(`It carries on ${countOf(handover.windows, "open window")} of the flow's earlier versions.`);
-  if (handover.dedupeNodes.length > 0) parts.push(`${handover.dedupeNodes.join(", ")} still drops repeats of events they let through.`);
-  for (const left of handover.leftBehind) parts.push(`${countOf(left.windows, "open window")} of v${left.versionNumber} stay with it (${left.reason}) and are billed under v${left.versionNumber} when they close.`);
-  for (const other of alsoProcessedBy) parts.push(`The running flow “${other.flowName}” (v${other.versionNumber}) also takes ${other.eventTypes.join(", ")} events: each is processed, and billed, by both.`);
+  if (handover.windows > 0)
+    parts.push(`It carries on ${countOf(handover.windows, "open window")} of the flow's earlier versions.`);
+  if (handover.dedupeNodes.length > 0)
+    parts.push(`${handover.dedupeNodes.join(", ")} still drops repeats of events they let through.`);
+  for (const left of handover.leftBehind)
+    parts.push(
+      `${countOf(left.windows, "open window")} of v${left.versionNumber} stay with it (${left.reason}) and are billed under v${left.versionNumber} when they close.`,
+    );
+  for (const other of alsoProcessedBy)
+    parts.push(
+      `The running flow “${other.flowName}” (v${other.versionNumber}) also takes ${other.eventTypes.join(", ")} events: each is processed, and billed, by both.`,
+    );
   return parts.join(" ");
 }

@@ -33,20 +33,37 @@ export function NodeInspector(props: {
   // A problem chosen in the Problems panel puts the cursor in its field.
   useEffect(() => {
     if (!focusField || !section.current) return;
-    const field = [...section.current.querySelectorAll<HTMLElement>(".field")].find((candidate) => candidate.querySelector(".field-label")?.textContent?.split(/[ ·(]/)[0] === focusField.field);
-    (field?.querySelector<HTMLElement>("input, select, textarea") ?? section.current.querySelector<HTMLElement>("input"))?.focus();
+    const field = [...section.current.querySelectorAll<HTMLElement>(".field")].find(
+      (candidate) => candidate.querySelector(".field-label")?.textContent?.split(/[ ·(]/)[0] === focusField.field,
+    );
+    (
+      field?.querySelector<HTMLElement>("input, select, textarea") ??
+      section.current.querySelector<HTMLElement>("input")
+    )?.focus();
   }, [focusField, node.id]);
   const spec = nodeTypeSpec(node.type);
   const config = node.config as Record<string, unknown>;
   const properties = useMemo(() => {
-    const schema = z.toJSONSchema(spec.config, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, FieldSchema>; required?: string[] };
-    return Object.entries(schema.properties ?? {}).map(([name, field]) => ({ name, field, required: schema.required?.includes(name) ?? false }));
+    const schema = z.toJSONSchema(spec.config, { io: "input", unrepresentable: "any" }) as {
+      properties?: Record<string, FieldSchema>;
+      required?: string[];
+    };
+    return Object.entries(schema.properties ?? {}).map(([name, field]) => ({
+      name,
+      field,
+      required: schema.required?.includes(name) ?? false,
+    }));
   }, [spec]);
   const expressionFields = new Set(spec.expressions(config as never).map((field) => field.path.join(".")));
   const issues = useMemo(() => {
     const result = spec.config.safeParse(config);
     const byField = new Map<string, string[]>();
-    if (!result.success) for (const issue of result.error.issues) byField.set(String(issue.path[0] ?? ""), [...(byField.get(String(issue.path[0] ?? "")) ?? []), `${issue.path.slice(1).join(".") || ""}${issue.path.length > 1 ? ": " : ""}${issue.message}`]);
+    if (!result.success)
+      for (const issue of result.error.issues)
+        byField.set(String(issue.path[0] ?? ""), [
+          ...(byField.get(String(issue.path[0] ?? "")) ?? []),
+          `${issue.path.slice(1).join(".") || ""}${issue.path.length > 1 ? ": " : ""}${issue.message}`,
+        ]);
     return byField;
   }, [spec, config]);
 
@@ -61,14 +78,19 @@ export function NodeInspector(props: {
         .filter(({ name }) => !(node.type === "map" && name === "fields"))
         .map(({ name, field, required }) =>
           expressionFields.has(name) && (field.type === "string" || field.type === undefined) ? (
-            <Suspense key={`${node.id}-${name}`} fallback={<p className="muted small">Loading the expression editor…</p>}>
+            <Suspense
+              key={`${node.id}-${name}`}
+              fallback={<p className="muted small">Loading the expression editor…</p>}
+            >
               <ExpressionField
                 label={`${name}${required ? "" : " (optional)"} · expression`}
                 value={typeof config[name] === "string" ? (config[name] as string) : ""}
                 nodeId={node.id}
                 document={document}
                 problems={issues.get(name) ?? []}
-                onCommit={(value) => onChange({ config: { ...config, [name]: value === "" && !required ? undefined : value } })}
+                onCommit={(value) =>
+                  onChange({ config: { ...config, [name]: value === "" && !required ? undefined : value } })
+                }
               />
             </Suspense>
           ) : (
@@ -86,7 +108,12 @@ export function NodeInspector(props: {
         )}
       {node.type === "map" && (
         <Suspense fallback={<p className="muted small">Loading the mapper…</p>}>
-          <FieldMapper node={node} document={document} sample={sample} onChange={(mapConfig) => onChange({ config: mapConfig })} />
+          <FieldMapper
+            node={node}
+            document={document}
+            sample={sample}
+            onChange={(mapConfig) => onChange({ config: mapConfig })}
+          />
         </Suspense>
       )}
       {node.type === "map" && issues.get("fields") && <FieldProblems problems={issues.get("fields")!} />}
@@ -96,7 +123,15 @@ export function NodeInspector(props: {
 }
 
 /** A plain config field; string expressions get the JSONata editor instead, so `expression` only labels lists of them. */
-function ConfigField(props: { name: string; field: FieldSchema; required: boolean; expression: boolean; value: unknown; problems: string[]; onCommit: (value: unknown) => void }) {
+function ConfigField(props: {
+  name: string;
+  field: FieldSchema;
+  required: boolean;
+  expression: boolean;
+  value: unknown;
+  problems: string[];
+  onCommit: (value: unknown) => void;
+}) {
   const { name, field, value, problems, onCommit } = props;
   const types = Array.isArray(field.type) ? field.type : [field.type];
   const label = `${name}${props.required ? "" : " (optional)"}${props.expression ? " · expression" : ""}`;
@@ -104,7 +139,12 @@ function ConfigField(props: { name: string; field: FieldSchema; required: boolea
   let control;
   if (field.enum) {
     control = (
-      <select aria-label={name} aria-describedby={describedBy} value={String(value ?? "")} onChange={(event) => onCommit(field.enum!.find((option) => String(option) === event.target.value))}>
+      <select
+        aria-label={name}
+        aria-describedby={describedBy}
+        value={String(value ?? "")}
+        onChange={(event) => onCommit(field.enum!.find((option) => String(option) === event.target.value))}
+      >
         {!props.required && <option value="">—</option>}
         {field.enum.map((option) => (
           <option key={String(option)} value={String(option)}>
@@ -114,11 +154,34 @@ function ConfigField(props: { name: string; field: FieldSchema; required: boolea
       </select>
     );
   } else if (types.includes("boolean")) {
-    control = <input type="checkbox" aria-label={name} aria-describedby={describedBy} checked={value === true} onChange={(event) => onCommit(event.target.checked)} />;
+    control = (
+      <input
+        type="checkbox"
+        aria-label={name}
+        aria-describedby={describedBy}
+        checked={value === true}
+        onChange={(event) => onCommit(event.target.checked)}
+      />
+    );
   } else if (types.includes("number") || types.includes("integer")) {
-    return <CommitField label={label} value={value === undefined ? "" : String(value)} problems={problems} inputMode="decimal" onCommit={(text) => onCommit(text.trim() === "" ? undefined : Number(text))} />;
+    return (
+      <CommitField
+        label={label}
+        value={value === undefined ? "" : String(value)}
+        problems={problems}
+        inputMode="decimal"
+        onCommit={(text) => onCommit(text.trim() === "" ? undefined : Number(text))}
+      />
+    );
   } else if (types.includes("string")) {
-    return <CommitField label={label} value={typeof value === "string" ? value : ""} problems={problems} onCommit={(text) => onCommit(text === "" && !props.required ? undefined : text)} />;
+    return (
+      <CommitField
+        label={label}
+        value={typeof value === "string" ? value : ""}
+        problems={problems}
+        onCommit={(text) => onCommit(text === "" && !props.required ? undefined : text)}
+      />
+    );
   } else {
     return <JsonField label={label} value={value} problems={problems} onCommit={onCommit} />;
   }
@@ -132,7 +195,13 @@ function ConfigField(props: { name: string; field: FieldSchema; required: boolea
 }
 
 /** A text field that writes (one undo step) when it loses focus or on Enter, not on every key. */
-function CommitField(props: { label: string; value: string; problems?: string[]; inputMode?: "decimal"; onCommit: (value: string) => void }) {
+function CommitField(props: {
+  label: string;
+  value: string;
+  problems?: string[];
+  inputMode?: "decimal";
+  onCommit: (value: string) => void;
+}) {
   const [text, setText] = useState(props.value);
   useEffect(() => setText(props.value), [props.value]);
   const commit = () => {
@@ -204,7 +273,17 @@ function FieldProblems({ id, problems }: { id?: string | undefined; problems: st
  * The node's outgoing connections, and a way to add one without a mouse: each output port lists
  * the inputs it may feed (compatible kinds, no cycles), so connecting is keyboard operable.
  */
-function Connections({ node, document, onConnect, onDisconnect }: { node: FlowNode; document: FlowDocument; onConnect: (connection: Connection) => void; onDisconnect: (edgeId: string) => void }) {
+function Connections({
+  node,
+  document,
+  onConnect,
+  onDisconnect,
+}: {
+  node: FlowNode;
+  document: FlowDocument;
+  onConnect: (connection: Connection) => void;
+  onDisconnect: (edgeId: string) => void;
+}) {
   const outputs = nodeTypeSpec(node.type).outputs(node.config as never);
   const name = (id: string) => document.nodes.find((candidate) => candidate.id === id)?.name ?? id;
   if (outputs.length === 0) return null;
@@ -216,8 +295,19 @@ function Connections({ node, document, onConnect, onDisconnect }: { node: FlowNo
         const candidates = document.nodes.flatMap((target) =>
           nodeTypeSpec(target.type)
             .inputs(target.config as never)
-            .filter((input) => !connectionProblem(document, { source: node.id, sourcePort: port.name, target: target.id, targetPort: input.name }))
-            .map((input) => ({ value: `${target.id}\u0000${input.name}`, label: `${name(target.id)} → ${input.name}` })),
+            .filter(
+              (input) =>
+                !connectionProblem(document, {
+                  source: node.id,
+                  sourcePort: port.name,
+                  target: target.id,
+                  targetPort: input.name,
+                }),
+            )
+            .map((input) => ({
+              value: `${target.id}\u0000${input.name}`,
+              label: `${name(target.id)} → ${input.name}`,
+            })),
         );
         return (
           <div key={port.name} className="connection-port">
@@ -228,7 +318,12 @@ function Connections({ node, document, onConnect, onDisconnect }: { node: FlowNo
               {edges.map((edge) => (
                 <li key={edge.id}>
                   {name(edge.target.node)} → {edge.target.port}{" "}
-                  <button type="button" className="link" onClick={() => onDisconnect(edge.id)} aria-label={`Disconnect ${port.name} from ${name(edge.target.node)}`}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => onDisconnect(edge.id)}
+                    aria-label={`Disconnect ${port.name} from ${name(edge.target.node)}`}
+                  >
                     remove
                   </button>
                 </li>

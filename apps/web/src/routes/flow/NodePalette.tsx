@@ -8,16 +8,32 @@ export function NodePalette({ onAdd }: { onAdd: (type: NodeType) => void }) {
   const [query, setQuery] = useState("");
   const entries = useMemo(() => {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-    return nodeTypes
-      .map((type) => nodeTypeSpec(type))
-      .filter((spec) => words.every((word) => `${spec.label} ${spec.type} ${spec.category} ${spec.description}`.toLowerCase().includes(word)))
-      // Names that match come before descriptions that mention the words.
-      .sort((a, b) => Number(!words.every((word) => a.label.toLowerCase().includes(word))) - Number(!words.every((word) => b.label.toLowerCase().includes(word))));
+    return (
+      nodeTypes
+        .map((type) => nodeTypeSpec(type))
+        .filter((spec) =>
+          words.every((word) =>
+            `${spec.label} ${spec.type} ${spec.category} ${spec.description}`.toLowerCase().includes(word),
+          ),
+        )
+        // Names that match come before descriptions that mention the words.
+        .sort(
+          (a, b) =>
+            Number(!words.every((word) => a.label.toLowerCase().includes(word))) -
+            Number(!words.every((word) => b.label.toLowerCase().includes(word))),
+        )
+    );
   }, [query]);
   return (
     <section className="palette" aria-label="Node palette">
       <h2>Nodes</h2>
-      <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} placeholder="Search nodes" aria-label="Search nodes" />
+      <input
+        type="search"
+        value={query}
+        onChange={(event) => setQuery(event.target.value)}
+        placeholder="Search nodes"
+        aria-label="Search nodes"
+      />
       <ul>
         {entries.map((spec) => (
           <li key={spec.type}>

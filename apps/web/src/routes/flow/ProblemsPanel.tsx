@@ -1,7 +1,13 @@
 import type { Problem } from "@meterflow/flow-spec";
 
 /** Every problem of the draft; choosing one selects its node and puts the cursor in its field. */
-export function ProblemsPanel({ problems, onFocus }: { problems: readonly Problem[]; onFocus: (problem: Problem) => void }) {
+export function ProblemsPanel({
+  problems,
+  onFocus,
+}: {
+  problems: readonly Problem[];
+  onFocus: (problem: Problem) => void;
+}) {
   return (
     <section className="problems" aria-label="Problems">
       <h2>
@@ -14,7 +20,8 @@ export function ProblemsPanel({ problems, onFocus }: { problems: readonly Proble
           {problems.map((problem, index) => (
             <li key={`${problem.path}-${problem.code}-${index}`} className={`problem problem-${problem.severity}`}>
               <button type="button" disabled={!problem.nodeId} onClick={() => onFocus(problem)}>
-                <span className="problem-severity">{problem.severity}</span> <code>{problem.path}</code> {problem.message}
+                <span className="problem-severity">{problem.severity}</span> <code>{problem.path}</code>{" "}
+                {problem.message}
               </button>
             </li>
           ))}

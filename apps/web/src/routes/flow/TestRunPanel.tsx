@@ -8,7 +8,19 @@ import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 export type TestRunResult = RouterOutputs["flows"]["testRun"];
 
 /** Runs the saved draft on sample events (a dry run: nothing is stored or posted) and shows what happened. */
-export function TestRunPanel({ flowId, templateId, document, selectedNodeId, onResult }: { flowId: string; templateId: string | null; document: FlowDocument; selectedNodeId: string | undefined; onResult: (result: TestRunResult | null) => void }) {
+export function TestRunPanel({
+  flowId,
+  templateId,
+  document,
+  selectedNodeId,
+  onResult,
+}: {
+  flowId: string;
+  templateId: string | null;
+  document: FlowDocument;
+  selectedNodeId: string | undefined;
+  onResult: (result: TestRunResult | null) => void;
+}) {
   const trpc = useTRPC();
   const templates = useQuery(trpc.templates.list.queryOptions());
   const samples = templates.data?.find((template) => template.id === templateId)?.sampleEvents;
@@ -44,7 +56,9 @@ export function TestRunPanel({ flowId, templateId, document, selectedNodeId, onR
   }, []);
   const queryClient = useQueryClient();
   const loadRecent = async () => {
-    const recent = await queryClient.fetchQuery(trpc.runtime.recentEnvelopes.queryOptions({ limit: 10 }, { staleTime: 0 }));
+    const recent = await queryClient.fetchQuery(
+      trpc.runtime.recentEnvelopes.queryOptions({ limit: 10 }, { staleTime: 0 }),
+    );
     setText(JSON.stringify(recent, null, 2));
   };
   const loadFile = async (file: File) => {
@@ -55,9 +69,28 @@ export function TestRunPanel({ flowId, templateId, document, selectedNodeId, onR
     const validate = document.nodes.find((node) => node.type === "validate");
     const source = document.nodes.find((node) => node.type === "source.events");
     const schema = validate?.type === "validate" ? eventSchemas.get(validate.config.schema) : undefined;
-    const data = Object.fromEntries(Object.entries((schema?.properties as Record<string, { type?: string; enum?: unknown[]; minimum?: number }> | undefined) ?? {}).map(([name, property]) => [name, exampleValue(name, property)]));
+    const data = Object.fromEntries(
+      Object.entries(
+        (schema?.properties as Record<string, { type?: string; enum?: unknown[]; minimum?: number }> | undefined) ?? {},
+      ).map(([name, property]) => [name, exampleValue(name, property)]),
+    );
     const type = source?.type === "source.events" ? source.config.eventTypes[0] : "com.example.usage";
-    setText(JSON.stringify([{ specversion: "1.0", id: `sample-${Date.now()}`, source: "/designer", type, time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), data }], null, 2));
+    setText(
+      JSON.stringify(
+        [
+          {
+            specversion: "1.0",
+            id: `sample-${Date.now()}`,
+            source: "/designer",
+            type,
+            time: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+            data,
+          },
+        ],
+        null,
+        2,
+      ),
+    );
   };
   const result = testRun.data;
 
@@ -83,21 +116,40 @@ export function TestRunPanel({ flowId, templateId, document, selectedNodeId, onR
         </button>
         <label className="file-pick">
           Pick a file
-          <input type="file" accept="application/json,.json" onChange={(event) => event.target.files?.[0] && void loadFile(event.target.files[0])} />
+          <input
+            type="file"
+            accept="application/json,.json"
+            onChange={(event) => event.target.files?.[0] && void loadFile(event.target.files[0])}
+          />
         </label>
       </div>
       <div className="row">
-        <button type="button" className="primary" onClick={run} disabled={testRun.isPending} title="Run test (Ctrl+Enter)">
+        <button
+          type="button"
+          className="primary"
+          onClick={run}
+          disabled={testRun.isPending}
+          title="Run test (Ctrl+Enter)"
+        >
           Run test
         </button>
         <span className="muted small">Runs what the canvas shows, saved or not.</span>
       </div>
-      {parseError && <p className="error" role="alert">{parseError}</p>}
-      {testRun.error && <p className="error" role="alert">{testRun.error.message}</p>}
+      {parseError && (
+        <p className="error" role="alert">
+          {parseError}
+        </p>
+      )}
+      {testRun.error && (
+        <p className="error" role="alert">
+          {testRun.error.message}
+        </p>
+      )}
       {result && (
         <div className="run-result">
           <p className="run-counts" role="status">
-            {result.counts.validated} validated · {countOf(result.counts.duplicate, "duplicate")} · {countOf(result.counts.exception, "exception")}
+            {result.counts.validated} validated · {countOf(result.counts.duplicate, "duplicate")} ·{" "}
+            {countOf(result.counts.exception, "exception")}
           </p>
           <NodeData result={result} nodeId={selectedNodeId} />
           <h3>Exceptions ({result.exceptions.length})</h3>
@@ -112,7 +164,8 @@ export function TestRunPanel({ flowId, templateId, document, selectedNodeId, onR
           <ul className="run-list">
             {result.approvals.map((approval) => (
               <li key={approval.itemId}>
-                <code>{approval.nodeId}</code> for {approval.approverRole}: <pre>{JSON.stringify(approval.payload, null, 2)}</pre>
+                <code>{approval.nodeId}</code> for {approval.approverRole}:{" "}
+                <pre>{JSON.stringify(approval.payload, null, 2)}</pre>
               </li>
             ))}
           </ul>
@@ -150,7 +203,12 @@ function NodeData({ result, nodeId }: { result: TestRunResult; nodeId: string | 
   const trace = result.traces.find((candidate) => candidate.nodeId === nodeId);
   if (!nodeId) return <p className="muted small">Select a node to see the items that entered and left it.</p>;
   if (!trace) return <p className="muted small">Nothing reached {nodeId} in this run.</p>;
-  const groups: [string, unknown[]][] = [["in", trace.samplesIn], ...Object.entries(trace.samplesOut).filter(([port]) => !port.startsWith("__")).map(([port, items]): [string, unknown[]] => [`out: ${port} (${trace.emitted[port] ?? items.length})`, items])];
+  const groups: [string, unknown[]][] = [
+    ["in", trace.samplesIn],
+    ...Object.entries(trace.samplesOut)
+      .filter(([port]) => !port.startsWith("__"))
+      .map(([port, items]): [string, unknown[]] => [`out: ${port} (${trace.emitted[port] ?? items.length})`, items]),
+  ];
   return (
     <section className="node-data" aria-label={`Items at ${nodeId}`}>
       <div className="row">
@@ -187,7 +245,9 @@ function NodeData({ result, nodeId }: { result: TestRunResult; nodeId: string | 
 }
 
 function ItemTable({ items }: { items: unknown[] }) {
-  const rows = items.map((item) => (item && typeof item === "object" ? (item as Record<string, unknown>) : { value: item }));
+  const rows = items.map((item) =>
+    item && typeof item === "object" ? (item as Record<string, unknown>) : { value: item },
+  );
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   if (rows.length === 0) return <p className="muted small">No items.</p>;
   return (
@@ -227,7 +287,9 @@ function JsonTree({ label, value, open = false }: { label: string; value: unknow
       </div>
     );
   }
-  const entries = Array.isArray(value) ? value.map((entry, index): [string, unknown] => [String(index), entry]) : Object.entries(value);
+  const entries = Array.isArray(value)
+    ? value.map((entry, index): [string, unknown] => [String(index), entry])
+    : Object.entries(value);
   return (
     <details open={open}>
       <summary>

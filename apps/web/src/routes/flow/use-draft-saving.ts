@@ -12,10 +12,19 @@ const AUTOSAVE_MS = 1_500;
  * mine and save over their revision). Problems only the server finds (unknown schemas,
  * expression syntax) come back from a refused save and stay until the document changes.
  */
-export function useDraftSaving(flow: RouterOutputs["flows"]["get"], document: FlowDocument, blockingProblems: number, onLoaded: (document: FlowDocument) => void) {
+export function useDraftSaving(
+  flow: RouterOutputs["flows"]["get"],
+  document: FlowDocument,
+  blockingProblems: number,
+  onLoaded: (document: FlowDocument) => void,
+) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [saved, setSaved] = useState({ document: flow.draft, revision: flow.revision, problems: flow.problems as Problem[] });
+  const [saved, setSaved] = useState({
+    document: flow.draft,
+    revision: flow.revision,
+    problems: flow.problems as Problem[],
+  });
   const [conflict, setConflict] = useState<{ message: string; currentRevision: number } | null>(null);
   const [refusal, setRefusal] = useState<{ document: FlowDocument; problems: Problem[] } | null>(null);
   const dirty = useMemo(() => JSON.stringify(document) !== JSON.stringify(saved.document), [document, saved.document]);
@@ -23,14 +32,22 @@ export function useDraftSaving(flow: RouterOutputs["flows"]["get"], document: Fl
   const save = useMutation(
     trpc.flows.saveDraft.mutationOptions({
       onSuccess: async (result, variables) => {
-        setSaved({ document: variables.document as unknown as FlowDocument, revision: result.revision, problems: result.problems });
+        setSaved({
+          document: variables.document as unknown as FlowDocument,
+          revision: result.revision,
+          problems: result.problems,
+        });
         setConflict(null);
         await queryClient.invalidateQueries({ queryKey: trpc.flows.list.queryKey() });
       },
       onError: (error, variables) => {
-        const data = (error instanceof TRPCClientError ? error.data : null) as (ApiErrorData & { code?: string }) | null;
-        if (data?.code === "CONFLICT") setConflict({ message: error.message, currentRevision: data.conflict?.currentRevision ?? saved.revision });
-        if (data?.problems) setRefusal({ document: variables.document as unknown as FlowDocument, problems: data.problems });
+        const data = (error instanceof TRPCClientError ? error.data : null) as
+          | (ApiErrorData & { code?: string })
+          | null;
+        if (data?.code === "CONFLICT")
+          setConflict({ message: error.message, currentRevision: data.conflict?.currentRevision ?? saved.revision });
+        if (data?.problems)
+          setRefusal({ document: variables.document as unknown as FlowDocument, problems: data.problems });
       },
     }),
   );

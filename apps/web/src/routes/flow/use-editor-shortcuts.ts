@@ -3,7 +3,10 @@ import { useEffect, useRef } from "react";
 import { fragmentFromText, fragmentOf, fragmentToText, type Edit } from "../../canvas/model/flow-editing";
 
 export function isTyping(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))
+  );
 }
 
 export interface EditorActions {
@@ -43,7 +46,8 @@ export function useEditorShortcuts(actions: EditorActions): void {
         s: act.save,
         z: event.shiftKey ? act.redo : act.undo,
         y: act.redo,
-        d: () => act.edit({ kind: "insert", fragment: fragmentOf(act.document, act.selectedIds()), offset: { x: 40, y: 40 } }),
+        d: () =>
+          act.edit({ kind: "insert", fragment: fragmentOf(act.document, act.selectedIds()), offset: { x: 40, y: 40 } }),
         a: act.selectAll,
       };
       const run = shortcuts[key];
@@ -60,7 +64,9 @@ export function useEditorShortcuts(actions: EditorActions): void {
       if (cut) act.edit({ kind: "remove", nodeIds: ids, edgeIds: [] });
     };
     const onPaste = (event: ClipboardEvent) => {
-      const fragment = isTyping(event.target) ? undefined : fragmentFromText(event.clipboardData?.getData("text/plain") ?? "");
+      const fragment = isTyping(event.target)
+        ? undefined
+        : fragmentFromText(event.clipboardData?.getData("text/plain") ?? "");
       if (!fragment) return;
       event.preventDefault();
       latest.current.edit({ kind: "insert", fragment, offset: { x: 40, y: 40 } });

@@ -23,7 +23,13 @@ export function OperationsPage() {
   // Throughput from the totals of the last minute's polls, taken in the render that brings a new one.
   const [samples, setSamples] = useState<CountSample[]>([]);
   if (stats.data && stats.dataUpdatedAt !== samples.at(-1)?.atMs) {
-    setSamples(keepRecent(samples, { atMs: stats.dataUpdatedAt, stored: stats.data.rawEvents, processed: stats.data.rawEvents - stats.data.pendingEvents }));
+    setSamples(
+      keepRecent(samples, {
+        atMs: stats.dataUpdatedAt,
+        stored: stats.data.rawEvents,
+        processed: stats.data.rawEvents - stats.data.pendingEvents,
+      }),
+    );
   }
   const throughput = throughputOf(samples);
   const [findId, setFindId] = useState("");
@@ -35,7 +41,10 @@ export function OperationsPage() {
   const approvals = useQuery(trpc.runtime.approvals.queryOptions({ status: "pending" }, live));
   const [exceptionKind, setExceptionKind] = useState<ExceptionKind | "">("");
   const [exceptionTenant, setExceptionTenant] = useState("");
-  const exceptionFilter = { ...(exceptionKind ? { kind: exceptionKind } : {}), ...(exceptionTenant.trim() ? { tenant: exceptionTenant.trim() } : {}) };
+  const exceptionFilter = {
+    ...(exceptionKind ? { kind: exceptionKind } : {}),
+    ...(exceptionTenant.trim() ? { tenant: exceptionTenant.trim() } : {}),
+  };
   const exceptions = useQuery(trpc.runtime.exceptions.queryOptions({ status: "open", ...exceptionFilter }, live));
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.runtime.pathKey() });
   const closeWindows = useMutation(trpc.runtime.closeWindows.mutationOptions({ onSuccess: refresh }));
@@ -61,12 +70,20 @@ export function OperationsPage() {
             <span>{stats.data.pendingEvents} waiting</span>
             {throughput && (
               <span title={`Measured over the last ${Math.round(throughput.seconds)} s`}>
-                {perSecond(throughput.storedPerSecond)} events/s in, {perSecond(throughput.processedPerSecond)} processed
+                {perSecond(throughput.storedPerSecond)} events/s in, {perSecond(throughput.processedPerSecond)}{" "}
+                processed
               </span>
             )}
             <span>{countOf(stats.data.usageRecords, "usage record")}</span>
-            <span>{Object.entries(stats.data.postings).map(([status, count]) => `${count} ${status}`).join(", ") || "no postings"}</span>
-            <span>{countText(stats.data.openExceptions)} open {stats.data.openExceptions.count === 1 && !stats.data.openExceptions.capped ? "exception" : "exceptions"}</span>
+            <span>
+              {Object.entries(stats.data.postings)
+                .map(([status, count]) => `${count} ${status}`)
+                .join(", ") || "no postings"}
+            </span>
+            <span>
+              {countText(stats.data.openExceptions)} open{" "}
+              {stats.data.openExceptions.count === 1 && !stats.data.openExceptions.capped ? "exception" : "exceptions"}
+            </span>
             {stats.data.erpPageUrl && (
               <a href={stats.data.erpPageUrl} target="_blank" rel="noreferrer">
                 ERP sandbox invoices ↗
@@ -77,8 +94,10 @@ export function OperationsPage() {
         {stats.data?.processingHeldBy && (
           <p className="ops-warning" role="alert">
             Processing waits for a database transaction open for {stats.data.processingHeldBy.seconds} s
-            {stats.data.processingHeldBy.application ? ` (${stats.data.processingHeldBy.application}, ${stats.data.processingHeldBy.state ?? "running"})` : ""}: events stored
-            since it began are processed once it ends.
+            {stats.data.processingHeldBy.application
+              ? ` (${stats.data.processingHeldBy.application}, ${stats.data.processingHeldBy.state ?? "running"})`
+              : ""}
+            : events stored since it began are processed once it ends.
           </p>
         )}
       </div>
@@ -91,10 +110,21 @@ export function OperationsPage() {
       <div className="ops-grid">
         <OpsTable
           title="Recent events"
-          empty={found ? `No event with the id "${found}".` : "No events yet: send one with the curl on the Flows page."}
+          empty={
+            found ? `No event with the id "${found}".` : "No events yet: send one with the curl on the Flows page."
+          }
           headers={["Event", "Tenant", "Time", "Outcome"]}
           note={found ? `Events with the id "${found}", from any source, as sent.` : undefined}
-          actions={<input type="search" className="ops-inline-input" aria-label="Find an event by its id" placeholder="Find an event id…" value={findId} onChange={(event) => setFindId(event.target.value)} />}
+          actions={
+            <input
+              type="search"
+              className="ops-inline-input"
+              aria-label="Find an event by its id"
+              placeholder="Find an event id…"
+              value={findId}
+              onChange={(event) => setFindId(event.target.value)}
+            />
+          }
         >
           {events.data?.map((event) => (
             <tr key={event.seq}>
@@ -114,7 +144,11 @@ export function OperationsPage() {
           ))}
         </OpsTable>
 
-        <OpsTable title="Usage records" empty="No usage records yet." headers={["Tenant", "Metric", "Quantity", "Period", "Record"]}>
+        <OpsTable
+          title="Usage records"
+          empty="No usage records yet."
+          headers={["Tenant", "Metric", "Quantity", "Period", "Record"]}
+        >
           {records.data?.map((record) => (
             <tr key={`${record.flowVersionId}/${record.recordKey}`}>
               <td>{record.tenantId}</td>
@@ -138,14 +172,23 @@ export function OperationsPage() {
           headers={["Tenant", "Period start", "Events", "Quantity", "Closes at", "Billed by"]}
           actions={
             <>
-              <button type="button" onClick={() => closeWindows.mutate({ all: false })} disabled={closeWindows.isPending}>
+              <button
+                type="button"
+                onClick={() => closeWindows.mutate({ all: false })}
+                disabled={closeWindows.isPending}
+              >
                 Close due windows
               </button>
               <button
                 type="button"
                 onClick={() => {
                   // Not undone: the periods are billed now, and their later events can only be exceptions.
-                  if (window.confirm("Close every open window now? Their periods are billed now; events that arrive later for them become late_event exceptions.")) closeWindows.mutate({ all: true });
+                  if (
+                    window.confirm(
+                      "Close every open window now? Their periods are billed now; events that arrive later for them become late_event exceptions.",
+                    )
+                  )
+                    closeWindows.mutate({ all: true });
                 }}
                 disabled={closeWindows.isPending}
                 title="Bills the open periods now; later events for them become late-event exceptions"
@@ -156,9 +199,16 @@ export function OperationsPage() {
           }
         >
           {windows.data?.open.map((window) => {
-            const state = window.state as { group: Record<string, unknown>; start: string; count: number; measures: Record<string, unknown> };
+            const state = window.state as {
+              group: Record<string, unknown>;
+              start: string;
+              count: number;
+              measures: Record<string, unknown>;
+            };
             return (
-              <tr key={`${window.deploymentId}:${window.nodeId}:${state.start}:${window.partitionKey}:${JSON.stringify(state.group)}`}>
+              <tr
+                key={`${window.deploymentId}:${window.nodeId}:${state.start}:${window.partitionKey}:${JSON.stringify(state.group)}`}
+              >
                 <td>{String(state.group.tenantId ?? window.partitionKey)}</td>
                 <td>{state.start.slice(0, 10)}</td>
                 <td className="num">{state.count}</td>
@@ -176,10 +226,23 @@ export function OperationsPage() {
           title="Approvals waiting"
           empty="Nothing is held for approval."
           headers={["Item", "Amount", "Role", "Decision"]}
-          actions={approvals.data && approvals.data.length > 0 && <CommentInput label="Why (recorded with the decision)" value={decisionComment} onChange={setDecisionComment} />}
+          actions={
+            approvals.data &&
+            approvals.data.length > 0 && (
+              <CommentInput
+                label="Why (recorded with the decision)"
+                value={decisionComment}
+                onChange={setDecisionComment}
+              />
+            )
+          }
         >
           {approvals.data?.map((approval) => {
-            const payload = approval.payload as { tenantId?: string; ratingPeriod?: string; total?: { amount: string; currency: string } };
+            const payload = approval.payload as {
+              tenantId?: string;
+              ratingPeriod?: string;
+              total?: { amount: string; currency: string };
+            };
             return (
               <tr key={approval.id}>
                 <td>
@@ -188,10 +251,24 @@ export function OperationsPage() {
                 <td className="num">{payload.total ? `${payload.total.amount} ${payload.total.currency}` : "–"}</td>
                 <td>{approval.approverRole}</td>
                 <td>
-                  <button type="button" disabled={decide.isPending || decisionComment.trim().length < 3} title={commentHint(decisionComment)} onClick={() => decide.mutate({ approvalId: approval.id, decision: "approve", comment: decisionComment })}>
+                  <button
+                    type="button"
+                    disabled={decide.isPending || decisionComment.trim().length < 3}
+                    title={commentHint(decisionComment)}
+                    onClick={() =>
+                      decide.mutate({ approvalId: approval.id, decision: "approve", comment: decisionComment })
+                    }
+                  >
                     Approve
                   </button>{" "}
-                  <button type="button" disabled={decide.isPending || decisionComment.trim().length < 3} title={commentHint(decisionComment)} onClick={() => decide.mutate({ approvalId: approval.id, decision: "reject", comment: decisionComment })}>
+                  <button
+                    type="button"
+                    disabled={decide.isPending || decisionComment.trim().length < 3}
+                    title={commentHint(decisionComment)}
+                    onClick={() =>
+                      decide.mutate({ approvalId: approval.id, decision: "reject", comment: decisionComment })
+                    }
+                  >
                     Reject
                   </button>
                 </td>
@@ -200,7 +277,21 @@ export function OperationsPage() {
           })}
         </OpsTable>
 
-        <OpsTable wide title="Postings to the ERP" empty="No postings yet: they are made when a window closes." headers={["Operation", "Status", "Attempts", "Next attempt", "ERP document", "Idempotency key", "Last error", "Lineage"]}>
+        <OpsTable
+          wide
+          title="Postings to the ERP"
+          empty="No postings yet: they are made when a window closes."
+          headers={[
+            "Operation",
+            "Status",
+            "Attempts",
+            "Next attempt",
+            "ERP document",
+            "Idempotency key",
+            "Last error",
+            "Lineage",
+          ]}
+        >
           {postings.data?.map((posting) => (
             <tr key={posting.id}>
               <td>{posting.operation}</td>
@@ -213,7 +304,12 @@ export function OperationsPage() {
               </td>
               <td className="small">{posting.lastError ?? ""}</td>
               <td>
-                <button type="button" className="link" onClick={() => setTraced(posting.idempotencyKey)} aria-label={`Trace ${posting.erpDocumentId ?? posting.idempotencyKey.slice(0, 12)}`}>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => setTraced(posting.idempotencyKey)}
+                  aria-label={`Trace ${posting.erpDocumentId ?? posting.idempotencyKey.slice(0, 12)}`}
+                >
                   Trace
                 </button>
               </td>
@@ -227,12 +323,19 @@ export function OperationsPage() {
           empty="No open exceptions."
           scroll
           wide
-          note={exceptionKind || exceptionTenant.trim() ? undefined : exceptionsNote(exceptions.data?.length, stats.data?.openExceptions)}
+          note={
+            exceptionKind || exceptionTenant.trim()
+              ? undefined
+              : exceptionsNote(exceptions.data?.length, stats.data?.openExceptions)
+          }
           filters={
             <div className="ops-filters">
               <label>
                 Kind
-                <select value={exceptionKind} onChange={(event) => setExceptionKind(event.target.value as ExceptionKind | "")}>
+                <select
+                  value={exceptionKind}
+                  onChange={(event) => setExceptionKind(event.target.value as ExceptionKind | "")}
+                >
                   <option value="">any</option>
                   {exceptionKinds.map((kind) => (
                     <option key={kind}>{kind}</option>
@@ -241,12 +344,25 @@ export function OperationsPage() {
               </label>
               <label>
                 Tenant
-                <input className="ops-inline-input" value={exceptionTenant} onChange={(event) => setExceptionTenant(event.target.value)} placeholder="any" />
+                <input
+                  className="ops-inline-input"
+                  value={exceptionTenant}
+                  onChange={(event) => setExceptionTenant(event.target.value)}
+                  placeholder="any"
+                />
               </label>
-              <button type="button" disabled={retryAll.isPending} onClick={() => retryAll.mutate(exceptionFilter, { onSuccess: () => setSelected([]) })}>
+              <button
+                type="button"
+                disabled={retryAll.isPending}
+                onClick={() => retryAll.mutate(exceptionFilter, { onSuccess: () => setSelected([]) })}
+              >
                 Retry all {exceptionKind || exceptionTenant.trim() ? "matching" : "open"}
               </button>
-              {retryAll.data && <span className="small" role="status">{retryAllText(retryAll.data)}</span>}
+              {retryAll.data && (
+                <span className="small" role="status">
+                  {retryAllText(retryAll.data)}
+                </span>
+              )}
             </div>
           }
           headers={[
@@ -267,14 +383,20 @@ export function OperationsPage() {
           actions={
             <>
               <CommentInput label="Why resolved" value={resolution} onChange={setResolution} />
-              <button type="button" disabled={selected.length === 0 || retry.isPending} onClick={() => retry.mutate({ ids: selected }, { onSuccess: () => setSelected([]) })}>
+              <button
+                type="button"
+                disabled={selected.length === 0 || retry.isPending}
+                onClick={() => retry.mutate({ ids: selected }, { onSuccess: () => setSelected([]) })}
+              >
                 Retry selected ({selected.length})
               </button>
               <button
                 type="button"
                 disabled={selected.length === 0 || resolution.trim().length < 3 || resolve.isPending}
                 title={selected.length === 0 ? "Select the exceptions to resolve" : commentHint(resolution)}
-                onClick={() => resolve.mutate({ ids: selected, comment: resolution }, { onSuccess: () => setSelected([]) })}
+                onClick={() =>
+                  resolve.mutate({ ids: selected, comment: resolution }, { onSuccess: () => setSelected([]) })
+                }
               >
                 Resolve selected
               </button>
@@ -288,14 +410,20 @@ export function OperationsPage() {
                   type="checkbox"
                   aria-label={`Select exception ${exception.kind} ${exception.eventKeys[0] ?? exception.partitionKey ?? ""}`}
                   checked={selected.includes(exception.id)}
-                  onChange={(event) => setSelected((current) => (event.target.checked ? [...current, exception.id] : current.filter((id) => id !== exception.id)))}
+                  onChange={(event) =>
+                    setSelected((current) =>
+                      event.target.checked ? [...current, exception.id] : current.filter((id) => id !== exception.id),
+                    )
+                  }
                 />
               </td>
               <td>{exception.kind}</td>
               <td>{exception.partitionKey ?? "–"}</td>
               <td className="nowrap">
                 {exception.eventKeys.length > 0 ? <code>{exception.eventKeys[0]}</code> : "–"}
-                {exception.eventKeys.length > 1 && <span className="muted small"> +{exception.eventKeys.length - 1}</span>}
+                {exception.eventKeys.length > 1 && (
+                  <span className="muted small"> +{exception.eventKeys.length - 1}</span>
+                )}
               </td>
               <td className="small">{exception.reason}</td>
               <td>{exception.raisedBy ?? exception.nodeId ?? "–"}</td>
@@ -326,15 +454,24 @@ function PostingTrace({ idempotencyKey, onClose }: { idempotencyKey: string; onC
       {trace.data && (
         <>
           <p className="small">
-            {trace.data.posting.endpoint} {trace.data.posting.operation}, {trace.data.posting.status}; made by flow version {trace.data.flowVersion ? `v${trace.data.flowVersion.number} (${trace.data.flowVersion.contentHash.slice(7, 19)})` : "?"}
+            {trace.data.posting.endpoint} {trace.data.posting.operation}, {trace.data.posting.status}; made by flow
+            version{" "}
+            {trace.data.flowVersion
+              ? `v${trace.data.flowVersion.number} (${trace.data.flowVersion.contentHash.slice(7, 19)})`
+              : "?"}
           </p>
           <ol className="trace">
             {trace.data.items.map((item) => (
               <li key={item.itemId}>
                 <strong>
-                  {item.window ? `${item.window.tenantId} · ${item.window.metric} · ${item.window.ratingPeriod}` : item.itemId}
+                  {item.window
+                    ? `${item.window.tenantId} · ${item.window.metric} · ${item.window.ratingPeriod}`
+                    : item.itemId}
                 </strong>{" "}
-                — {item.window ? `${item.window.quantity} from ${countOf(item.window.eventCount, "event")}` : "window not found"}
+                —{" "}
+                {item.window
+                  ? `${item.window.quantity} from ${countOf(item.window.eventCount, "event")}`
+                  : "window not found"}
                 {item.pricingRuleVersion && <>, priced with {item.pricingRuleVersion}</>}
                 <ul>
                   {item.events.map((event) => (
@@ -342,7 +479,9 @@ function PostingTrace({ idempotencyKey, onClose }: { idempotencyKey: string; onC
                       {event.source} {event.id} {event.time ? new Date(event.time).toISOString() : ""} {event.outcome}
                     </li>
                   ))}
-                  {item.eventCount > item.events.length && <li className="muted small">… and {item.eventCount - item.events.length} more</li>}
+                  {item.eventCount > item.events.length && (
+                    <li className="muted small">… and {item.eventCount - item.events.length} more</li>
+                  )}
                 </ul>
               </li>
             ))}
@@ -360,7 +499,10 @@ function openWindowsNote(data: RouterOutputs["runtime"]["windows"] | undefined):
 }
 
 /** Says when the exceptions listed (the latest) are not all the open ones. */
-function exceptionsNote(shown: number | undefined, open: RouterOutputs["runtime"]["stats"]["openExceptions"] | undefined): string | undefined {
+function exceptionsNote(
+  shown: number | undefined,
+  open: RouterOutputs["runtime"]["stats"]["openExceptions"] | undefined,
+): string | undefined {
   if (shown === undefined || !open || open.count <= shown) return undefined;
   return `The ${shown} latest of ${countText(open)} open exceptions.`;
 }
@@ -370,13 +512,25 @@ function commentHint(comment: string): string | undefined {
 }
 
 function CommentInput({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
-  return <input className="ops-inline-input" aria-label={label} placeholder={`${label}…`} value={value} onChange={(event) => onChange(event.target.value)} />;
+  return (
+    <input
+      className="ops-inline-input"
+      aria-label={label}
+      placeholder={`${label}…`}
+      value={value}
+      onChange={(event) => onChange(event.target.value)}
+    />
+  );
 }
 
 /** What a retry of all matching exceptions did, and whether to press again. */
 function retryAllText({ tried, outcomes, more }: RouterOutputs["runtime"]["retryAll"]): string {
   if (tried === 0) return "Nothing to retry.";
-  const done = [`${outcomes.resolved} resolved`, `${outcomes.still_failing} still failing`, ...(outcomes.queued ? [`${outcomes.queued} queued`] : [])].join(", ");
+  const done = [
+    `${outcomes.resolved} resolved`,
+    `${outcomes.still_failing} still failing`,
+    ...(outcomes.queued ? [`${outcomes.queued} queued`] : []),
+  ].join(", ");
   return `Retried ${tried}: ${done}.${more ? " More remain: retry again." : ""}`;
 }
 

@@ -32,7 +32,11 @@ function useRange() {
       </label>
     </>
   );
-  const range = () => ({ from: monthStart(from), to: monthStart(to, true), ...(tenant.trim() ? { tenant: tenant.trim() } : {}) });
+  const range = () => ({
+    from: monthStart(from),
+    to: monthStart(to, true),
+    ...(tenant.trim() ? { tenant: tenant.trim() } : {}),
+  });
   return { fields, range };
 }
 
@@ -44,7 +48,10 @@ export function ReconcileCard() {
   const trpc = useTRPC();
   const { fields, range } = useRange();
   const [asked, setAsked] = useState<ReturnType<typeof range> | null>(null);
-  const report = useQuery({ ...trpc.runtime.reconcile.queryOptions(asked ?? { from: "", to: "" }), enabled: asked !== null });
+  const report = useQuery({
+    ...trpc.runtime.reconcile.queryOptions(asked ?? { from: "", to: "" }),
+    enabled: asked !== null,
+  });
   return (
     <section className="ops-card ops-wide" aria-label="Reconciliation">
       <div className="ops-card-head">
@@ -69,7 +76,16 @@ export function ReconcileCard() {
           <table>
             <thead>
               <tr>
-                {["Tenant", "Metric", "Period", "Events (validated)", "Records", "Aggregated (open/closed)", "Posted", "In the ERP"].map((header) => (
+                {[
+                  "Tenant",
+                  "Metric",
+                  "Period",
+                  "Events (validated)",
+                  "Records",
+                  "Aggregated (open/closed)",
+                  "Posted",
+                  "In the ERP",
+                ].map((header) => (
                   <th key={header} scope="col">
                     {header}
                   </th>
@@ -110,7 +126,8 @@ export function ReconcileCard() {
                   <strong>
                     {difference.tenant} {difference.metric} {difference.period}
                   </strong>{" "}
-                  {difference.check.replaceAll("_", " ")}: expected {difference.expected}, found {difference.actual}. {difference.explanation}
+                  {difference.check.replaceAll("_", " ")}: expected {difference.expected}, found {difference.actual}.{" "}
+                  {difference.explanation}
                 </li>
               ))}
             </ul>
@@ -131,7 +148,10 @@ export function ReplayCard() {
   const flows = useQuery(trpc.flows.list.queryOptions());
   const [flowId, setFlowId] = useState("");
   // By default the flow the runtime runs, at the version it runs.
-  const flow = flows.data?.find((candidate) => candidate.id === flowId) ?? flows.data?.find((candidate) => candidate.runningVersion) ?? flows.data?.find((candidate) => candidate.latestVersion);
+  const flow =
+    flows.data?.find((candidate) => candidate.id === flowId) ??
+    flows.data?.find((candidate) => candidate.runningVersion) ??
+    flows.data?.find((candidate) => candidate.latestVersion);
   const chosenFlow = flow?.id ?? "";
   const versions = useQuery({ ...trpc.versions.list.queryOptions({ flowId: chosenFlow }), enabled: chosenFlow !== "" });
   const [versionId, setVersionId] = useState("");
@@ -179,10 +199,12 @@ export function ReplayCard() {
         <fieldset className="ops-modes">
           <legend className="visually-hidden">Mode</legend>
           <label>
-            <input type="radio" name="replay-mode" checked={mode === "dry_run"} onChange={() => setMode("dry_run")} /> Dry run (compare, store nothing)
+            <input type="radio" name="replay-mode" checked={mode === "dry_run"} onChange={() => setMode("dry_run")} />{" "}
+            Dry run (compare, store nothing)
           </label>
           <label>
-            <input type="radio" name="replay-mode" checked={mode === "backfill"} onChange={() => setMode("backfill")} /> Backfill (store and post what is missing)
+            <input type="radio" name="replay-mode" checked={mode === "backfill"} onChange={() => setMode("backfill")} />{" "}
+            Backfill (store and post what is missing)
           </label>
         </fieldset>
         <button type="submit" disabled={!chosenVersion || replay.isPending}>
@@ -193,23 +215,34 @@ export function ReplayCard() {
       {result && (
         <div className="small" role="status" aria-label="Replay result">
           <p>
-            {result.mode === "dry_run" ? "Dry run" : "Backfill"} of {countOf(result.events, "event")}: {result.outcomes.validated} validated, {countOf(result.outcomes.duplicate, "duplicate")}, {countOf(result.outcomes.exception, "exception")};{" "}
-            {countOf(result.summaries.length, "window")} summarised, {countOf(result.postings.length, "posting")}.
-            {result.stored && ` Stored ${countOf(result.stored.records, "record")}, ${countOf(result.stored.summaries, "summary", "summaries")} and ${countOf(result.stored.postings, "posting")}.`}
+            {result.mode === "dry_run" ? "Dry run" : "Backfill"} of {countOf(result.events, "event")}:{" "}
+            {result.outcomes.validated} validated, {countOf(result.outcomes.duplicate, "duplicate")},{" "}
+            {countOf(result.outcomes.exception, "exception")}; {countOf(result.summaries.length, "window")} summarised,{" "}
+            {countOf(result.postings.length, "posting")}.
+            {result.stored &&
+              ` Stored ${countOf(result.stored.records, "record")}, ${countOf(result.stored.summaries, "summary", "summaries")} and ${countOf(result.stored.postings, "posting")}.`}
           </p>
           {result.alreadySummarised.length > 0 && (
             <p>
-              {countOf(result.alreadySummarised.length, "window")} {result.alreadySummarised.length === 1 ? "was" : "were"} summarised before ({versionsOf(result.alreadySummarised)})
+              {countOf(result.alreadySummarised.length, "window")}{" "}
+              {result.alreadySummarised.length === 1 ? "was" : "were"} summarised before (
+              {versionsOf(result.alreadySummarised)})
               {result.mode === "backfill" ? ": not summarised or posted again." : "."}
             </p>
           )}
           {result.openInRuntime.length > 0 && (
             <p>
-              {countOf(result.openInRuntime.length, "window")} {result.openInRuntime.length === 1 ? "is" : "are"} open in the runtime ({versionsOf(result.openInRuntime)}): it bills them when they close
+              {countOf(result.openInRuntime.length, "window")} {result.openInRuntime.length === 1 ? "is" : "are"} open
+              in the runtime ({versionsOf(result.openInRuntime)}): it bills them when they close
               {result.mode === "backfill" ? ", so the backfill left them." : "."}
             </p>
           )}
-          {result.partialWindows.length > 0 && <p>{countOf(result.partialWindows.length, "window")} reach{result.partialWindows.length === 1 ? "es" : ""} beyond the months chosen: reported, not closed.</p>}
+          {result.partialWindows.length > 0 && (
+            <p>
+              {countOf(result.partialWindows.length, "window")} reach{result.partialWindows.length === 1 ? "es" : ""}{" "}
+              beyond the months chosen: reported, not closed.
+            </p>
+          )}
           {result.mode === "dry_run" &&
             (result.differences.length === 0 ? (
               <p>No differences from what was produced.</p>
@@ -217,10 +250,14 @@ export function ReplayCard() {
               <ul aria-label="Replay differences">
                 {result.differences.slice(0, 50).map((difference) => (
                   <li key={`${difference.kind}/${difference.key}`}>
-                    <strong>{difference.kind.replaceAll("_", " ")}</strong> <span className="mono">{difference.key}</span>: produced {JSON.stringify(difference.produced)}, replay {JSON.stringify(difference.replayed)}
+                    <strong>{difference.kind.replaceAll("_", " ")}</strong>{" "}
+                    <span className="mono">{difference.key}</span>: produced {JSON.stringify(difference.produced)},
+                    replay {JSON.stringify(difference.replayed)}
                   </li>
                 ))}
-                {result.differences.length > 50 && <li className="muted">… and {result.differences.length - 50} more</li>}
+                {result.differences.length > 50 && (
+                  <li className="muted">… and {result.differences.length - 50} more</li>
+                )}
               </ul>
             ))}
         </div>
@@ -235,6 +272,14 @@ function versionsOf(windows: readonly { versionNumber: number }[]): string {
 }
 
 /** "1 line · 150.00 EUR": the lines posted (or held by the ERP) and their amount in its currency. */
-function linesAndAmount({ lines, amount, currencies }: { lines: number; amount: string; currencies: string[] }): string {
+function linesAndAmount({
+  lines,
+  amount,
+  currencies,
+}: {
+  lines: number;
+  amount: string;
+  currencies: string[];
+}): string {
   return `${countOf(lines, "line")} · ${[amount, ...currencies].join(" ")}`;
 }

@@ -30,5 +30,9 @@ export function throughputOf(samples: readonly CountSample[], minSpanMs = 2_000)
   const seconds = (last.atMs - first.atMs) / 1000;
   // Totals only grow; a smaller one (another database behind the page) restarts the measure.
   if (last.stored < first.stored || last.processed < first.processed) return undefined;
-  return { storedPerSecond: (last.stored - first.stored) / seconds, processedPerSecond: (last.processed - first.processed) / seconds, seconds };
+  return {
+    storedPerSecond: (last.stored - first.stored) / seconds,
+    processedPerSecond: (last.processed - first.processed) / seconds,
+    seconds,
+  };
 }

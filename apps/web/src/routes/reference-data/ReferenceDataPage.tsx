@@ -10,7 +10,15 @@ type AccountForm = RouterInputs["referenceData"]["saveAccount"];
 type ContractForm = RouterInputs["referenceData"]["saveContract"];
 
 const emptyAccount: AccountForm = { tenantId: "", name: "", erpAccountId: "", region: "", currency: "" };
-const emptyContract: ContractForm = { contractId: "", tenantId: "", priceList: "", currency: "EUR", region: "", startsOn: "", endsOn: "" };
+const emptyContract: ContractForm = {
+  contractId: "",
+  tenantId: "",
+  priceList: "",
+  currency: "EUR",
+  region: "",
+  startsOn: "",
+  endsOn: "",
+};
 
 /**
  * The reference data flows look events up in: accounts (tenant -> ERP account) and contracts
@@ -21,7 +29,9 @@ export function ReferenceDataPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [search, setSearch] = useState("");
-  const data = useQuery(trpc.referenceData.browse.queryOptions({ limit: 100, ...(search.trim() ? { search: search.trim() } : {}) }));
+  const data = useQuery(
+    trpc.referenceData.browse.queryOptions({ limit: 100, ...(search.trim() ? { search: search.trim() } : {}) }),
+  );
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.referenceData.pathKey() });
   const [account, setAccount] = useState<AccountForm>(emptyAccount);
   const [contract, setContract] = useState<ContractForm>(emptyContract);
@@ -40,11 +50,18 @@ export function ReferenceDataPage() {
     <section className="page reference-data" aria-label="Reference data">
       <div className="page-header">
         <h1>Reference data</h1>
-        <input type="search" aria-label="Find accounts and contracts" placeholder="Find a tenant, name, ERP account or contract…" value={search} onChange={(event) => setSearch(event.target.value)} />
+        <input
+          type="search"
+          aria-label="Find accounts and contracts"
+          placeholder="Find a tenant, name, ERP account or contract…"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
       </div>
       <p className="muted small">
-        Flows look events up here (Enrich). A tenant missing here raises an <code>unmatched_account</code> exception: add its account and contract, then retry the exception on
-        Operations. Changes reach the runtime within a second and are in the audit log.
+        Flows look events up here (Enrich). A tenant missing here raises an <code>unmatched_account</code> exception:
+        add its account and contract, then retry the exception on Operations. Changes reach the runtime within a second
+        and are in the audit log.
       </p>
       {data.error && <p className="error">{data.error.message}</p>}
       {remove.error && (
@@ -60,17 +77,46 @@ export function ReferenceDataPage() {
           headers={["Tenant", "Name", "ERP account", "Region", "Currency", ""]}
           footer={
             <>
-              <form className="ops-form" aria-label="Save an account" onSubmit={(event) => submit(event, () => saveAccount.mutate({ ...account, currency: account.currency || null }))}>
-                <TextField label="Tenant" value={account.tenantId} onChange={(tenantId) => setAccount({ ...account, tenantId })} />
-                <TextField label="Name" value={account.name ?? ""} onChange={(name) => setAccount({ ...account, name })} />
-                <TextField label="ERP account" value={account.erpAccountId} onChange={(erpAccountId) => setAccount({ ...account, erpAccountId })} />
-                <TextField label="Region" value={account.region ?? ""} onChange={(region) => setAccount({ ...account, region })} />
-                <TextField label="Currency" value={account.currency ?? ""} onChange={(currency) => setAccount({ ...account, currency })} />
+              <form
+                className="ops-form"
+                aria-label="Save an account"
+                onSubmit={(event) =>
+                  submit(event, () => saveAccount.mutate({ ...account, currency: account.currency || null }))
+                }
+              >
+                <TextField
+                  label="Tenant"
+                  value={account.tenantId}
+                  onChange={(tenantId) => setAccount({ ...account, tenantId })}
+                />
+                <TextField
+                  label="Name"
+                  value={account.name ?? ""}
+                  onChange={(name) => setAccount({ ...account, name })}
+                />
+                <TextField
+                  label="ERP account"
+                  value={account.erpAccountId}
+                  onChange={(erpAccountId) => setAccount({ ...account, erpAccountId })}
+                />
+                <TextField
+                  label="Region"
+                  value={account.region ?? ""}
+                  onChange={(region) => setAccount({ ...account, region })}
+                />
+                <TextField
+                  label="Currency"
+                  value={account.currency ?? ""}
+                  onChange={(currency) => setAccount({ ...account, currency })}
+                />
                 <button type="submit" disabled={saveAccount.isPending}>
                   Save account
                 </button>
               </form>
-              <Outcome error={saveAccount.error} saved={saveAccount.data && `Saved account ${saveAccount.data.tenantId}.`} />
+              <Outcome
+                error={saveAccount.error}
+                saved={saveAccount.data && `Saved account ${saveAccount.data.tenantId}.`}
+              />
             </>
           }
         >
@@ -82,10 +128,34 @@ export function ReferenceDataPage() {
               <td>{row.region ?? "–"}</td>
               <td>{row.currency ?? "–"}</td>
               <td>
-                <button type="button" className="link" aria-label={`Edit account ${row.tenantId}`} onClick={() => setAccount({ tenantId: row.tenantId, name: row.name, erpAccountId: row.erpAccountId, region: row.region ?? "", currency: row.currency ?? "" })}>
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`Edit account ${row.tenantId}`}
+                  onClick={() =>
+                    setAccount({
+                      tenantId: row.tenantId,
+                      name: row.name,
+                      erpAccountId: row.erpAccountId,
+                      region: row.region ?? "",
+                      currency: row.currency ?? "",
+                    })
+                  }
+                >
                   Edit
                 </button>{" "}
-                <button type="button" className="link" aria-label={`Remove account ${row.tenantId}`} onClick={() => confirmRemove("account", row.tenantId, "The tenant's next events become unmatched_account exceptions.")}>
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`Remove account ${row.tenantId}`}
+                  onClick={() =>
+                    confirmRemove(
+                      "account",
+                      row.tenantId,
+                      "The tenant's next events become unmatched_account exceptions.",
+                    )
+                  }
+                >
                   Remove
                 </button>
               </td>
@@ -99,26 +169,60 @@ export function ReferenceDataPage() {
           headers={["Contract", "Tenant", "Price list", "Currency", "From", "To", ""]}
           footer={
             <>
-              <form className="ops-form" aria-label="Save a contract" onSubmit={(event) => submit(event, () => saveContract.mutate({ ...contract, endsOn: contract.endsOn || null }))}>
-                <TextField label="Contract" value={contract.contractId} onChange={(contractId) => setContract({ ...contract, contractId })} />
-                <TextField label="Tenant" value={contract.tenantId} onChange={(tenantId) => setContract({ ...contract, tenantId })} />
+              <form
+                className="ops-form"
+                aria-label="Save a contract"
+                onSubmit={(event) =>
+                  submit(event, () => saveContract.mutate({ ...contract, endsOn: contract.endsOn || null }))
+                }
+              >
+                <TextField
+                  label="Contract"
+                  value={contract.contractId}
+                  onChange={(contractId) => setContract({ ...contract, contractId })}
+                />
+                <TextField
+                  label="Tenant"
+                  value={contract.tenantId}
+                  onChange={(tenantId) => setContract({ ...contract, tenantId })}
+                />
                 <label>
                   Price list
-                  <select value={contract.priceList} onChange={(event) => setContract({ ...contract, priceList: event.target.value })}>
+                  <select
+                    value={contract.priceList}
+                    onChange={(event) => setContract({ ...contract, priceList: event.target.value })}
+                  >
                     <option value="">Choose…</option>
                     {[...new Set(data.data?.priceLists.map((list) => list.name))].map((name) => (
                       <option key={name}>{name}</option>
                     ))}
                   </select>
                 </label>
-                <TextField label="Currency" value={contract.currency} onChange={(currency) => setContract({ ...contract, currency })} />
-                <TextField label="From" type="date" value={contract.startsOn} onChange={(startsOn) => setContract({ ...contract, startsOn })} />
-                <TextField label="To" type="date" value={contract.endsOn ?? ""} onChange={(endsOn) => setContract({ ...contract, endsOn })} />
+                <TextField
+                  label="Currency"
+                  value={contract.currency}
+                  onChange={(currency) => setContract({ ...contract, currency })}
+                />
+                <TextField
+                  label="From"
+                  type="date"
+                  value={contract.startsOn}
+                  onChange={(startsOn) => setContract({ ...contract, startsOn })}
+                />
+                <TextField
+                  label="To"
+                  type="date"
+                  value={contract.endsOn ?? ""}
+                  onChange={(endsOn) => setContract({ ...contract, endsOn })}
+                />
                 <button type="submit" disabled={saveContract.isPending}>
                   Save contract
                 </button>
               </form>
-              <Outcome error={saveContract.error} saved={saveContract.data && `Saved contract ${saveContract.data.contractId}.`} />
+              <Outcome
+                error={saveContract.error}
+                saved={saveContract.data && `Saved contract ${saveContract.data.contractId}.`}
+              />
             </>
           }
         >
@@ -135,11 +239,29 @@ export function ReferenceDataPage() {
                   type="button"
                   className="link"
                   aria-label={`Edit contract ${row.contractId}`}
-                  onClick={() => setContract({ contractId: row.contractId, tenantId: row.tenantId, priceList: row.priceList, currency: row.currency, region: row.region ?? "", startsOn: row.startsOn, endsOn: row.endsOn ?? "", entitlements: row.entitlements })}
+                  onClick={() =>
+                    setContract({
+                      contractId: row.contractId,
+                      tenantId: row.tenantId,
+                      priceList: row.priceList,
+                      currency: row.currency,
+                      region: row.region ?? "",
+                      startsOn: row.startsOn,
+                      endsOn: row.endsOn ?? "",
+                      entitlements: row.entitlements,
+                    })
+                  }
                 >
                   Edit
                 </button>{" "}
-                <button type="button" className="link" aria-label={`Remove contract ${row.contractId}`} onClick={() => confirmRemove("contract", row.contractId, "Flows then find the tenant's other contract, or none.")}>
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`Remove contract ${row.contractId}`}
+                  onClick={() =>
+                    confirmRemove("contract", row.contractId, "Flows then find the tenant's other contract, or none.")
+                  }
+                >
                   Remove
                 </button>
               </td>
@@ -157,7 +279,11 @@ export function ReferenceDataPage() {
           ))}
         </OpsTable>
 
-        <OpsTable title="Price lists" empty="No price lists." headers={["Name", "Version", "Region", "Currency", "Included", "Tiers", "Effective"]}>
+        <OpsTable
+          title="Price lists"
+          empty="No price lists."
+          headers={["Name", "Version", "Region", "Currency", "Included", "Tiers", "Effective"]}
+        >
           {data.data?.priceLists.map((list) => (
             <tr key={list.id}>
               <td>{list.name}</td>
@@ -165,7 +291,11 @@ export function ReferenceDataPage() {
               <td>{list.region}</td>
               <td>{list.currency}</td>
               <td className="num">{list.includedUnits}</td>
-              <td className="small">{list.tiers.map((tier) => `${tier.upTo ? `up to ${tier.upTo}` : "beyond"}: ${tier.unitPrice}`).join("; ")}</td>
+              <td className="small">
+                {list.tiers
+                  .map((tier) => `${tier.upTo ? `up to ${tier.upTo}` : "beyond"}: ${tier.unitPrice}`)
+                  .join("; ")}
+              </td>
               <td className="small">
                 {utcText(list.effectiveFrom, "day")} – {list.effectiveTo ? utcText(list.effectiveTo, "day") : ""}
               </td>
@@ -177,7 +307,17 @@ export function ReferenceDataPage() {
   );
 }
 
-function TextField({ label, value, onChange, type = "text" }: { label: string; value: string; onChange: (value: string) => void; type?: string }) {
+function TextField({
+  label,
+  value,
+  onChange,
+  type = "text",
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  type?: string;
+}) {
   return (
     <label>
       {label}
@@ -190,7 +330,9 @@ function TextField({ label, value, onChange, type = "text" }: { label: string; v
 function Outcome({ error, saved }: { error: TRPCClientErrorLike<AppRouter> | null; saved: string | undefined }) {
   if (error) {
     const fields = error.data?.zodError;
-    const problems = fields ? [...fields.formErrors, ...Object.values(fields.fieldErrors).flatMap((messages) => messages ?? [])] : [error.message];
+    const problems = fields
+      ? [...fields.formErrors, ...Object.values(fields.fieldErrors).flatMap((messages) => messages ?? [])]
+      : [error.message];
     return (
       <p className="error small" role="alert">
         Not saved: {problems.join("; ")}
