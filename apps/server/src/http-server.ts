@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { appRouter, DEFAULT_WORKSPACE, LOCAL_USER, type Context, type TemplateCatalog } from "@meterflow/api";
+import { appRouter, type Context } from "@meterflow/api";
+import { DEFAULT_WORKSPACE, LOCAL_USER, type TemplateCatalog } from "@meterflow/runtime";
 import { pingDatabase, type DatabaseHandle } from "@meterflow/db";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { ServerConfig } from "./config";

@@ -1,9 +1,12 @@
 import type { AddressInfo } from "node:net";
-import { DEFAULT_WORKSPACE, loadDemoReferenceData, loadTemplateCatalog, seedWorkspace } from "@meterflow/api";
 import { join } from "node:path";
 import { DatabaseStartupError, ensureLocalApiKey, openDatabase } from "@meterflow/db";
 import { createSandboxHandler, SandboxStore } from "@meterflow/erp-sandbox";
 import {
+  DEFAULT_WORKSPACE,
+  loadDemoReferenceData,
+  loadTemplateCatalog,
+  seedWorkspace,
   createIngestActivity,
   createRuntimeMetrics,
   erpSandboxEndpoint,

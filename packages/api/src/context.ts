@@ -1,6 +1,6 @@
 import type { Database, Role } from "@meterflow/db";
 import type { ErpLookup, IngestActivity, RuntimeMetrics } from "@meterflow/runtime";
-import type { TemplateCatalog } from "./templates/template-catalog";
+import type { TemplateCatalog } from "@meterflow/runtime";
 
 export interface Actor {
   id: string;

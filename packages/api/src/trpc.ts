@@ -5,7 +5,7 @@ import superjson from "superjson";
 import { z, ZodError } from "zod";
 import type { Role } from "@meterflow/db";
 import type { Context } from "./context";
-import { InvalidFlowError } from "./flow-validation";
+import { InvalidFlowError } from "@meterflow/engine";
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,

@@ -10,3 +10,4 @@ export {
 export * from "./engine-types";
 export { memoryContext, type ReferenceData } from "./memory-context";
 export { durationMs, strictInstantMs, windowOf } from "./time-windows";
+export { checkFlow, flowProblems, InvalidFlowError } from "./check-flow";

@@ -18,3 +18,11 @@ export { startRuntime } from "./runtime-service";
 export { createRuntimeMetrics, type RuntimeMetrics } from "./metrics";
 export { workspaceCounts } from "./operations/workspace-counts";
 export { startNatsFrontDoor, type NatsFrontDoorOptions } from "./nats-front-door";
+export { testRunFlow } from "./operations/test-run";
+export { DEFAULT_WORKSPACE, LOCAL_USER, seedWorkspace } from "./seed-workspace";
+export {
+  loadDemoReferenceData,
+  loadTemplateCatalog,
+  type FlowTemplate,
+  type TemplateCatalog,
+} from "./templates/template-catalog";

@@ -2,7 +2,7 @@ import type { DatabaseHandle } from "@meterflow/db";
 import { databaseCases } from "@meterflow/db/testing";
 import { processNextBatch } from "@meterflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_USER } from "../seed-workspace";
+import { LOCAL_USER } from "@meterflow/runtime";
 import { testCaller } from "../testing/test-caller";
 
 describe.each(databaseCases())("the audit log API on $name", ({ open }) => {
@@ -17,8 +17,8 @@ describe.each(databaseCases())("the audit log API on $name", ({ open }) => {
   it("lists what was done, newest first, by whom, with the comment; filtered by kind of entity", async () => {
     const flow = await api.caller.templates.instantiate({ templateId: "metered-api-billing" });
     const version = await api.caller.versions.publish({ flowId: flow.id, changelog: "first" });
-    const deployment = await api.caller.runtime.deploy({ versionId: version.id });
-    await api.caller.runtime.ingest({
+    const deployment = await api.caller.deployments.deploy({ versionId: version.id });
+    await api.caller.events.ingest({
       events: [
         {
           specversion: "1.0",
@@ -31,8 +31,8 @@ describe.each(databaseCases())("the audit log API on $name", ({ open }) => {
       ],
     });
     while (await processNextBatch(handle.db));
-    const [exception] = await api.caller.runtime.exceptions({ status: "open" });
-    await api.caller.runtime.resolveExceptions({ ids: [exception!.id], comment: "a test tenant" });
+    const [exception] = await api.caller.exceptions.list({ status: "open" });
+    await api.caller.exceptions.resolve({ ids: [exception!.id], comment: "a test tenant" });
 
     const entries = await api.caller.audit.list();
     expect(entries.slice(0, 4).map((entry) => [entry.action, entry.entityType, entry.entityId])).toEqual([

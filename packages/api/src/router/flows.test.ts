@@ -3,7 +3,7 @@ import { databaseCases } from "@meterflow/db/testing";
 import { exampleFlow } from "@meterflow/flow-spec/testing";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type InvalidFlowError } from "../flow-validation";
+import { type InvalidFlowError } from "@meterflow/engine";
 import { testCaller } from "../testing/test-caller";
 
 async function failure(promise: Promise<unknown>): Promise<TRPCError> {

@@ -1,7 +1,7 @@
 import { createFlow, getFlow, listFlows, saveDraft } from "@meterflow/db";
 import { z } from "zod";
-import { checkFlow, flowProblems } from "../flow-validation";
-import { testRunFlow } from "../test-run";
+import { checkFlow, flowProblems } from "@meterflow/engine";
+import { testRunFlow } from "@meterflow/runtime";
 import { router, workspaceProcedure } from "../trpc";
 
 const flowId = z.uuid({ error: "Flow ids are UUIDs" });

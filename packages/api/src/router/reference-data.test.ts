@@ -15,7 +15,7 @@ describe.each(databaseCases())("the reference data API on $name", ({ open }) => 
 
   it("adds the account and contract an exception lacked; the retried exception then resolves into a usage record", async () => {
     const flow = await api.caller.templates.instantiate({ templateId: "metered-api-billing" });
-    await api.caller.runtime.deploy({
+    await api.caller.deployments.deploy({
       versionId: (await api.caller.versions.publish({ flowId: flow.id, changelog: "first" })).id,
     });
     const call = (id: string, tenantId: string, calls: number) => ({
@@ -26,12 +26,12 @@ describe.each(databaseCases())("the reference data API on $name", ({ open }) => 
       time: "2026-10-03T10:00:00Z",
       data: { tenantId, productCode: "api-calls", calls },
     });
-    await api.caller.runtime.ingest({
+    await api.caller.events.ingest({
       events: [call("n-1", "newco", 7), call("n-1b", "newco", 3), call("o-1", "otherco", 1)],
     });
     while (await processNextBatch(handle.db));
     expect(
-      (await api.caller.runtime.exceptions({ status: "open", kind: "unmatched_account", tenant: "newco" }))
+      (await api.caller.exceptions.list({ status: "open", kind: "unmatched_account", tenant: "newco" }))
         .map((exception) => exception.eventKeys[0])
         .sort(),
     ).toEqual(["/gw#n-1", "/gw#n-1b"]);
@@ -78,21 +78,19 @@ describe.each(databaseCases())("the reference data API on $name", ({ open }) => 
       startsOn: "2026-01-01",
     });
     // Every open exception of the tenant retried at once; the other tenant's stays open.
-    expect(await api.caller.runtime.retryAll({ kind: "unmatched_account", tenant: "newco" })).toEqual({
+    expect(await api.caller.exceptions.retryAll({ kind: "unmatched_account", tenant: "newco" })).toEqual({
       tried: 2,
       outcomes: { resolved: 2, still_failing: 0, queued: 0 },
       more: false,
     });
-    expect(
-      (await api.caller.runtime.usageRecords()).map((record) => [record.tenantId, record.quantity]).sort(),
-    ).toEqual([
+    expect((await api.caller.usageRecords.list()).map((record) => [record.tenantId, record.quantity]).sort()).toEqual([
       ["newco", "3"],
       ["newco", "7"],
     ]);
-    expect(
-      (await api.caller.runtime.exceptions({ status: "open" })).map((exception) => exception.partitionKey),
-    ).toEqual(["otherco"]);
-    expect(await api.caller.runtime.retryAll({ tenant: "otherco" })).toMatchObject({
+    expect((await api.caller.exceptions.list({ status: "open" })).map((exception) => exception.partitionKey)).toEqual([
+      "otherco",
+    ]);
+    expect(await api.caller.exceptions.retryAll({ tenant: "otherco" })).toMatchObject({
       tried: 1,
       outcomes: { still_failing: 1 },
     });
@@ -119,7 +117,7 @@ describe.each(databaseCases())("the reference data API on $name", ({ open }) => 
     await expect(api.caller.referenceData.remove({ kind: "account", id: "newco" })).rejects.toThrow(
       /There is no account "newco" in this workspace/,
     );
-    await api.caller.runtime.ingest({
+    await api.caller.events.ingest({
       events: [
         {
           specversion: "1.0",
@@ -140,11 +138,9 @@ describe.each(databaseCases())("the reference data API on $name", ({ open }) => 
       clock.mockRestore();
     }
     expect(
-      (await api.caller.runtime.exceptions({ status: "open", tenant: "newco" })).map(
-        (exception) => exception.eventKeys,
-      ),
+      (await api.caller.exceptions.list({ status: "open", tenant: "newco" })).map((exception) => exception.eventKeys),
     ).toEqual([["/gw#n-2"]]);
-    expect((await api.caller.runtime.usageRecords()).map((record) => record.tenantId)).toEqual(["newco", "newco"]);
+    expect((await api.caller.usageRecords.list()).map((record) => record.tenantId)).toEqual(["newco", "newco"]);
     expect(
       (await api.caller.audit.list({ entityType: "account" })).map((entry) => [entry.action, entry.entityId]),
     ).toEqual([

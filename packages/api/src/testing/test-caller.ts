@@ -2,8 +2,13 @@ import { fileURLToPath } from "node:url";
 import type { DatabaseHandle } from "@meterflow/db";
 import type { Actor, Context } from "../context";
 import { appRouter } from "../root";
-import { DEFAULT_WORKSPACE, LOCAL_USER, seedWorkspace } from "../seed-workspace";
-import { loadDemoReferenceData, loadTemplateCatalog } from "../templates/template-catalog";
+import {
+  DEFAULT_WORKSPACE,
+  LOCAL_USER,
+  loadDemoReferenceData,
+  loadTemplateCatalog,
+  seedWorkspace,
+} from "@meterflow/runtime";
 import { createCallerFactory } from "../trpc";
 
 const templatesFolder = fileURLToPath(new URL("../../../../templates", import.meta.url));

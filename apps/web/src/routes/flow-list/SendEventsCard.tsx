@@ -5,8 +5,8 @@ import { useTRPC } from "../../lib/trpc";
 /** Where a newcomer finds the API key and a first request that sends a CloudEvent. */
 export function SendEventsCard() {
   const trpc = useTRPC();
-  const keys = useQuery(trpc.runtime.apiKeys.queryOptions());
-  const stats = useQuery(trpc.runtime.stats.queryOptions(undefined, { refetchInterval: 5_000 }));
+  const keys = useQuery(trpc.apiKeys.list.queryOptions());
+  const stats = useQuery(trpc.overview.stats.queryOptions(undefined, { refetchInterval: 5_000 }));
   const key = keys.data?.find((candidate) => candidate.key && !candidate.revoked)?.key;
   const origin = window.location.origin;
   // Fixed when the card appears: the request shown (and copied) must not change under a selection as the counts refresh.

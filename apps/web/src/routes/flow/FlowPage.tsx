@@ -244,10 +244,10 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
     }),
   );
   const versions = useQuery(trpc.versions.list.queryOptions({ flowId: flow.id }));
-  const deployments = useQuery(trpc.runtime.deployments.queryOptions());
+  const deployments = useQuery(trpc.deployments.list.queryOptions());
   const deploy = useMutation(
-    trpc.runtime.deploy.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.runtime.deployments.queryKey() }),
+    trpc.deployments.deploy.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.deployments.list.queryKey() }),
     }),
   );
   const deployed = deployments.data?.find(
@@ -491,7 +491,7 @@ function FlowEditor({ flow }: { flow: LoadedFlow }) {
 }
 
 /** What a deploy did with the earlier deployments' state, and which other running flows take the same events. */
-function deployedNotice({ handover, alsoProcessedBy }: RouterOutputs["runtime"]["deploy"]): string {
+function deployedNotice({ handover, alsoProcessedBy }: RouterOutputs["deployments"]["deploy"]): string {
   const parts = ["Deployed."];
   if (handover.windows > 0)
     parts.push(`It carries on ${countOf(handover.windows, "open window")} of the flow's earlier versions.`);

@@ -57,7 +57,7 @@ export function TestRunPanel({
   const queryClient = useQueryClient();
   const loadRecent = async () => {
     const recent = await queryClient.fetchQuery(
-      trpc.runtime.recentEnvelopes.queryOptions({ limit: 10 }, { staleTime: 0 }),
+      trpc.events.recentEnvelopes.queryOptions({ limit: 10 }, { staleTime: 0 }),
     );
     setText(JSON.stringify(recent, null, 2));
   };

@@ -19,7 +19,7 @@ export function OperationsPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const live = { refetchInterval: REFRESH_MS };
-  const stats = useQuery(trpc.runtime.stats.queryOptions(undefined, live));
+  const stats = useQuery(trpc.overview.stats.queryOptions(undefined, live));
   // Throughput from the totals of the last minute's polls, taken in the render that brings a new one.
   const [samples, setSamples] = useState<CountSample[]>([]);
   if (stats.data && stats.dataUpdatedAt !== samples.at(-1)?.atMs) {
@@ -34,24 +34,25 @@ export function OperationsPage() {
   const throughput = throughputOf(samples);
   const [findId, setFindId] = useState("");
   const found = findId.trim();
-  const events = useQuery(trpc.runtime.events.queryOptions({ limit: 20, ...(found ? { id: found } : {}) }, live));
-  const records = useQuery(trpc.runtime.usageRecords.queryOptions({ limit: 20 }, live));
-  const windows = useQuery(trpc.runtime.windows.queryOptions(undefined, live));
-  const postings = useQuery(trpc.runtime.postings.queryOptions({}, live));
-  const approvals = useQuery(trpc.runtime.approvals.queryOptions({ status: "pending" }, live));
+  const events = useQuery(trpc.events.list.queryOptions({ limit: 20, ...(found ? { id: found } : {}) }, live));
+  const records = useQuery(trpc.usageRecords.list.queryOptions({ limit: 20 }, live));
+  const windows = useQuery(trpc.windows.list.queryOptions(undefined, live));
+  const postings = useQuery(trpc.postings.list.queryOptions({}, live));
+  const approvals = useQuery(trpc.approvals.list.queryOptions({ status: "pending" }, live));
   const [exceptionKind, setExceptionKind] = useState<ExceptionKind | "">("");
   const [exceptionTenant, setExceptionTenant] = useState("");
   const exceptionFilter = {
     ...(exceptionKind ? { kind: exceptionKind } : {}),
     ...(exceptionTenant.trim() ? { tenant: exceptionTenant.trim() } : {}),
   };
-  const exceptions = useQuery(trpc.runtime.exceptions.queryOptions({ status: "open", ...exceptionFilter }, live));
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.runtime.pathKey() });
-  const closeWindows = useMutation(trpc.runtime.closeWindows.mutationOptions({ onSuccess: refresh }));
-  const decide = useMutation(trpc.runtime.decide.mutationOptions({ onSuccess: refresh }));
-  const retry = useMutation(trpc.runtime.retryExceptions.mutationOptions({ onSuccess: refresh }));
-  const resolve = useMutation(trpc.runtime.resolveExceptions.mutationOptions({ onSuccess: refresh }));
-  const retryAll = useMutation(trpc.runtime.retryAll.mutationOptions({ onSuccess: refresh }));
+  const exceptions = useQuery(trpc.exceptions.list.queryOptions({ status: "open", ...exceptionFilter }, live));
+  // An action here can change every section of the page (counts, windows, postings, exceptions).
+  const refresh = () => queryClient.invalidateQueries();
+  const closeWindows = useMutation(trpc.windows.close.mutationOptions({ onSuccess: refresh }));
+  const decide = useMutation(trpc.approvals.decide.mutationOptions({ onSuccess: refresh }));
+  const retry = useMutation(trpc.exceptions.retry.mutationOptions({ onSuccess: refresh }));
+  const resolve = useMutation(trpc.exceptions.resolve.mutationOptions({ onSuccess: refresh }));
+  const retryAll = useMutation(trpc.exceptions.retryAll.mutationOptions({ onSuccess: refresh }));
   const [selected, setSelected] = useState<string[]>([]);
   // Each decision says why, next to its buttons: approvals and resolutions are recorded with it.
   const [decisionComment, setDecisionComment] = useState("");
@@ -441,7 +442,7 @@ export function OperationsPage() {
 /** An ERP posting traced back to its windows, the price list used, the raw events and the flow version. */
 function PostingTrace({ idempotencyKey, onClose }: { idempotencyKey: string; onClose: () => void }) {
   const trpc = useTRPC();
-  const trace = useQuery(trpc.runtime.tracePosting.queryOptions({ idempotencyKey }));
+  const trace = useQuery(trpc.lineage.tracePosting.queryOptions({ idempotencyKey }));
   return (
     <section className="ops-card ops-span" aria-label="Posting lineage">
       <div className="ops-card-head">
@@ -493,7 +494,7 @@ function PostingTrace({ idempotencyKey, onClose }: { idempotencyKey: string; onC
 }
 
 /** Says when the open windows listed (those closing soonest) are not all of them. */
-function openWindowsNote(data: RouterOutputs["runtime"]["windows"] | undefined): string | undefined {
+function openWindowsNote(data: RouterOutputs["windows"]["list"] | undefined): string | undefined {
   if (!data || data.openCount.count <= data.open.length) return undefined;
   return `The ${data.open.length} closing soonest of ${countText(data.openCount)} open windows.`;
 }
@@ -501,7 +502,7 @@ function openWindowsNote(data: RouterOutputs["runtime"]["windows"] | undefined):
 /** Says when the exceptions listed (the latest) are not all the open ones. */
 function exceptionsNote(
   shown: number | undefined,
-  open: RouterOutputs["runtime"]["stats"]["openExceptions"] | undefined,
+  open: RouterOutputs["overview"]["stats"]["openExceptions"] | undefined,
 ): string | undefined {
   if (shown === undefined || !open || open.count <= shown) return undefined;
   return `The ${shown} latest of ${countText(open)} open exceptions.`;
@@ -524,7 +525,7 @@ function CommentInput({ label, value, onChange }: { label: string; value: string
 }
 
 /** What a retry of all matching exceptions did, and whether to press again. */
-function retryAllText({ tried, outcomes, more }: RouterOutputs["runtime"]["retryAll"]): string {
+function retryAllText({ tried, outcomes, more }: RouterOutputs["exceptions"]["retryAll"]): string {
   if (tried === 0) return "Nothing to retry.";
   const done = [
     `${outcomes.resolved} resolved`,
@@ -547,6 +548,6 @@ function perSecond(rate: number): string {
 }
 
 /** A count the server stops at a cap ("10000+" beyond it). */
-function countText({ count, capped }: RouterOutputs["runtime"]["stats"]["openExceptions"]): string {
+function countText({ count, capped }: RouterOutputs["overview"]["stats"]["openExceptions"]): string {
   return `${count}${capped ? "+" : ""}`;
 }

@@ -49,7 +49,7 @@ export function ReconcileCard() {
   const { fields, range } = useRange();
   const [asked, setAsked] = useState<ReturnType<typeof range> | null>(null);
   const report = useQuery({
-    ...trpc.runtime.reconcile.queryOptions(asked ?? { from: "", to: "" }),
+    ...trpc.reconciliation.run.queryOptions(asked ?? { from: "", to: "" }),
     enabled: asked !== null,
   });
   return (
@@ -159,7 +159,7 @@ export function ReplayCard() {
     ? versionId
     : (versions.data?.find((version) => version.number === flow?.runningVersion)?.id ?? versions.data?.[0]?.id ?? "");
   const [mode, setMode] = useState<"dry_run" | "backfill">("dry_run");
-  const replay = useMutation(trpc.runtime.replay.mutationOptions());
+  const replay = useMutation(trpc.replay.run.mutationOptions());
   const result = replay.data;
   return (
     <section className="ops-card ops-wide" aria-label="Replay">

@@ -1,8 +1,14 @@
 import type { Database } from "@meterflow/db";
-import { compileFlow, FlowCompileError, memoryContext, type Effects, type NodeTrace } from "@meterflow/engine";
+import {
+  compileFlow,
+  FlowCompileError,
+  InvalidFlowError,
+  memoryContext,
+  type Effects,
+  type NodeTrace,
+} from "@meterflow/engine";
 import type { FlowDocument } from "@meterflow/flow-spec";
-import { referenceDataOf } from "@meterflow/runtime";
-import { InvalidFlowError } from "./flow-validation";
+import { referenceDataOf } from "../processing/partition-run";
 
 const RECORD_LIMIT = 200;
 

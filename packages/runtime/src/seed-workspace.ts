@@ -7,7 +7,7 @@ import {
   type Database,
   type ReferenceDataSet,
 } from "@meterflow/db";
-import { deployVersion } from "@meterflow/runtime";
+import { deployVersion } from "./processing/deployments";
 import type { TemplateCatalog } from "./templates/template-catalog";
 
 export const DEFAULT_WORKSPACE = { id: "default", name: "Default workspace" };

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { ReferenceDataSet } from "@meterflow/db";
 import type { FlowDocument } from "@meterflow/flow-spec";
-import { checkFlow } from "../flow-validation";
+import { checkFlow } from "@meterflow/engine";
 
 export interface FlowTemplate {
   id: string;
