@@ -1,10 +1,9 @@
-import type { Database, Role } from "@meterflow/db";
+import type { AuditActor, Database, Role } from "@meterflow/db";
 import type { ErpLookup, IngestActivity, RuntimeMetrics } from "@meterflow/runtime";
 import type { TemplateCatalog } from "@meterflow/runtime";
 
-export interface Actor {
-  id: string;
-  name: string;
+/** The signed-in caller: who acts (as the audit log names them) and the roles they hold here. */
+export interface Actor extends AuditActor {
   roles: Role[];
 }
 

@@ -4,6 +4,7 @@ import {
   listFlows,
   publishVersion,
   seedReferenceData,
+  SYSTEM_ACTOR,
   type Database,
   type ReferenceDataSet,
 } from "@meterflow/db";
@@ -37,15 +38,15 @@ export async function seedWorkspace(
   const flow = await createFlow(db, {
     workspaceId: DEFAULT_WORKSPACE.id,
     document: template.document,
-    actor: "system",
+    actor: SYSTEM_ACTOR,
     templateId: template.id,
   });
   const version = await publishVersion(db, {
     workspaceId: DEFAULT_WORKSPACE.id,
     flowId: flow.id,
-    actor: "system",
+    actor: SYSTEM_ACTOR,
     changelog: "Seeded from the template at first start",
   });
-  await deployVersion(db, { workspaceId: DEFAULT_WORKSPACE.id, versionId: version.id, actor: "system" });
+  await deployVersion(db, { workspaceId: DEFAULT_WORKSPACE.id, versionId: version.id, actor: SYSTEM_ACTOR });
   return { seededFlowId: flow.id };
 }

@@ -19,7 +19,7 @@ export const approvalsRouter = router({
     .mutation(({ ctx, input }) =>
       decideApproval(ctx.db, {
         workspaceId: ctx.workspaceId,
-        actor: ctx.actor.id,
+        actor: ctx.actor,
         actorRoles: ctx.actor.roles,
         ...input,
       }),

@@ -11,7 +11,7 @@ export const deploymentsRouter = router({
       const deployment = await deployVersion(ctx.db, {
         workspaceId: ctx.workspaceId,
         versionId: input.versionId,
-        actor: ctx.actor.id,
+        actor: ctx.actor,
       });
       ctx.runtime?.wake();
       return deployment;
@@ -20,6 +20,6 @@ export const deploymentsRouter = router({
   stop: procedureFor("publisher")
     .input(z.object({ deploymentId: z.uuid() }))
     .mutation(({ ctx, input }) =>
-      stopDeployment(ctx.db, { workspaceId: ctx.workspaceId, deploymentId: input.deploymentId, actor: ctx.actor.id }),
+      stopDeployment(ctx.db, { workspaceId: ctx.workspaceId, deploymentId: input.deploymentId, actor: ctx.actor }),
     ),
 });

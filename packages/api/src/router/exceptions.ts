@@ -34,7 +34,7 @@ export const exceptionsRouter = router({
       });
       const ids = open.slice(0, RETRY_ALL_LIMIT).map((exception) => exception.id);
       const results =
-        ids.length > 0 ? await retryExceptions(ctx.db, { workspaceId: ctx.workspaceId, ids, actor: ctx.actor.id }) : [];
+        ids.length > 0 ? await retryExceptions(ctx.db, { workspaceId: ctx.workspaceId, ids, actor: ctx.actor }) : [];
       ctx.runtime?.wake();
       const outcomes = { resolved: 0, still_failing: 0, queued: 0 };
       for (const result of results) outcomes[result.outcome] += 1;
@@ -47,7 +47,7 @@ export const exceptionsRouter = router({
       const results = await retryExceptions(ctx.db, {
         workspaceId: ctx.workspaceId,
         ids: input.ids,
-        actor: ctx.actor.id,
+        actor: ctx.actor,
       });
       ctx.runtime?.wake();
       return results;
@@ -64,7 +64,7 @@ export const exceptionsRouter = router({
       resolveExceptions(ctx.db, {
         workspaceId: ctx.workspaceId,
         ids: input.ids,
-        actor: ctx.actor.id,
+        actor: ctx.actor,
         comment: input.comment,
       }),
     ),

@@ -34,7 +34,7 @@ export const flowsRouter = router({
 
   create: workspaceProcedure.input(z.object({ document: flowDocumentInput })).mutation(async ({ ctx, input }) => {
     const { document } = checkFlow(input.document);
-    return createFlow(ctx.db, { workspaceId: ctx.workspaceId, document, actor: ctx.actor.id });
+    return createFlow(ctx.db, { workspaceId: ctx.workspaceId, document, actor: ctx.actor });
   }),
 
   saveDraft: workspaceProcedure
@@ -46,7 +46,7 @@ export const flowsRouter = router({
         flowId: input.id,
         document,
         expectedRevision: input.expectedRevision,
-        actor: ctx.actor.id,
+        actor: ctx.actor,
       });
       return { id: flow.id, revision: flow.revision, draftHash: flow.draftHash, updatedAt: flow.updatedAt, problems };
     }),

@@ -65,18 +65,18 @@ export const referenceDataRouter = router({
   saveAccount: procedureFor("operator")
     .input(account)
     .mutation(({ ctx, input }) =>
-      saveAccount(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor.id, account: input }),
+      saveAccount(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor, account: input }),
     ),
   saveContract: procedureFor("operator")
     .input(contract)
     .mutation(({ ctx, input }) =>
-      saveContract(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor.id, contract: input }),
+      saveContract(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor, contract: input }),
     ),
   /** Removes an account (by tenant) or a contract (by contract id). */
   remove: procedureFor("operator")
     .input(z.object({ kind: z.enum(["account", "contract"]), id: z.string().trim().min(1).max(200) }))
     .mutation(async ({ ctx, input }) => {
-      if (!(await deleteReferenceRow(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor.id, ...input }))) {
+      if (!(await deleteReferenceRow(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor, ...input }))) {
         throw new TRPCError({
           code: "NOT_FOUND",
           message: `There is no ${input.kind} ${JSON.stringify(input.id)} in this workspace`,

@@ -13,7 +13,7 @@ export const replayRouter = router({
         from: new Date(input.from),
         to: new Date(input.to),
         mode: input.mode,
-        actor: ctx.actor.id,
+        actor: ctx.actor,
         ...(input.tenant ? { tenant: input.tenant } : {}),
       }),
     ),

@@ -32,7 +32,7 @@ export const templatesRouter = router({
       return createFlow(ctx.db, {
         workspaceId: ctx.workspaceId,
         document,
-        actor: ctx.actor.id,
+        actor: ctx.actor,
         templateId: template.id,
       });
     }),

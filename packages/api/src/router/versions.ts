@@ -20,7 +20,5 @@ export const versionsRouter = router({
         expectedRevision: z.number().int().positive().optional(),
       }),
     )
-    .mutation(({ ctx, input }) =>
-      publishVersion(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor.id, ...input }),
-    ),
+    .mutation(({ ctx, input }) => publishVersion(ctx.db, { workspaceId: ctx.workspaceId, actor: ctx.actor, ...input })),
 });

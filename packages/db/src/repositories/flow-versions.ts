@@ -2,7 +2,7 @@ import { and, desc, eq, max } from "drizzle-orm";
 import { ConflictError, NotFoundError } from "../errors";
 import type { Database } from "../open-database";
 import { flows, flowVersions } from "../schema";
-import { appendAudit } from "./audit-log";
+import { appendAudit, type AuditActor } from "./audit-log";
 
 export type FlowVersion = typeof flowVersions.$inferSelect;
 export type FlowVersionSummary = Omit<FlowVersion, "document">;
@@ -45,7 +45,7 @@ export async function getVersion(db: Database, workspaceId: string, versionId: s
  */
 export async function publishVersion(
   db: Database,
-  input: { workspaceId: string; flowId: string; actor: string; changelog: string; expectedRevision?: number },
+  input: { workspaceId: string; flowId: string; actor: AuditActor; changelog: string; expectedRevision?: number },
 ): Promise<FlowVersion> {
   return db.transaction(async (tx) => {
     const [flow] = await tx
@@ -86,7 +86,7 @@ export async function publishVersion(
         document: flow.draft,
         contentHash: flow.draftHash,
         state: "published",
-        author: input.actor,
+        author: input.actor.id,
         changelog: input.changelog,
         publishedAt: new Date(),
       })

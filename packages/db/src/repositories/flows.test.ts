@@ -8,6 +8,9 @@ import { databaseCases } from "../testing/database-cases";
 import { listAudit } from "./audit-log";
 import { getVersion, listVersions, publishVersion } from "./flow-versions";
 import { createFlow, getFlow, listFlows, saveDraft } from "./flows";
+
+const ana = { id: "ana", name: "Ana" };
+const bo = { id: "bo", name: "Bo" };
 import { storeRawEvents } from "./raw-events";
 import { ensureWorkspace } from "./workspaces";
 
@@ -44,7 +47,7 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
   afterAll(async () => handle?.close());
 
   it("creates, lists and reads flows within a workspace only", async () => {
-    const flow = await createFlow(handle.db, { workspaceId: ws, document: document("Listed"), actor: "ana" });
+    const flow = await createFlow(handle.db, { workspaceId: ws, document: document("Listed"), actor: ana });
     expect(flow.revision).toBe(1);
     expect(flow.draftHash).toMatch(/^sha256:/);
     const listed = await listFlows(handle.db, ws);
@@ -61,7 +64,7 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
   });
 
   it("saves drafts with optimistic concurrency: a stale revision is a CONFLICT and nothing is saved", async () => {
-    const flow = await createFlow(handle.db, { workspaceId: ws, document: document(), actor: "ana" });
+    const flow = await createFlow(handle.db, { workspaceId: ws, document: document(), actor: ana });
     const moved = structuredClone(flow.draft);
     moved.nodes[0]!.position = { x: 42, y: 7 };
     const saved = await saveDraft(handle.db, {
@@ -69,7 +72,7 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
       flowId: flow.id,
       document: moved,
       expectedRevision: 1,
-      actor: "ana",
+      actor: ana,
     });
     expect(saved.revision).toBe(2);
 
@@ -80,7 +83,7 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
       flowId: flow.id,
       document: stale,
       expectedRevision: 1,
-      actor: "bo",
+      actor: bo,
     });
     await expect(attempt).rejects.toBeInstanceOf(ConflictError);
     await expect(attempt).rejects.toThrow(/changed by ana \(revision 2\) after you loaded revision 1/);
@@ -91,11 +94,11 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
   });
 
   it("publishes numbered, content-hashed, immutable versions and audits every change", async () => {
-    const flow = await createFlow(handle.db, { workspaceId: ws, document: document("Versioned"), actor: "ana" });
-    const v1 = await publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: "ana", changelog: "first" });
+    const flow = await createFlow(handle.db, { workspaceId: ws, document: document("Versioned"), actor: ana });
+    const v1 = await publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: ana, changelog: "first" });
     expect(v1).toMatchObject({ number: 1, state: "published", contentHash: flow.draftHash, author: "ana" });
     await expect(
-      publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: "ana", changelog: "again" }),
+      publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: ana, changelog: "again" }),
     ).rejects.toThrow(/identical to version 1/);
 
     const changed = structuredClone(flow.draft);
@@ -105,12 +108,12 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
       flowId: flow.id,
       document: changed,
       expectedRevision: 1,
-      actor: "ana",
+      actor: ana,
     });
     const v2 = await publishVersion(handle.db, {
       workspaceId: ws,
       flowId: flow.id,
-      actor: "bo",
+      actor: bo,
       changelog: "describe",
     });
     expect(v2.number).toBe(2);
@@ -137,7 +140,7 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
   });
 
   it("gives concurrent publishes consecutive numbers", async () => {
-    const flow = await createFlow(handle.db, { workspaceId: ws, document: document("Race"), actor: "ana" });
+    const flow = await createFlow(handle.db, { workspaceId: ws, document: document("Race"), actor: ana });
     const drafts = [1, 2, 3].map((n) => {
       const draft = structuredClone(flow.draft);
       draft.metadata.description = `change ${n}`;
@@ -152,11 +155,11 @@ describe.each(databaseCases())("repositories on $name", ({ open }) => {
           flowId: flow.id,
           document: draft,
           expectedRevision: revision,
-          actor: "ana",
+          actor: ana,
         })
       ).revision;
       published.push(
-        publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: "ana", changelog: "x" }).catch(
+        publishVersion(handle.db, { workspaceId: ws, flowId: flow.id, actor: ana, changelog: "x" }).catch(
           (error: Error) => error,
         ),
       );

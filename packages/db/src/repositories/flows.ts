@@ -3,7 +3,7 @@ import { contentHash, type FlowDocument } from "@meterflow/flow-spec";
 import { ConflictError, NotFoundError } from "../errors";
 import type { Database } from "../open-database";
 import { deployments, flows, flowVersions } from "../schema";
-import { appendAudit } from "./audit-log";
+import { appendAudit, type AuditActor } from "./audit-log";
 
 export type Flow = typeof flows.$inferSelect;
 
@@ -71,7 +71,7 @@ export async function getFlow(db: Database, workspaceId: string, flowId: string)
 
 export async function createFlow(
   db: Database,
-  input: { workspaceId: string; document: FlowDocument; actor: string; templateId?: string },
+  input: { workspaceId: string; document: FlowDocument; actor: AuditActor; templateId?: string },
 ): Promise<Flow> {
   return db.transaction(async (tx) => {
     const [flow] = await tx
@@ -83,8 +83,8 @@ export async function createFlow(
         draft: input.document,
         draftHash: contentHash(input.document),
         templateId: input.templateId ?? null,
-        createdBy: input.actor,
-        updatedBy: input.actor,
+        createdBy: input.actor.id,
+        updatedBy: input.actor.id,
       })
       .returning();
     await appendAudit(tx, {
@@ -105,7 +105,7 @@ export async function createFlow(
  */
 export async function saveDraft(
   db: Database,
-  input: { workspaceId: string; flowId: string; document: FlowDocument; expectedRevision: number; actor: string },
+  input: { workspaceId: string; flowId: string; document: FlowDocument; expectedRevision: number; actor: AuditActor },
 ): Promise<Flow> {
   return db.transaction(async (tx) => {
     const [saved] = await tx
@@ -116,7 +116,7 @@ export async function saveDraft(
         name: input.document.metadata.name,
         description: input.document.metadata.description,
         revision: sql`${flows.revision} + 1`,
-        updatedBy: input.actor,
+        updatedBy: input.actor.id,
         updatedAt: sql`now()`,
       })
       .where(

@@ -2,7 +2,7 @@ import { and, asc, eq, getTableColumns, ilike, or, sql, type SQL } from "drizzle
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "../open-database";
 import { rowsOf } from "../raw-rows";
-import { appendAudit } from "./audit-log";
+import { appendAudit, type AuditActor } from "./audit-log";
 import {
   accountMap,
   contracts,
@@ -59,7 +59,10 @@ export type ContractInput = ReferenceDataSet["contracts"][number];
  * Adds a tenant's account mapping or changes it (by tenant), audited: how an operator fixes an
  * unmatched_account exception before retrying it. The runtime sees the change within a second.
  */
-export async function saveAccount(db: Database, input: { workspaceId: string; actor: string; account: AccountInput }) {
+export async function saveAccount(
+  db: Database,
+  input: { workspaceId: string; actor: AuditActor; account: AccountInput },
+) {
   const { tenantId, ...fields } = input.account;
   return db.transaction(async (tx) => {
     const [saved] = await tx
@@ -85,7 +88,7 @@ export async function saveAccount(db: Database, input: { workspaceId: string; ac
 /** Adds a contract or changes it (by contract id), audited. */
 export async function saveContract(
   db: Database,
-  input: { workspaceId: string; actor: string; contract: ContractInput },
+  input: { workspaceId: string; actor: AuditActor; contract: ContractInput },
 ) {
   const { contractId, ...fields } = input.contract;
   return db.transaction(async (tx) => {
@@ -117,7 +120,7 @@ export async function saveContract(
  */
 export async function deleteReferenceRow(
   db: Database,
-  input: { workspaceId: string; actor: string; kind: "account" | "contract"; id: string },
+  input: { workspaceId: string; actor: AuditActor; kind: "account" | "contract"; id: string },
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
     const deleted =

@@ -1,5 +1,12 @@
 import { and, desc, eq } from "drizzle-orm";
-import { appendAudit, approvals, NotFoundError, type ApprovalStatus, type Database } from "@meterflow/db";
+import {
+  appendAudit,
+  approvals,
+  NotFoundError,
+  type ApprovalStatus,
+  type AuditActor,
+  type Database,
+} from "@meterflow/db";
 import type { Item } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
 import { commitRun, runOnPartition } from "../processing/partition-run";
@@ -31,7 +38,7 @@ export async function decideApproval(
     workspaceId: string;
     approvalId: string;
     decision: "approve" | "reject";
-    actor: string;
+    actor: AuditActor;
     actorRoles: readonly string[];
     comment: string;
     now?: Date;
@@ -51,7 +58,7 @@ export async function decideApproval(
       );
     if (!input.actorRoles.includes(approval.approverRole))
       throw new ApprovalForbiddenError(
-        `Approval ${approval.id} needs the ${approval.approverRole} role; ${input.actor} does not have it`,
+        `Approval ${approval.id} needs the ${approval.approverRole} role; ${input.actor.name} does not have it`,
       );
     const plan = await planFor(tx, approval.flowVersionId);
     const item: Item = {
@@ -63,7 +70,7 @@ export async function decideApproval(
         ? {
             exception: {
               kind: "approval_rejected" as const,
-              reason: `Rejected by ${input.actor}: ${input.comment}`,
+              reason: `Rejected by ${input.actor.name}: ${input.comment}`,
               raisedBy: approval.nodeId,
             },
           }
@@ -85,7 +92,7 @@ export async function decideApproval(
     const status = input.decision === "approve" ? "approved" : "rejected";
     const [decided] = await tx
       .update(approvals)
-      .set({ status, decidedBy: input.actor, decidedAt: now, comment: input.comment })
+      .set({ status, decidedBy: input.actor.id, decidedAt: now, comment: input.comment })
       .where(eq(approvals.id, approval.id))
       .returning();
     await appendAudit(tx, {

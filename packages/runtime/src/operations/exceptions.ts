@@ -12,6 +12,7 @@ import {
   type Database,
   type ExceptionKind,
   type ExceptionStatus,
+  type AuditActor,
 } from "@meterflow/db";
 import type { CloudEvent, Item } from "@meterflow/engine";
 import { planFor } from "../processing/deployments";
@@ -58,7 +59,7 @@ export interface RetryResult {
  */
 export async function retryExceptions(
   db: Database,
-  input: { workspaceId: string; ids: string[]; actor: string; now?: Date },
+  input: { workspaceId: string; ids: string[]; actor: AuditActor; now?: Date },
 ): Promise<RetryResult[]> {
   const results: RetryResult[] = [];
   for (const id of input.ids) {
@@ -69,10 +70,16 @@ export async function retryExceptions(
   return results;
 }
 
-async function retryOne(tx: Database, workspaceId: string, id: string, actor: string, now: Date): Promise<RetryResult> {
+async function retryOne(
+  tx: Database,
+  workspaceId: string,
+  id: string,
+  actor: AuditActor,
+  now: Date,
+): Promise<RetryResult> {
   const exception = await lockOpenException(tx, workspaceId, id);
   const history = (action: string, comment?: string): SQL =>
-    historyAppend({ at: now.toISOString(), actor, action, ...(comment ? { comment } : {}) });
+    historyAppend({ at: now.toISOString(), actor: actor.id, action, ...(comment ? { comment } : {}) });
   const finish = async (status: ExceptionStatus, action: string, comment?: string, reason?: string) => {
     await tx
       .update(exceptions)
@@ -236,7 +243,7 @@ async function reprocessEvent(
 
 export async function resolveExceptions(
   db: Database,
-  input: { workspaceId: string; ids: string[]; actor: string; comment: string },
+  input: { workspaceId: string; ids: string[]; actor: AuditActor; comment: string },
 ): Promise<void> {
   await db.transaction(async (tx) => {
     for (const id of input.ids) {
@@ -247,7 +254,7 @@ export async function resolveExceptions(
           status: "resolved",
           history: historyAppend({
             at: new Date().toISOString(),
-            actor: input.actor,
+            actor: input.actor.id,
             action: "resolved",
             comment: input.comment,
           }),

@@ -161,13 +161,13 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
         actorRoles: ["operator"],
         comment: "looks fine",
       }),
-    ).rejects.toThrow(`needs the finance role; ${OPERATOR} does not have it`);
+    ).rejects.toThrow(`needs the finance role; ${OPERATOR.name} does not have it`);
     expect(
       await decideApproval(handle.db, {
         workspaceId: WORKSPACE,
         approvalId: globex.id,
         decision: "approve",
-        actor: "finance-1",
+        actor: { id: "finance-1", name: "finance-1" },
         actorRoles: ["finance"],
         comment: "expected, big launch",
       }),
@@ -177,7 +177,7 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
         workspaceId: WORKSPACE,
         approvalId: globex.id,
         decision: "reject",
-        actor: "finance-2",
+        actor: { id: "finance-2", name: "finance-2" },
         actorRoles: ["finance"],
         comment: "late",
       }),
@@ -187,7 +187,7 @@ describe.each(databaseCases())("operating the runtime on $name", ({ open }) => {
         workspaceId: WORKSPACE,
         approvalId: initech.id,
         decision: "reject",
-        actor: "finance-1",
+        actor: { id: "finance-1", name: "finance-1" },
         actorRoles: ["finance"],
         comment: "meter bug",
       }),

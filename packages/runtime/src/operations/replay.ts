@@ -14,6 +14,7 @@ import {
   usageRecords,
   usageSummaries,
   type Database,
+  type AuditActor,
 } from "@meterflow/db";
 import { canonicalJson } from "@meterflow/flow-spec";
 import { eventKey, memoryContext, type CloudEvent, type Effects } from "@meterflow/engine";
@@ -29,7 +30,7 @@ export interface ReplayInput {
   to: Date;
   tenant?: string;
   mode: "dry_run" | "backfill";
-  actor: string;
+  actor: AuditActor;
   now?: Date;
   /** Most events one replay reads. */
   limit?: number;

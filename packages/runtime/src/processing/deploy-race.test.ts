@@ -57,7 +57,7 @@ async function deployInProgress(session: postgres.ReservedSql, from: Deployment,
   await session`update deployments set status = 'stopped', stopped_at = now() where id = ${from.id}`;
   const [replacement] = await session<
     { id: string }[]
-  >`insert into deployments (workspace_id, flow_id, flow_version_id, deployed_by) values (${WORKSPACE}, ${from.flowId}, ${versionId}, ${OPERATOR}) returning id`;
+  >`insert into deployments (workspace_id, flow_id, flow_version_id, deployed_by) values (${WORKSPACE}, ${from.flowId}, ${versionId}, ${OPERATOR.id}) returning id`;
   await session`update runtime_windows set deployment_id = ${replacement!.id} where deployment_id = ${from.id}`;
   await session`update runtime_watermarks set deployment_id = ${replacement!.id} where deployment_id = ${from.id}`;
   return replacement!.id;

@@ -11,6 +11,7 @@ import {
   runtimeWindows,
   uuidArray,
   type Database,
+  type AuditActor,
 } from "@meterflow/db";
 import { compileFlow, durationMs, type FlowPlan } from "@meterflow/engine";
 import { canonicalJson, type FlowNode } from "@meterflow/flow-spec";
@@ -71,7 +72,7 @@ export interface StateHandover {
  */
 export async function deployVersion(
   db: Database,
-  input: { workspaceId: string; versionId: string; actor: string },
+  input: { workspaceId: string; versionId: string; actor: AuditActor },
 ): Promise<Deployment & { handover: StateHandover; alsoProcessedBy: OverlappingFlow[] }> {
   const version = await getVersion(db, input.workspaceId, input.versionId);
   const plan = await planFor(db, version.id);
@@ -87,7 +88,7 @@ export async function deployVersion(
         workspaceId: input.workspaceId,
         flowId: version.flowId,
         flowVersionId: version.id,
-        deployedBy: input.actor,
+        deployedBy: input.actor.id,
       })
       .returning();
     // Locked, so the window scheduler and retries (which hold their deployment's row for share
@@ -303,7 +304,7 @@ export async function versionsSharingState(db: Database, flowVersionId: string) 
 
 export async function stopDeployment(
   db: Database,
-  input: { workspaceId: string; deploymentId: string; actor: string },
+  input: { workspaceId: string; deploymentId: string; actor: AuditActor },
 ): Promise<Deployment> {
   const [stopped] = await db
     .update(deployments)

@@ -408,7 +408,7 @@ describe.each(databaseCases())("the runtime pipeline on $name", ({ open }) => {
     const again = await deployVersion(handle.db, {
       workspaceId: WORKSPACE,
       versionId: active!.flowVersionId,
-      actor: "operator-1",
+      actor: { id: "operator-1", name: "Operator" },
     });
     expect(again.id).not.toBe(active!.id);
     await ingestEvents(handle.db, WORKSPACE, [apiCall("r2", "globex", 5, "2027-08-04T10:00:00Z")]);

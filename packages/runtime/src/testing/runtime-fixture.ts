@@ -22,14 +22,14 @@ import { deployVersion } from "../processing/deployments";
 import { ingestEvents } from "../ingest-events";
 
 export const WORKSPACE = "w-test";
-export const OPERATOR = "operator-1";
+export const OPERATOR = { id: "operator-1", name: "Operator" };
 
 /** A workspace with the demo reference data and the metered-api-billing template published and deployed. */
 export async function deployedBillingFlow(db: Database, document: unknown = template) {
   await ensureWorkspace(
     db,
     { id: WORKSPACE, name: "Test" },
-    { id: OPERATOR, name: "Operator", email: "op@example.test", roles: ["engineer", "publisher", "operator"] },
+    { ...OPERATOR, email: "op@example.test", roles: ["engineer", "publisher", "operator"] },
   );
   await seedReferenceData(db, WORKSPACE, demoReference as ReferenceDataSet);
   const flow = await createFlow(db, {

@@ -59,7 +59,7 @@ export function AuditLogPage() {
             {entries.data.map((entry) => (
               <tr key={entry.id}>
                 <td className="nowrap">{utcText(entry.at, "second")}</td>
-                <td>{entry.actorName ?? entry.actor}</td>
+                <td>{entry.actorName || entry.actor}</td>
                 <td>
                   <code>{entry.action}</code>
                 </td>
