@@ -1,6 +1,8 @@
-// Evaluations per second, compiled path vs the reference jsonata library, on the same reference
-// mappings in the same run. Prints JSON. Run: npm run bench -w @meterflow/expressions
+// Evaluations per second, compiled path vs the reference jsonata evaluators (1.8.9, synchronous,
+// and 2.x, asynchronous), on the same reference mappings in the same run. Prints JSON.
+// Run: npm run bench -w @meterflow/expressions
 import jsonata from "jsonata";
+import jsonata189 from "jsonata-1.8.9";
 import { compile } from "../src/index";
 
 const event = {
@@ -54,36 +56,62 @@ const cases = [
   },
 ];
 
+const WARM_UP = 2000;
+const BATCH = 500;
+
 function rate(evaluate: () => unknown, seconds: number): number {
-  for (let i = 0; i < 2000; i += 1) evaluate(); // warm up
+  for (let i = 0; i < WARM_UP; i += 1) evaluate();
   let count = 0;
   const started = process.hrtime.bigint();
   const budget = BigInt(Math.round(seconds * 1e9));
   let elapsed = 0n;
   while (elapsed < budget) {
-    for (let i = 0; i < 500; i += 1) evaluate();
-    count += 500;
+    for (let i = 0; i < BATCH; i += 1) evaluate();
+    count += BATCH;
+    elapsed = process.hrtime.bigint() - started;
+  }
+  return Math.round(count / (Number(elapsed) / 1e9));
+}
+
+async function rateAsync(evaluate: () => Promise<unknown>, seconds: number): Promise<number> {
+  for (let i = 0; i < WARM_UP; i += 1) await evaluate();
+  let count = 0;
+  const started = process.hrtime.bigint();
+  const budget = BigInt(Math.round(seconds * 1e9));
+  let elapsed = 0n;
+  while (elapsed < budget) {
+    for (let i = 0; i < BATCH; i += 1) await evaluate();
+    count += BATCH;
     elapsed = process.hrtime.bigint() - started;
   }
   return Math.round(count / (Number(elapsed) / 1e9));
 }
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 2);
-const results = cases.map(({ name, source, input }) => {
+const ratio = (a: number, b: number) => Number((a / b).toFixed(1));
+const results = [];
+for (const { name, source, input } of cases) {
   const compiled = compile(source);
-  const reference = jsonata(source);
-  if (JSON.stringify(compiled.evaluate(input)) !== JSON.stringify(reference.evaluate(input)))
+  const reference2 = jsonata(source);
+  const reference189 = jsonata189(source);
+  const expected = JSON.stringify(compiled.evaluate(input));
+  if (
+    expected !== JSON.stringify(await reference2.evaluate(input)) ||
+    expected !== JSON.stringify(reference189.evaluate(input))
+  )
     throw new Error(`${name}: results differ`);
   const compiledPerSecond = rate(() => compiled.evaluate(input), seconds);
-  const referencePerSecond = rate(() => reference.evaluate(input), seconds);
-  return {
+  const jsonata189PerSecond = rate(() => reference189.evaluate(input), seconds);
+  const jsonata2PerSecond = await rateAsync(() => reference2.evaluate(input), seconds);
+  results.push({
     name,
-    mode: compiled.mode,
     compiledPerSecond,
-    referencePerSecond,
-    ratio: Number((compiledPerSecond / referencePerSecond).toFixed(1)),
-  };
-});
+    jsonata189PerSecond,
+    jsonata2PerSecond,
+    ratioVs189: ratio(compiledPerSecond, jsonata189PerSecond),
+    ratioVs2: ratio(compiledPerSecond, jsonata2PerSecond),
+  });
+}
 
 console.log(
   JSON.stringify(
@@ -91,7 +119,7 @@ console.log(
       benchmark: "expressions",
       node: process.version,
       secondsPerMeasurement: seconds,
-      reference: "jsonata@1.8.9",
+      references: ["jsonata@1.8.9 (synchronous)", "jsonata@2.2.2 (asynchronous, awaited per evaluation)"],
       results,
     },
     null,

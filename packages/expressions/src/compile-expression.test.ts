@@ -1,6 +1,7 @@
 import jsonata from "jsonata";
 import { describe, expect, it } from "vitest";
-import { compile } from "./compile-expression";
+import { compile, syntaxProblem } from "./compile-expression";
+import { createExpressionBudget } from "./expression-budget";
 import { ExpressionError } from "./expression-error";
 
 interface Case {
@@ -31,7 +32,7 @@ const event = {
   },
 };
 
-/** Data, not code: each case runs on the compiled path and on the reference evaluator. */
+/** Data, not code: each case runs on the compiled path and on the reference evaluator (jsonata 2.x). */
 const groups: Record<string, Case[]> = {
   paths: [
     { expr: "data.tenantId", input: event, result: "t-1" },
@@ -196,35 +197,137 @@ const groups: Record<string, Case[]> = {
     { expr: "$toMillis('not a date')", error: "D3110" },
     { expr: "$fromMillis(0)", result: "1970-01-01T00:00:00.000Z" },
   ],
+  jsonata2: [
+    { expr: "data.missing ?? 'none'", input: event, result: "none" },
+    { expr: "data.nothing ?? 'none'", input: event, result: null },
+    { expr: "data.empty ?: 'none'", input: event, result: "none" },
+    { expr: "data.region ?: 'none'", input: event, result: "eu" },
+    { expr: "$number('00')", result: 0 },
+    { expr: "$number('-007')", result: -7 },
+    { expr: "$number('0x12')", result: 18 },
+    { expr: "$number('0B101')", result: 5 },
+    { expr: "$number('0O12')", result: 10 },
+    { expr: "$pad('foo', 5.7, ' ')", result: "foo  " },
+    { expr: "$string(function(){true})", result: "" },
+    { expr: "$string(2, 3)", error: "T0410" },
+    { expr: '$contains("Hello World", nothing)', result: undefined },
+    { expr: "$formatNumber(0, '0e0')", result: "0e0" },
+    { expr: "$formatNumber(-42, '0e0')", result: "-4e1" },
+    { expr: "$formatNumber(0, '0.00e0')", result: "0.00e0" },
+  ],
+  pathsAndGrouping: [
+    { expr: "data.items^(>p).n", input: event, result: ["b", "a"] },
+    { expr: "**.n", input: event, result: ["a", "b"] },
+    { expr: "data.*", input: { data: { a: 1, b: [2, 3] } }, result: [1, 2, 3] },
+    { expr: "[1..3]", result: [1, 2, 3] },
+    { expr: "data.items{ n: p }", input: event, result: { a: 2, b: 5 } },
+    { expr: "data.tags[]", input: event, result: ["x", "y"] },
+    { expr: "data.one[]", input: event, result: ["solo"] },
+    { expr: '{ "n": n }', input: [{ n: 1 }, { n: 2 }], result: { n: [1, 2] } },
+    {
+      expr: "data.items#$i.{ 'n': n, 'i': $i }",
+      input: event,
+      result: [
+        { n: "a", i: 0 },
+        { n: "b", i: 1 },
+      ],
+    },
+    {
+      expr: "library.loans@$l.books@$b[$l.isbn = $b.isbn].{ 'title': $b.title, 'customer': $l.customer }",
+      input: {
+        library: {
+          books: [
+            { isbn: "1", title: "Dune" },
+            { isbn: "2", title: "Emma" },
+          ],
+          loans: [
+            { isbn: "2", customer: "c-1" },
+            { isbn: "1", customer: "c-2" },
+          ],
+        },
+      },
+      result: [
+        { title: "Emma", customer: "c-1" },
+        { title: "Dune", customer: "c-2" },
+      ],
+    },
+    {
+      expr: "data.items.n.{ 'n': $, 'parentP': %.p }",
+      input: event,
+      result: [
+        { n: "a", parentP: 2 },
+        { n: "b", parentP: 5 },
+      ],
+    },
+    { expr: "data.{ 'k': $keys(items[0]) }", input: event, result: { k: ["p", "q", "n"] } },
+  ],
+  functionsAsValues: [
+    { expr: "$map(data.tags, $uppercase)", input: event, result: ["X", "Y"] },
+    { expr: "($first := $substring(?, 0, 1); $map(data.items.n, $first))", input: event, result: ["a", "b"] },
+    { expr: "data.tags ~> $join('+')", input: event, result: "x+y" },
+    { expr: "($up := $uppercase ~> $substring(?, 0, 1); $up('abc'))", result: "A" },
+    { expr: "$sort(data.items, function($a, $b) { $a.p < $b.p }).n", input: event, result: ["b", "a"] },
+    { expr: "$each({ 'a': 1 }, function($v, $k) { $k & $v })", result: "a1" },
+    {
+      expr: "$zip([1, 2], ['a', 'b'])",
+      result: [
+        [1, "a"],
+        [2, "b"],
+      ],
+    },
+    { expr: "$eval('1 + 2')", result: 3 },
+    { expr: "$eval('[1,$string(2)')", error: "D3120" },
+  ],
+  regexAndPictures: [
+    { expr: "$match('ab12cd34', /[0-9]+/).match", result: ["12", "34"] },
+    { expr: "$replace('2026-11-03', /(\\d+)-(\\d+)-(\\d+)/, '$3.$2.$1')", result: "03.11.2026" },
+    { expr: "$split('a1b22c', /[0-9]+/)", result: ["a", "b", "c"] },
+    { expr: "$contains('Hello', /l+/)", result: true },
+    { expr: "$formatNumber(1234.5, '#,##0.00')", result: "1,234.50" },
+    { expr: "$formatInteger(1999, 'I')", result: "MCMXCIX" },
+    { expr: "$formatInteger(21, 'w;o')", result: "twenty-first" },
+    { expr: "$parseInteger('twelve', 'w')", result: 12 },
+    { expr: "$formatBase(255, 16)", result: "ff" },
+    { expr: "$fromMillis(1510067557121, '[Y0001]-[M01]-[D01] [H01]:[m01]', '+0100')", result: "2017-11-07 16:12" },
+    { expr: "$toMillis('2017-11-07 15:12', '[Y0001]-[M01]-[D01] [H01]:[m01]')", result: 1510067520000 },
+  ],
+  transforms: [
+    {
+      expr: "data ~> | items | { 'total': p * q }, ['q'] |",
+      input: event,
+      result: {
+        ...event.data,
+        items: [
+          { p: 2, n: "a", total: 6 },
+          { p: 5, n: "b", total: 5 },
+        ],
+      },
+    },
+    { expr: "data ~> | items | 'x' |", input: event, error: "T2011" },
+  ],
 };
-
 const clock = () => Date.parse("2026-11-24T12:00:00Z");
+const now = () => new Date(clock()).toISOString();
 
-function outcome(run: () => unknown): { result?: string; error?: string } {
+async function outcome(run: () => unknown): Promise<{ result?: string; error?: string }> {
   try {
-    return { result: JSON.stringify(run()) };
+    return { result: JSON.stringify(await run()) };
   } catch (error) {
     return { error: (error as { code?: string }).code ?? String(error) };
   }
 }
 
 describe.each(Object.entries(groups))("%s", (_group, cases) => {
-  it.each(cases)("$expr", ({ expr, input, bindings, result, error }) => {
-    const compiled = compile(expr, { clock });
-    expect(compiled.mode, compiled.fallbackReason).toBe("compiled");
+  it.each(cases)("$expr", async ({ expr, input, bindings, result, error }) => {
     const expected = error ? { error } : { result: JSON.stringify(result) };
-    expect(outcome(() => compiled.evaluate(input, bindings))).toEqual(expected);
+    const compiled = compile(expr, { clock });
+    expect(await outcome(() => compiled.evaluate(input, bindings))).toEqual(expected);
     const reference = jsonata(expr);
-    expect(
-      outcome(() =>
-        reference.evaluate(input, { now: () => new Date(clock()).toISOString(), millis: clock, ...bindings }),
-      ),
-    ).toEqual(expected);
+    expect(await outcome(() => reference.evaluate(input, { now, millis: clock, ...bindings }))).toEqual(expected);
   });
 });
 
 describe("aggregates over long arrays", () => {
-  // The reference evaluator spreads them into Math.max and fails with a stack overflow.
   it("takes $max and $min of more values than a call's argument list may hold", () => {
     const values = Array.from({ length: 200_000 }, (_, i) => ((i * 7919) % 200_003) - 1_000);
     expect(compile("$max(values)").evaluate({ values })).toBe(values.reduce((a, b) => Math.max(a, b)));
@@ -232,44 +335,22 @@ describe("aggregates over long arrays", () => {
   });
 });
 
-describe("fallback to the reference evaluator", () => {
-  it.each([
-    { expr: "data.items^(>p).n", result: ["b", "a"] },
-    { expr: "**.n", result: ["a", "b"] },
-    { expr: "[1..3]", result: [1, 2, 3] },
-    { expr: "data.items{ n: p }", result: { a: 2, b: 5 } },
-    { expr: "data.tags[]", result: ["x", "y"] },
-    { expr: "$map(data.tags, $uppercase)", result: ["X", "Y"] },
-    { expr: "data.items#$i.n", result: ["a", "b"] },
-  ])("$expr runs on the reference and says why", ({ expr, result }) => {
-    const compiled = compile(expr);
-    expect(compiled.mode).toBe("reference");
-    expect(compiled.fallbackReason).toBeTruthy();
-    expect(JSON.stringify(compiled.evaluate(event))).toBe(JSON.stringify(result));
-  });
-
-  it("falls back at run time for grouping object constructors over a sequence", () => {
-    const compiled = compile('{ "n": n }');
-    expect(compiled.mode).toBe("compiled");
-    expect(JSON.stringify(compiled.evaluate([{ n: 1 }, { n: 2 }]))).toBe(
-      JSON.stringify(jsonata('{ "n": n }').evaluate([{ n: 1 }, { n: 2 }])),
-    );
-  });
-});
+function failure(run: () => unknown): ExpressionError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ExpressionError) return error;
+    throw error;
+  }
+  throw new Error("expected an ExpressionError");
+}
 
 describe("errors", () => {
   it("reports JSONata's syntax error with its position", () => {
-    const failure = (() => {
-      try {
-        compile("data.(calls");
-      } catch (error) {
-        return error as ExpressionError;
-      }
-    })();
-    expect(failure).toBeInstanceOf(ExpressionError);
-    expect(failure!.code).toMatch(/^S0/);
-    expect(failure!.position).toBeGreaterThan(0);
-    expect(failure!.message).toContain("data.(calls");
+    const error = failure(() => compile("data.(calls"));
+    expect(error.code).toMatch(/^S0/);
+    expect(error.position).toBeGreaterThan(0);
+    expect(error.message).toContain("data.(calls");
   });
 
   it("names the expression and the failing sub-expression at run time", () => {
@@ -279,22 +360,76 @@ describe("errors", () => {
     );
   });
 
-  it("stops deep recursion with the depth budget", () => {
-    const runaway = compile("($f := function($n) { $f($n + 1) + 1 }; $f(0))", { maxDepth: 50 });
-    expect(runaway.mode).toBe("compiled");
-    expect(() => runaway.evaluate({})).toThrow(expect.objectContaining({ code: "U1001" }));
-    const tailCall = compile("($f := function($n) { $f($n + 1) }; $f(0))", { maxDepth: 50 });
-    expect(() => tailCall.evaluate({})).toThrow(expect.objectContaining({ code: "U1001" }));
+  it("refuses, when compiling, a regular expression that would need backtracking", () => {
+    const error = failure(() => compile("$match(text, /(a+)\\1/)"));
+    expect(error.code).toBe("S0303");
+    expect(error.message).toMatch(/backreferences and lookarounds/);
+    expect(syntaxProblem("$replace(text, /(?<=a)b/, 'c')")).toMatch(/S0303/);
+    expect(syntaxProblem("$match(text, /(a+)+$/)")).toBeUndefined();
   });
 
-  it("stops a runaway expression with the time budget", () => {
-    const runaway = compile("($f := function($n) { $n > 0 ? $f($n - 1) + $f($n - 1) : 1 }; $f(40))", { timeoutMs: 50 });
-    expect(runaway.mode).toBe("compiled");
-    expect(() => runaway.evaluate({})).toThrow(expect.objectContaining({ code: "U1002" }));
-    const onReference = compile("($f := function($n) { $n > 0 ? $f($n - 1) + $f($n - 1) : 1 }; $f(40))", {
-      timeoutMs: 50,
-      referenceOnly: true,
+  it("matches a pattern that backtracks exponentially elsewhere in linear time", () => {
+    const text = `${"a".repeat(5000)}!`;
+    expect(compile("$contains(text, /(a+)+$/)").evaluate({ text })).toBe(false);
+  });
+});
+
+describe("budgets", () => {
+  const code = (run: () => unknown) => failure(run).code;
+
+  it("stops deep recursion with the depth budget, counted as JSONata counts it", () => {
+    const factorial = "($f := function($n) { $n = 0 ? 1 : $n * $f($n - 1) }; $f(N))";
+    expect(compile(factorial.replace("N", "99"), { maxDepth: 302 }).evaluate({})).toBeCloseTo(9.33262154439441e155);
+    expect(code(() => compile(factorial.replace("N", "100"), { maxDepth: 302 }).evaluate({}))).toBe("U1001");
+    expect(code(() => compile("($f := function($n) { $f($n + 1) + 1 }; $f(0))").evaluate({}))).toBe("U1001");
+  });
+
+  it("runs tail calls in constant depth", () => {
+    const evenOdd =
+      "($even := function($n) { $n = 0 ? true : $odd($n - 1) }; $odd := function($n) { $n = 0 ? false : $even($n - 1) }; $odd(6555))";
+    expect(compile(evenOdd, { maxDepth: 500 }).evaluate({})).toBe(true);
+  });
+
+  it("stops a runaway expression with the time budget, in loops and in tail recursion", () => {
+    expect(code(() => compile("($f := function() { $f() }; $f())", { timeoutMs: 50 }).evaluate({}))).toBe("U1002");
+    const doubling = "($f := function($n) { $n > 0 ? $f($n - 1) + $f($n - 1) : 1 }; $f(40))";
+    expect(code(() => compile(doubling, { timeoutMs: 50 }).evaluate({}))).toBe("U1002");
+  });
+
+  it("refuses to build strings and arrays over the size budgets, before allocating them", () => {
+    expect(code(() => compile('$pad("x", 2e8)').evaluate({}))).toBe("U1003");
+    expect(code(() => compile("[1..1e7]").evaluate({}))).toBe("D2015");
+    expect(code(() => compile("[1..1e8]").evaluate({}))).toBe("D2014");
+    expect(code(() => compile("$join([1..20].$pad('', 10), '')", { maxStringLength: 100 }).evaluate({}))).toBe("U1003");
+    expect(compile("$count([1..100])", { maxArrayLength: 100 }).evaluate({})).toBe(100);
+    expect(code(() => compile("$count([1..101])", { maxArrayLength: 100 }).evaluate({}))).toBe("D2015");
+    const doubling = "($f := function($s, $n) { $n = 0 ? $s : $f($s & $s, $n - 1) }; $length($f('ab', 40)))";
+    expect(code(() => compile(doubling).evaluate({}))).toBe("U1003");
+  });
+});
+
+describe("a budget shared by many evaluations", () => {
+  it("charges each evaluation and fails the one that runs out, and every later one, with U1004", () => {
+    const budget = createExpressionBudget({ timeMs: 30 });
+    const quick = compile("data.calls * 2");
+    expect(quick.evaluate(event, undefined, { budget })).toBe(6);
+    expect(budget.evaluations).toBe(1);
+    expect(budget.exhausted).toBe(false);
+    const slow = compile("($f := function($n) { $n > 0 ? $f($n - 1) + $f($n - 1) : 1 }; $f(40))", {
+      timeoutMs: 60_000,
     });
-    expect(() => onReference.evaluate({})).toThrow(expect.objectContaining({ code: "U1002" }));
+    const error = failure(() => slow.evaluate({}, undefined, { budget }));
+    expect(error.code).toBe("U1004");
+    expect(error.message).toMatch(/total expression time budget of 30 ms ran out/);
+    expect(budget.exhausted).toBe(true);
+    expect(budget.remainingMs()).toBe(0);
+    expect(failure(() => quick.evaluate(event, undefined, { budget })).code).toBe("U1004");
+    expect(budget.evaluations).toBe(3);
+  });
+
+  it("accepts only budgets it made, and a positive time", () => {
+    expect(() => createExpressionBudget({ timeMs: 0 })).toThrow(/positive, finite timeMs/);
+    const fake = { timeMs: 5, spentMs: 0, evaluations: 0, exhausted: false, remainingMs: () => 5 };
+    expect(() => compile("1").evaluate({}, undefined, { budget: fake })).toThrow(/createExpressionBudget/);
   });
 });

@@ -1,193 +1,129 @@
-import jsonata from "jsonata";
-import {
-  compileAst,
-  NeedsReferenceEvaluator,
-  NO_BINDINGS,
-  UnsupportedConstruct,
-  type Evaluator,
-  type Frame,
-  type Runtime,
-} from "./compile-ast";
-import { decimalFunctions } from "./decimal-functions";
-import { ExpressionError, fromReferenceError } from "./expression-error";
-import { visitNodes } from "./analysis/resolve-paths";
+import { compileNode } from "./compile-ast";
+import { analyseScope, type CompileContext } from "./compile-context";
+import { type EvaluationLimits, type Evaluator, Frame, Runtime } from "./evaluation-runtime";
+import type { ExpressionBudget } from "./expression-budget";
+import { SharedBudget } from "./expression-budget";
+import { ExpressionError } from "./expression-error";
 import type { AstNode } from "./jsonata-ast";
-import { outerWrapper } from "./sequence";
+import { parseExpression } from "./parse-expression";
+import { isSequence, outerWrapper } from "./sequence";
 
 export interface CompileOptions {
-  /** Deepest nesting of function calls (recursion) before U1001. Default 200. */
+  /** Deepest nesting of evaluation (expression nodes, as JSONata counts them) before U1001. Default 1000. */
   maxDepth?: number;
   /** Wall-clock budget of one evaluation before U1002. Default 1000 ms. */
   timeoutMs?: number;
+  /** Longest string one evaluation may build, in characters, before U1003. Default 10,000,000. */
+  maxStringLength?: number;
+  /** Most items one evaluation may put in an array or sequence, before D2015. Default 1,000,000. */
+  maxArrayLength?: number;
   /** Clock for $now and $millis (ms since epoch); read once per evaluation. Default Date.now. */
   clock?: () => number;
-  /** Skip the compiler and always use the reference evaluator (for comparisons). */
-  referenceOnly?: boolean;
+}
+
+export interface EvaluateOptions {
+  /** A budget shared with other evaluations (see createExpressionBudget): the request's total. */
+  budget?: ExpressionBudget;
 }
 
 export interface CompiledExpression {
   readonly source: string;
-  /** `compiled`: JavaScript closures; `reference`: the jsonata library evaluates it. */
-  readonly mode: "compiled" | "reference";
-  /** Why the expression runs on the reference evaluator, when it does. */
-  readonly fallbackReason: string | undefined;
   readonly ast: AstNode;
-  evaluate(input: unknown, bindings?: Record<string, unknown>): unknown;
+  /** Evaluates synchronously; fails with an ExpressionError (JSONata's code, or a U budget code). */
+  evaluate(input: unknown, bindings?: Record<string, unknown>, options?: EvaluateOptions): unknown;
 }
 
-const EMPTY_FRAME: Frame = Object.freeze({ vars: new Map<string, unknown>(), parent: null });
-const TICKS_PER_CLOCK_CHECK = 1024;
+const NO_BINDINGS: Record<string, unknown> = Object.freeze({});
+const EMPTY_ROOT = new Frame(undefined);
+const MAX_CACHED_EVAL_SOURCES = 64;
+
+function limitsOf(options: CompileOptions): EvaluationLimits {
+  return {
+    maxDepth: options.maxDepth ?? 1000,
+    timeoutMs: options.timeoutMs ?? 1000,
+    maxStringLength: options.maxStringLength ?? 10_000_000,
+    maxArrayLength: options.maxArrayLength ?? 1_000_000,
+    clock: options.clock ?? Date.now,
+  };
+}
+
+function compileTree(ast: AstNode, maxDepth: number, dynamicBase: boolean): Evaluator {
+  const context: CompileContext = { scope: analyseScope(ast), maxDepth, depth: 1, dynamicBase };
+  return compileNode(ast, context);
+}
+
+/** An error the JavaScript engine raised while evaluating, as a coded expression error. */
+function fromEngineError(error: unknown, limits: EvaluationLimits): ExpressionError {
+  if (error instanceof ExpressionError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RangeError) {
+    if (/call stack/i.test(message)) return new ExpressionError({ code: "U1001", value: limits.maxDepth });
+    if (/string length/i.test(message)) return new ExpressionError({ code: "U1003", value: limits.maxStringLength });
+    if (/array length/i.test(message)) return new ExpressionError({ code: "D2015", value: limits.maxArrayLength });
+  }
+  return new ExpressionError({ code: "U1000", detail: message });
+}
 
 /**
- * Parses with the reference parser (so syntax and error messages are JSONata's), then compiles
- * the AST to closures once. Constructs the compiler does not handle run on the reference
- * evaluator instead; both paths give the same results (see the differential tests).
+ * Parses with jsonata's parser (so syntax and syntax errors are JSONata's) and compiles the AST
+ * to closures once. Every construct compiles; one that cannot (a regex needing backtracking)
+ * fails here, with an ExpressionError, rather than when it runs.
  */
 export function compile(source: string, options: CompileOptions = {}): CompiledExpression {
-  let reference: jsonata.Expression;
+  const ast = parseExpression(source);
+  const limits = limitsOf(options);
+  let evaluator: Evaluator;
   try {
-    reference = jsonata(source);
+    evaluator = compileTree(ast, limits.maxDepth, false);
   } catch (error) {
-    throw fromReferenceError(error).locate(source);
+    throw fromEngineError(error, limits).locate(source);
   }
-  // The reference knows Meterflow's own functions too, so both paths agree on them.
-  for (const [name, fn] of Object.entries(decimalFunctions)) reference.registerFunction(name, fn.call);
-  const ast = reference.ast() as unknown as AstNode;
-  const maxDepth = options.maxDepth ?? 200;
-  const timeoutMs = options.timeoutMs ?? 1000;
-  const clock = options.clock ?? Date.now;
-  const evaluateWithReference = referenceEvaluator(source, reference, maxDepth, timeoutMs, clock);
+  const needsRootFrame = analyseScope(ast).bindsAtRoot;
 
-  let compiled: Evaluator | undefined;
-  let fallbackReason: string | undefined = options.referenceOnly ? "referenceOnly option" : undefined;
-  if (!options.referenceOnly) {
-    try {
-      compiled = compileAst(ast);
-    } catch (error) {
-      if (!(error instanceof UnsupportedConstruct)) throw error;
-      fallbackReason = error.construct;
-    }
-  }
-  if (!compiled) return { source, mode: "reference", fallbackReason, ast, evaluate: evaluateWithReference };
+  const evalCache = new Map<string, Evaluator>();
+  const compileEval = (text: string): Evaluator => {
+    let compiled = evalCache.get(text);
+    if (compiled) return compiled;
+    compiled = compileTree(parseExpression(text), limits.maxDepth, true);
+    if (evalCache.size >= MAX_CACHED_EVAL_SOURCES) evalCache.clear();
+    evalCache.set(text, compiled);
+    return compiled;
+  };
+  // One runtime per compiled expression, reused: evaluation is synchronous, and this keeps the
+  // hot path free of allocations. A re-entrant call (a binding calling back in) gets its own.
+  const shared = new Runtime(limits, compileEval);
 
-  const evaluator = compiled;
-  const needsFrame = usesVariables(ast);
-  const state = new EvaluationRuntime(maxDepth, timeoutMs, clock);
   return {
     source,
-    mode: "compiled",
-    fallbackReason: undefined,
     ast,
-    evaluate(input, bindings = NO_BINDINGS) {
-      // One state object per compiled expression, reset per call: evaluation is synchronous and
-      // never re-enters the same expression, and this keeps the hot path allocation-free.
-      const runtime = state.reset(input, bindings);
-      const frame: Frame = needsFrame ? { vars: new Map(), parent: null } : EMPTY_FRAME;
+    evaluate(input, bindings = NO_BINDINGS, evaluateOptions) {
+      const runtime = shared.active ? new Runtime(limits, compileEval) : shared;
+      const budget = evaluateOptions?.budget;
+      if (budget !== undefined && !(budget instanceof SharedBudget))
+        throw new TypeError("An expression budget must come from createExpressionBudget()");
       try {
-        return evaluator(Array.isArray(input) ? outerWrapper(input) : input, frame, runtime);
+        runtime.start(input, bindings, budget);
       } catch (error) {
-        if (error instanceof NeedsReferenceEvaluator) return evaluateWithReference(input, bindings);
-        if (error instanceof RangeError) throw new ExpressionError({ code: "U1001", value: maxDepth }).locate(source);
-        if (error instanceof ExpressionError) throw error.locate(source, error.subExpression);
-        throw error;
+        throw fromEngineError(error, limits).locate(source);
+      }
+      const frame = needsRootFrame ? new Frame(undefined) : EMPTY_ROOT;
+      try {
+        return evaluator(Array.isArray(input) && !isSequence(input) ? outerWrapper(input) : input, frame, runtime);
+      } catch (error) {
+        throw fromEngineError(error, limits).locate(source);
+      } finally {
+        runtime.finish();
       }
     },
   };
 }
 
-/** Why a source does not parse, or undefined when it does: for validators that report, not throw. */
+/** Why a source does not compile, or undefined when it does: for validators that report, not throw. */
 export function syntaxProblem(source: string): string | undefined {
   try {
-    jsonata(source);
+    compile(source);
     return undefined;
   } catch (error) {
-    return fromReferenceError(error).locate(source).message;
+    return error instanceof Error ? error.message : String(error);
   }
-}
-
-/** Per-evaluation state; the clock and the deadline are read only when something needs them. */
-class EvaluationRuntime implements Runtime {
-  root: unknown = undefined;
-  bindings: Record<string, unknown> = NO_BINDINGS;
-  depth = 0;
-  private ticks = 0;
-  private deadline = 0;
-  private now: number | undefined;
-  constructor(
-    readonly maxDepth: number,
-    private readonly timeoutMs: number,
-    private readonly clock: () => number,
-  ) {}
-
-  reset(root: unknown, bindings: Record<string, unknown>): this {
-    this.root = root;
-    this.bindings = bindings;
-    this.depth = 0;
-    this.ticks = 0;
-    this.now = undefined;
-    return this;
-  }
-
-  nowMillis(): number {
-    return (this.now ??= this.clock());
-  }
-
-  tick(): void {
-    if (this.ticks === 0) this.deadline = Date.now() + this.timeoutMs;
-    this.ticks += 1;
-    if (this.ticks % TICKS_PER_CLOCK_CHECK === 0 && Date.now() > this.deadline)
-      throw new ExpressionError({ code: "U1002", value: this.timeoutMs });
-  }
-}
-
-function referenceEvaluator(
-  source: string,
-  reference: jsonata.Expression,
-  maxDepth: number,
-  timeoutMs: number,
-  clock: () => number,
-) {
-  // Budgets through the reference's evaluation hooks: depth of nested evaluations and time.
-  let depth = 0;
-  let deadline = 0;
-  let calls = 0;
-  reference.assign("__evaluate_entry", () => {
-    depth += 1;
-    calls += 1;
-    if (depth > maxDepth * 10)
-      throw {
-        code: "U1001",
-        message: `Stack overflow: the expression nests deeper than the depth budget of ${maxDepth}`,
-      };
-    if (calls % TICKS_PER_CLOCK_CHECK === 0 && Date.now() > deadline)
-      throw { code: "U1002", message: `Time budget of ${timeoutMs} ms exceeded: the expression was stopped` };
-  });
-  reference.assign("__evaluate_exit", () => {
-    depth -= 1;
-  });
-  return (input: unknown, bindings: Record<string, unknown> = {}): unknown => {
-    depth = 0;
-    calls = 0;
-    deadline = Date.now() + timeoutMs;
-    const now = clock();
-    try {
-      return reference.evaluate(input, {
-        ...bindings,
-        now: bindings.now ?? (() => new Date(now).toISOString()),
-        millis: bindings.millis ?? (() => now),
-      });
-    } catch (error) {
-      if (error instanceof RangeError) throw new ExpressionError({ code: "U1001", value: maxDepth }).locate(source);
-      throw fromReferenceError(error).locate(source);
-    }
-  };
-}
-
-/** Whether evaluation needs a variable frame (blocks, bindings, lambdas). */
-function usesVariables(ast: AstNode): boolean {
-  let found = false;
-  visitNodes(ast, (node) => {
-    if (node.type === "bind" || node.type === "block" || node.type === "lambda") found = true;
-  });
-  return found;
 }

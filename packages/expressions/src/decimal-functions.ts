@@ -1,4 +1,5 @@
 import Decimal from "decimal.js";
+import type { BuiltinDefinition } from "./builtin-functions";
 import { ExpressionError } from "./expression-error";
 
 /** Exact decimal arithmetic for money: 40 significant digits, banker's rounding by default. */
@@ -30,33 +31,30 @@ function scaleOf(name: string, value: unknown, index: number): number {
   );
 }
 
-const binary = (name: string, operate: (a: Decimal, b: Decimal) => Decimal) => (a: unknown, b: unknown) =>
-  a === undefined || b === undefined ? undefined : operate(toDecimal(name, a, 1), toDecimal(name, b, 2)).toFixed();
+const binary = (name: string, operate: (a: Decimal, b: Decimal) => Decimal): BuiltinDefinition => ({
+  signature: "<jj:s>",
+  arity: 2,
+  implementation: ([a, b]) =>
+    a === undefined || b === undefined ? undefined : operate(toDecimal(name, a, 1), toDecimal(name, b, 2)).toFixed(),
+});
 
 /**
  * `$decimalAdd`, `$decimalSub`, `$decimalMul`, `$decimalDiv`, `$decimalRound`, `$decimalCompare`:
  * money never goes through binary floating point. Results are decimal strings; Rate nodes use
  * these for amounts (`$decimalRound($decimalMul(quantity, unitPrice), 2)`).
  */
-export const decimalFunctions: Record<
-  string,
-  { minArgs: number; maxArgs: number; call: (...args: unknown[]) => unknown }
-> = {
-  decimalAdd: { minArgs: 2, maxArgs: 2, call: binary("decimalAdd", (a, b) => a.plus(b)) },
-  decimalSub: { minArgs: 2, maxArgs: 2, call: binary("decimalSub", (a, b) => a.minus(b)) },
-  decimalMul: { minArgs: 2, maxArgs: 2, call: binary("decimalMul", (a, b) => a.times(b)) },
-  decimalDiv: {
-    minArgs: 2,
-    maxArgs: 2,
-    call: binary("decimalDiv", (a, b) => {
-      if (b.isZero()) throw new ExpressionError({ code: "M0003" }, "$decimalDiv: division by zero");
-      return a.dividedBy(b);
-    }),
-  },
+export const decimalFunctions: Record<string, BuiltinDefinition> = {
+  decimalAdd: binary("decimalAdd", (a, b) => a.plus(b)),
+  decimalSub: binary("decimalSub", (a, b) => a.minus(b)),
+  decimalMul: binary("decimalMul", (a, b) => a.times(b)),
+  decimalDiv: binary("decimalDiv", (a, b) => {
+    if (b.isZero()) throw new ExpressionError({ code: "M0003" }, "$decimalDiv: division by zero");
+    return a.dividedBy(b);
+  }),
   decimalRound: {
-    minArgs: 1,
-    maxArgs: 3,
-    call: (value, scale, mode) => {
+    signature: "<jj?j?:s>",
+    arity: 3,
+    implementation: ([value, scale, mode]) => {
       if (value === undefined) return undefined;
       const places = scaleOf("decimalRound", scale, 2);
       const rounding =
@@ -71,9 +69,9 @@ export const decimalFunctions: Record<
     },
   },
   decimalCompare: {
-    minArgs: 2,
-    maxArgs: 2,
-    call: (a, b) =>
+    signature: "<jj:n>",
+    arity: 2,
+    implementation: ([a, b]) =>
       a === undefined || b === undefined
         ? undefined
         : toDecimal("decimalCompare", a, 1).comparedTo(toDecimal("decimalCompare", b, 2)),

@@ -1,4 +1,11 @@
-export { compile, syntaxProblem, type CompiledExpression, type CompileOptions } from "./compile-expression";
+export {
+  compile,
+  syntaxProblem,
+  type CompiledExpression,
+  type CompileOptions,
+  type EvaluateOptions,
+} from "./compile-expression";
+export { createExpressionBudget, type ExpressionBudget, type ExpressionBudgetOptions } from "./expression-budget";
 export { ExpressionError } from "./expression-error";
 export type { AstNode } from "./jsonata-ast";
 export { check, type ExpressionProblem } from "./analysis/check-expression";

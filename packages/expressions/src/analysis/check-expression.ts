@@ -1,6 +1,7 @@
 import type { AstNode } from "../jsonata-ast";
 import { printNode } from "../jsonata-ast";
-import { parseExpression, resolvePaths, visitNodes, type InputPath } from "./resolve-paths";
+import { parseExpression } from "../parse-expression";
+import { resolvePaths, visitNodes, type InputPath } from "./resolve-paths";
 
 export interface ExpressionProblem {
   code: "unknown_path" | "type_mismatch";

@@ -1,6 +1,7 @@
 import { ExpressionError } from "../expression-error";
 import type { AstNode } from "../jsonata-ast";
-import { parseExpression, resolvePaths, visitNodes } from "./resolve-paths";
+import { parseExpression } from "../parse-expression";
+import { resolvePaths, visitNodes } from "./resolve-paths";
 
 export type LineageKind = "direct" | "transformation" | "aggregation" | "filter" | "constant";
 

@@ -1,5 +1,3 @@
-import jsonata from "jsonata";
-import { fromReferenceError } from "../expression-error";
 import type { AstNode } from "../jsonata-ast";
 
 /** An input field path, as segments from the expression's input (`["data", "calls"]`). */
@@ -10,15 +8,6 @@ export interface ResolvedPaths {
   readonly byNode: Map<AstNode, InputPath>;
   /** Every input path the expression reads, in first-seen order, without repeats. */
   readonly reads: InputPath[];
-}
-
-export function parseExpression(source: string | { ast: AstNode }): AstNode {
-  if (typeof source !== "string") return source.ast;
-  try {
-    return jsonata(source).ast() as unknown as AstNode;
-  } catch (error) {
-    throw fromReferenceError(error).locate(source);
-  }
 }
 
 type Variables = ReadonlyMap<string, InputPath | null>;
