@@ -3,7 +3,7 @@ import { compileApply, compileCall, compileLambda, compilePartial } from "./comp
 import { type CompileContext, childContext, guardDepth, isFree } from "./compile-context";
 import { compileArray, compileGroup, compileObject } from "./compile-constructors";
 import { compileBinary, compileUnaryMinus } from "./compile-operators";
-import { compileFilter, compileDescendants, compilePath, compileWildcard } from "./compile-path";
+import { compileDescendants, compileFieldPath, compileFilter, compilePath, compileWildcard } from "./compile-path";
 import { compileTransform } from "./compile-transform";
 import { type Evaluator, Frame, type Runtime, UNBOUND } from "./evaluation-runtime";
 import { ExpressionError } from "./expression-error";
@@ -18,6 +18,10 @@ import { toBoolean } from "./value-semantics";
  * own evaluation, then its predicates, its grouping, and the collapse of the sequence it built.
  */
 export function compileNode(node: AstNode, context: CompileContext): Evaluator {
+  if (node.type === "path") {
+    const fieldPath = compileFieldPath(node, context);
+    if (fieldPath) return fieldPath;
+  }
   let evaluate = compileBase(node, context);
   if (node.predicate && node.predicate.length > 0) {
     const base = evaluate;

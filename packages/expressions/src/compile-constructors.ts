@@ -7,6 +7,7 @@ import { ExpressionError } from "./expression-error";
 import type { AstNode } from "./jsonata-ast";
 import { defineMember } from "./object-functions";
 import { isTupleStream, markConstructed, sequence } from "./sequence";
+import { objectBuilder } from "./specialized-closures";
 
 type Tuple = Record<string, unknown>;
 type GroupEvaluator = (input: unknown, frame: Frame, runtime: Runtime) => Record<string, unknown>;
@@ -80,19 +81,11 @@ export function compileGroup(pairs: [AstNode, AstNode][], context: CompileContex
   const order = Object.keys(Object.fromEntries(literal.map((key, index) => [key, index]))).map((key) =>
     literal.indexOf(key),
   );
-  const fields = order.map((index) => ({ key: literal[index]!, value: compiled[index]!.value }));
+  const build = objectBuilder(order.map((index) => ({ key: literal[index]!, value: compiled[index]!.value })));
   return (input, frame, runtime) => {
-    let item = input;
-    if (Array.isArray(input)) {
-      if (input.length > 1 || isTupleStream(input)) return general(input, frame, runtime);
-      item = input[0];
-    }
-    const result: Record<string, unknown> = {};
-    for (const field of fields) {
-      const value = field.value(item, frame, runtime);
-      if (value !== undefined) defineMember(result, field.key, value);
-    }
-    return result;
+    if (!Array.isArray(input)) return build(input, frame, runtime);
+    if (input.length > 1 || isTupleStream(input)) return general(input, frame, runtime);
+    return build(input[0], frame, runtime);
   };
 }
 

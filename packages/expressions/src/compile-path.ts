@@ -7,6 +7,7 @@ import { ExpressionError } from "./expression-error";
 import type { AstNode, AstStage } from "./jsonata-ast";
 import { Procedure } from "./procedure";
 import {
+  collapse,
   isConstructed,
   isOuterWrapper,
   isSequence,
@@ -15,6 +16,7 @@ import {
   sequence,
   tupleStream,
 } from "./sequence";
+import { fieldReader } from "./specialized-closures";
 import { isArrayOfNumbers, isNumeric, toBoolean } from "./value-semantics";
 
 /**
@@ -257,7 +259,6 @@ export function compilePath(node: AstNode, context: CompileContext): Evaluator {
   const keepSingletonArray = node.keepSingletonArray === true;
   const group = node.group ? compileGroup(node.group.lhs, inner, node.group.position) : undefined;
   const last = steps.length - 1;
-  const fast = fastPath(node, steps);
 
   const general: Evaluator = (input, frame, runtime) => {
     let inputSequence: ArrayLike<unknown> = Array.isArray(input) && !absolute ? input : sequence(input);
@@ -284,55 +285,76 @@ export function compilePath(node: AstNode, context: CompileContext): Evaluator {
     if (group) result = group(isTuples ? tuples : result, frame, runtime);
     return result;
   };
-  return fast ? fast(general) : general;
+  return general;
 }
 
 /**
- * Paths of plain field names (`data.tenantId`), the common case in mappings: read the fields
- * directly while the values are single objects, and fall back to the general walk at the first
- * array, from the step it is found at.
+ * A path of plain field names (`data.tenantId`), the common case in mappings, compiled with
+ * its collapse: reads the fields directly while the values are single objects, and falls back
+ * to the general walk at the first array, from the step it is found at. Undefined when the path
+ * is not such a path, or its depth must be checked at its steps.
  */
-function fastPath(node: AstNode, steps: CompiledStep[]): ((general: Evaluator) => Evaluator) | undefined {
+export function compileFieldPath(node: AstNode, context: CompileContext): Evaluator | undefined {
+  const steps = node.steps ?? [];
   const plain = steps.every(
     (step) =>
-      step.node.type === "name" &&
-      step.stages.length === 0 &&
-      !step.node.predicate &&
-      !step.node.group &&
-      !step.node.keepArray &&
+      step.type === "name" &&
+      !step.stages &&
+      !step.predicate &&
+      !step.group &&
+      !step.keepArray &&
       !step.tuple &&
-      step.node.value !== "__proto__",
+      !step.focus &&
+      !step.index &&
+      step.value !== "__proto__",
   );
-  if (!plain || node.keepSingletonArray || node.group || node.tuple || steps.length === 0) return undefined;
-  const names = steps.map((step) => String(step.node.value));
-  const rest = steps;
-  return (general) => {
-    const fromStep = (items: unknown[], from: number, frame: Frame, runtime: Runtime): unknown => {
-      let current: ArrayLike<unknown> = items;
-      let result: unknown[] | undefined;
-      for (let index = from; index < rest.length; index += 1) {
-        result = evaluateStep(rest[index]!, current, frame, runtime, index === rest.length - 1);
-        if (result.length === 0) break;
-        current = result;
-      }
-      return result;
-    };
+  if (!plain || steps.length === 0 || node.keepSingletonArray || node.group || node.tuple || node.keepArray)
+    return undefined;
+  if (context.dynamicBase || context.depth + 1 > context.maxDepth) return undefined;
+  const inner = childContext(context);
+  const compiled = steps.map((step) => compileStep(step, inner));
+  const general = compilePath(node, context);
+  const fromStep = (items: unknown[], from: number, frame: Frame, runtime: Runtime): unknown => {
+    let current: ArrayLike<unknown> = items;
+    let result: unknown[] | undefined;
+    for (let index = from; index < compiled.length; index += 1) {
+      result = evaluateStep(compiled[index]!, current, frame, runtime, index === compiled.length - 1);
+      if (result.length === 0) break;
+      current = result;
+    }
+    return collapse(result);
+  };
+  // What the general walk gives for a value read through single objects, collapsed.
+  const finish = (value: unknown): unknown => (isSequence(value) ? collapse(sequence(...value)) : value);
+  const readers = steps.map((step) => fieldReader(String(step.value)));
+  if (readers.length === 1) {
+    const [read] = readers as [ReturnType<typeof fieldReader>];
     return (input, frame, runtime) => {
-      if (isOuterWrapper(input) || Array.isArray(input)) return general(input, frame, runtime);
-      let value: unknown = input;
-      for (let index = 0; index < names.length; index += 1) {
-        // A procedure's state is private: reading a name from one finds nothing, as below.
-        if (value === null || typeof value !== "object") return sequence();
-        if (Array.isArray(value)) return fromStep(value, index, frame, runtime);
-        const name = names[index]!;
-        const next = (value as Record<string, unknown>)[name];
-        if (next === undefined || (typeof next === "function" && !Object.hasOwn(value, name))) return sequence();
-        value = next;
-      }
-      // What the general walk returns for a value read through single objects, uncollapsed.
-      if (!Array.isArray(value)) return sequence(value);
-      return isSequence(value) ? sequence(...value) : value;
+      if (input === null || typeof input !== "object") return undefined;
+      if (Array.isArray(input)) return collapse(general(input, frame, runtime));
+      return finish(read(input));
     };
+  }
+  if (readers.length === 2) {
+    const [readFirst, readSecond] = readers as [ReturnType<typeof fieldReader>, ReturnType<typeof fieldReader>];
+    return (input, frame, runtime) => {
+      if (input === null || typeof input !== "object") return undefined;
+      if (Array.isArray(input)) return collapse(general(input, frame, runtime));
+      const middle = readFirst(input);
+      if (middle === null || typeof middle !== "object") return undefined;
+      if (Array.isArray(middle)) return fromStep(middle, 1, frame, runtime);
+      return finish(readSecond(middle));
+    };
+  }
+  return (input, frame, runtime) => {
+    if (Array.isArray(input)) return collapse(general(input, frame, runtime));
+    let value: unknown = input;
+    for (let index = 0; index < readers.length; index += 1) {
+      if (value === null || typeof value !== "object") return undefined;
+      if (Array.isArray(value)) return fromStep(value, index, frame, runtime);
+      value = readers[index]!(value);
+    }
+    return finish(value);
   };
 }
 

@@ -25,8 +25,30 @@ function shiftDecimal(value: number, places: number): number {
   return Number(`${mantissa}e${exponent ? Number(exponent) + places : places}`);
 }
 
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, power) => 10 ** power);
+/** Below this, a scaled value's fraction is exact to well within 0.001. */
+const EXACT_SCALE_LIMIT = 2 ** 40;
+
 /** Round half to even, at `precision` decimal places (negative: tens, hundreds...). */
 export function roundHalfEven(value: number, precision?: number): number {
+  if (precision !== undefined && precision > 0 && precision <= 22 && Number.isInteger(precision)) {
+    // Binary scaling differs from the decimal shift below by a few ulps at most; away from a
+    // half it rounds to the same integer, and dividing back by an exact power of ten rounds
+    // correctly, as parsing the shifted text does.
+    const power = POWERS_OF_TEN[precision]!;
+    const scaled = value * power;
+    if (Math.abs(scaled) < EXACT_SCALE_LIMIT) {
+      const fraction = scaled - Math.floor(scaled);
+      if (Math.abs(fraction - 0.5) > 0.001) {
+        const result = Math.round(scaled) / power;
+        return Object.is(result, -0) ? 0 : result;
+      }
+    }
+  }
+  return roundThroughText(value, precision);
+}
+
+function roundThroughText(value: number, precision?: number): number {
   const scaled = precision ? shiftDecimal(value, precision) : value;
   let result = Math.round(scaled);
   if (Math.abs(result - scaled) === 0.5 && Math.abs(result % 2) === 1) result -= 1;
