@@ -100,7 +100,7 @@ export const arrayFunctions: Record<string, BuiltinDefinition> = {
       if (!Array.isArray(values) || values.length <= 1) return values;
       const result = isSequence(values) ? sequence() : [];
       for (const value of values) {
-        runtime.tick();
+        runtime.charge(1 + result.length / 256);
         if (!result.some((seen) => deepEqual(seen, value))) result.push(value);
       }
       return result;

@@ -131,7 +131,9 @@ function compileBase(node: AstNode, context: CompileContext): Evaluator {
     case "bind":
       return compileBind(node, context);
     case "regex": {
-      const regex = node.value as RegExp;
+      // `??` and `?:` copy their left side through JSON, which turns a regex into `{}`; JSONata
+      // then builds a RegExp from that value's text, and so does this.
+      const regex = node.value instanceof RegExp ? node.value : new RegExp(String(node.value));
       const procedure = new RegexProcedure(compileRegex(regex), String(regex));
       return () => procedure;
     }

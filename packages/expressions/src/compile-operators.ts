@@ -150,6 +150,7 @@ function range(
   if (size > MAX_RANGE) throw fail({ code: "D2014", value: size, limit: MAX_RANGE });
   // Checked before allocating: the array budget bounds memory, not only the result.
   runtime.checkArrayLength(size);
+  runtime.chargeItems(size);
   const result = sequence();
   for (let value = from; value <= to; value += 1) result.push(value);
   return result;

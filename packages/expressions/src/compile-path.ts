@@ -195,6 +195,7 @@ function evaluateStep(
       flattened.push(result);
     } else {
       runtime.checkArrayLength(flattened.length + result.length);
+      runtime.chargeItems(result.length);
       for (const value of result) flattened.push(value);
     }
   }
@@ -397,6 +398,7 @@ export function compileDescendants(): Evaluator {
     const results = sequence();
     collect(input, results, runtime);
     runtime.checkArrayLength(results.length);
+    runtime.chargeItems(results.length);
     return results.length === 1 ? results[0] : results;
   };
 }

@@ -39,7 +39,11 @@ export type Evaluator = (input: unknown, frame: Frame, runtime: Runtime) => unkn
 /** Compiles the text given to $eval, with the same options as the expression that calls it. */
 export type EvalCompiler = (source: string) => Evaluator;
 
-const TICKS_PER_CLOCK_CHECK = 256;
+/** Units of work (loop iterations, calls) between two reads of the clock. */
+const WORK_PER_CLOCK_CHECK = 16;
+/** Building this many characters, or array items, counts as one unit of work. */
+const CHARACTERS_PER_UNIT = 1 << 16;
+const ITEMS_PER_UNIT = 1 << 12;
 
 /**
  * The state of one evaluation: the root input, the caller's bindings, and the budgets. Depth is
@@ -55,7 +59,7 @@ export class Runtime {
   callDepth = 0;
   budget: SharedBudget | undefined = undefined;
   active = false;
-  private ticks = 0;
+  private untilClockCheck = WORK_PER_CLOCK_CHECK;
   private deadline = Number.POSITIVE_INFINITY;
   private budgetDeadline = Number.POSITIVE_INFINITY;
   private startedAt = 0;
@@ -71,7 +75,7 @@ export class Runtime {
     this.bindings = bindings;
     this.depthBase = 0;
     this.callDepth = 0;
-    this.ticks = 0;
+    this.untilClockCheck = WORK_PER_CLOCK_CHECK;
     this.now = undefined;
     this.deadline = Number.POSITIVE_INFINITY;
     this.budget = budget;
@@ -101,11 +105,17 @@ export class Runtime {
 
   /** Called in loops and at every lambda call, so a runaway evaluation meets its time budget. */
   tick(): void {
-    this.ticks += 1;
-    if (this.ticks % TICKS_PER_CLOCK_CHECK === 0) this.checkClock();
+    if (--this.untilClockCheck <= 0) this.checkClock();
+  }
+
+  /** Counts heavier work (a large string or array built) towards the next clock check. */
+  charge(units: number): void {
+    this.untilClockCheck -= units;
+    if (this.untilClockCheck <= 0) this.checkClock();
   }
 
   private checkClock(): void {
+    this.untilClockCheck = WORK_PER_CLOCK_CHECK;
     const now = performance.now();
     if (now > this.budgetDeadline) throw this.budget!.exhaustedError();
     if (this.deadline === Number.POSITIVE_INFINITY) {
@@ -123,13 +133,14 @@ export class Runtime {
 
   /** Fails the evaluation when a string it built is over the string budget. */
   checkString(text: string): string {
-    if (text.length > this.limits.maxStringLength) throw this.stringTooLong();
+    this.checkStringLength(text.length);
     return text;
   }
 
   /** Fails before building a string of `length` characters that would be over the budget. */
   checkStringLength(length: number): void {
     if (length > this.limits.maxStringLength) throw this.stringTooLong();
+    if (length >= CHARACTERS_PER_UNIT) this.charge(length / CHARACTERS_PER_UNIT);
   }
 
   stringTooLong(): ExpressionError {
@@ -139,6 +150,11 @@ export class Runtime {
   /** Fails before (or after) building an array or sequence of `length` items over the budget. */
   checkArrayLength(length: number): void {
     if (length > this.limits.maxArrayLength) throw this.arrayTooLong();
+  }
+
+  /** Counts `count` items copied or created in one go towards the next clock check. */
+  chargeItems(count: number): void {
+    if (count >= ITEMS_PER_UNIT) this.charge(count / ITEMS_PER_UNIT);
   }
 
   arrayTooLong(): ExpressionError {

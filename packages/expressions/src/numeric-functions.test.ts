@@ -8,9 +8,9 @@ describe("$round", () => {
     const values = fc.oneof(
       fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
       // Values that sit on a half at the rounded place, where binary scaling alone would drift.
-      fc.tuple(fc.integer({ min: -100_000, max: 100_000 }), fc.integer({ min: 1, max: 4 })).map(
-        ([units, places]) => (units + 0.5) / 10 ** places,
-      ),
+      fc
+        .tuple(fc.integer({ min: -100_000, max: 100_000 }), fc.integer({ min: 1, max: 4 }))
+        .map(([units, places]) => (units + 0.5) / 10 ** places),
     );
     await fc.assert(
       fc.asyncProperty(values, fc.integer({ min: -3, max: 12 }), async (value, precision) => {

@@ -82,6 +82,12 @@ function extreme(pick: (a: number, b: number) => boolean): BuiltinDefinition {
   };
 }
 
+/** A picture argument JSONata's signature lets through undefined, where it has no default. */
+function pictureOf(picture: unknown): string {
+  if (picture === undefined) throw new ExpressionError({ code: "T0410", index: 2 });
+  return picture as string;
+}
+
 export const numericFunctions: Record<string, BuiltinDefinition> = {
   number: { signature: "<(nsb)-:n>", arity: 1, implementation: ([value]) => toNumber(value) },
   abs: numeric(Math.abs),
@@ -152,18 +158,18 @@ export const numericFunctions: Record<string, BuiltinDefinition> = {
     implementation: ([value, picture, options], runtime) =>
       value === undefined
         ? undefined
-        : formatNumber(runtime, value as number, picture as string, options as Record<string, unknown> | undefined),
+        : formatNumber(runtime, value as number, pictureOf(picture), options as Record<string, unknown> | undefined),
   },
   formatInteger: {
     signature: "<n-s:s>",
     arity: 2,
     implementation: ([value, picture], runtime) =>
-      value === undefined ? undefined : formatInteger(runtime, value as number, picture as string),
+      value === undefined ? undefined : formatInteger(runtime, value as number, pictureOf(picture)),
   },
   parseInteger: {
     signature: "<s-s:n>",
     arity: 2,
     implementation: ([value, picture]) =>
-      value === undefined ? undefined : parseInteger(value as string, picture as string),
+      value === undefined ? undefined : parseInteger(value as string, pictureOf(picture)),
   },
 };

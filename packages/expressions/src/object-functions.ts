@@ -109,6 +109,7 @@ export const objectFunctions: Record<string, BuiltinDefinition> = {
     arity: 2,
     implementation: ([object, fn], runtime, _input, frame) => {
       if (!isPlainObject(object)) return undefined;
+      if (fn === undefined) throw new ExpressionError({ code: "T0410", index: 2 });
       const result: Record<string, unknown> = {};
       let kept = 0;
       const callDepth = runtime.callDepth;
