@@ -17,7 +17,7 @@ const path = fc.array(fieldName, { minLength: 1, maxLength: 3 }).map((names) => 
 
 const expression: fc.Arbitrary<string> = fc.letrec<{ expr: string }>((tie) => ({
   expr: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
+    { depthSize: "small", withCrossShrink: true, maxDepth: 5 },
     literal,
     path,
     path,
@@ -149,6 +149,18 @@ function hasConcurrentEntries(ast: unknown): boolean {
   return Object.entries(node).some(([key, value]) => key !== "value" && hasConcurrentEntries(value));
 }
 
+/**
+ * `??` and `?:` copy their left side through JSON, which turns a regex literal into `{}`; given
+ * that, jsonata 2.x can loop for ever in its promise chain, so such expressions are not compared.
+ */
+function hasCopiedRegex(ast: unknown): boolean {
+  if (ast === null || typeof ast !== "object") return false;
+  if (Array.isArray(ast)) return ast.some(hasCopiedRegex);
+  const node = ast as AstNode;
+  if (node.type === "regex" && !(node.value instanceof RegExp)) return true;
+  return Object.entries(node).some(([key, value]) => key !== "value" && hasCopiedRegex(value));
+}
+
 async function outcome(run: () => unknown): Promise<string> {
   try {
     return `value ${JSON.stringify(await run())}`;
@@ -168,6 +180,7 @@ describe("compiled path vs reference evaluator (differential)", () => {
         } catch {
           return; // a generated syntax error is the parser's business, shared by both paths
         }
+        if (hasCopiedRegex(compiled.ast)) return;
         const expected = await outcome(() => jsonata(source).evaluate(data));
         // A reference failure without a code is a crash of jsonata itself (a TypeError inside a
         // builtin): nothing to agree with. The compiled path raises a coded error there.
@@ -181,5 +194,83 @@ describe("compiled path vs reference evaluator (differential)", () => {
     );
     // The generator writes valid expressions, so nearly every run compares two evaluations.
     expect(evaluated).toBeGreaterThan(1400);
+  });
+});
+
+/** The product's mappings: the metered-API-billing template's expressions and the bench's. */
+const productMappings = [
+  'source & "/" & id',
+  "data.tenantId",
+  "contract.contractId",
+  '"api_calls"',
+  "$string(data.calls)",
+  "$substring(time, 0, 7)",
+  "audit.eventTime",
+  "$number(total.amount) > 5000",
+  '{ "tenantId": data.tenantId, "contractId": contract.contractId, "productCode": data.productCode, "metric": "api_calls", "quantity": $string(data.calls), "ratingPeriod": $substring(time, 0, 7), "erpAccount": account.erpAccountId }',
+  '{ "customer": erpAccount, "currency": total.currency, "lines": [{ "item": productCode, "description": metric & " " & ratingPeriod, "quantity": billableQuantity, "amount": total.amount }] }',
+  'type = "com.meterflow.api.call" and data.region in ["eu", "uk"] and data.calls > 0',
+  'data.tenantId & "|" & contract.contractId & "|" & $substring(time, 0, 7)',
+  '{ "customer": customer, "lines": lines.{ "item": item, "amount": $round(quantity * unitPrice, 2), "text": $uppercase(description) }, "total": $round($sum(lines.(quantity * unitPrice)), 2) }',
+];
+
+const sampleRecord = {
+  specversion: "1.0",
+  id: "evt-1001",
+  source: "/api-gateway/eu-1",
+  type: "com.meterflow.api.call",
+  time: "2026-11-03T09:15:00Z",
+  data: { tenantId: "acme", productCode: "api-calls", calls: 250000, region: "eu" },
+  contract: { contractId: "c-acme-2026", priceList: "api-calls-standard" },
+  account: { erpAccountId: "ERP-1" },
+  audit: { eventTime: "2026-11-03T09:15:00Z" },
+  erpAccount: "ERP-1",
+  productCode: "api-calls",
+  metric: "api_calls",
+  ratingPeriod: "2026-11",
+  billableQuantity: 150000,
+  total: { amount: "150.00", currency: "EUR" },
+  customer: "ERP-1",
+  lines: [
+    { item: "SKU-1", quantity: 2, unitPrice: 0.25, description: "line 1" },
+    { item: "SKU-2", quantity: 3, unitPrice: 1.005, description: "line 2" },
+  ],
+};
+
+/** A record like `base` with fields dropped, retyped, turned into arrays or replaced. */
+function variation(base: unknown): fc.Arbitrary<unknown> {
+  if (base === null || typeof base !== "object") {
+    return fc.oneof(
+      { weight: 6, arbitrary: fc.constant(base) },
+      { weight: 1, arbitrary: leaf },
+      { weight: 1, arbitrary: fc.constant([base, base]) },
+      { weight: 1, arbitrary: fc.constant(undefined) },
+    );
+  }
+  if (Array.isArray(base))
+    return fc.tuple(...base.map(variation)).map((items) => items.filter((item) => item !== undefined));
+  const entries = Object.entries(base);
+  return fc
+    .tuple(...entries.map(([, value]) => variation(value)))
+    .map((values) =>
+      Object.fromEntries(
+        entries.map(([key], index) => [key, values[index]]).filter(([, value]) => value !== undefined),
+      ),
+    );
+}
+
+describe("the product's mappings, compiled vs reference", () => {
+  it("agree over variations of real records", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...productMappings), variation(sampleRecord), async (source, record) => {
+        const expected = await outcome(() => jsonata(source).evaluate(record));
+        if (expected === "error ?") return;
+        const compiled = compile(source);
+        const actual = await outcome(() => compiled.evaluate(record));
+        if (actual.startsWith("error") && expected.startsWith("error") && hasConcurrentEntries(compiled.ast)) return;
+        expect(actual, source).toBe(expected);
+      }),
+      { numRuns: 2000, seed: Number(process.env.FC_SEED ?? 20261205) },
+    );
   });
 });

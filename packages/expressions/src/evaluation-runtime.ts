@@ -71,6 +71,10 @@ export class Runtime {
   ) {}
 
   start(root: unknown, bindings: Record<string, unknown>, budget: SharedBudget | undefined): this {
+    if (budget?.exhausted) {
+      budget.charge(0);
+      throw budget.exhaustedError();
+    }
     this.root = root;
     this.bindings = bindings;
     this.depthBase = 0;
@@ -78,19 +82,14 @@ export class Runtime {
     this.untilClockCheck = WORK_PER_CLOCK_CHECK;
     this.now = undefined;
     this.deadline = Number.POSITIVE_INFINITY;
+    this.budgetDeadline = Number.POSITIVE_INFINITY;
     this.budget = budget;
-    this.active = true;
     if (budget !== undefined) {
-      if (budget.exhausted) {
-        budget.charge(0);
-        throw budget.exhaustedError();
-      }
       this.startedAt = performance.now();
       this.budgetDeadline = this.startedAt + budget.remainingMs();
       this.deadline = this.startedAt + this.limits.timeoutMs;
-    } else {
-      this.budgetDeadline = Number.POSITIVE_INFINITY;
     }
+    this.active = true;
     return this;
   }
 
