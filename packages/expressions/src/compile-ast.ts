@@ -160,7 +160,7 @@ export function lookupVariable(name: string, frame: Frame, runtime: Runtime): un
 }
 
 /** A name no frame binds: the root input for `$`, a binding, or a builtin. */
-export function lookupGlobal(name: string, runtime: Runtime): unknown {
+function lookupGlobal(name: string, runtime: Runtime): unknown {
   if (name === "$") return runtime.root;
   const bindings = runtime.bindings;
   if (Object.hasOwn(bindings, name)) return bindings[name];

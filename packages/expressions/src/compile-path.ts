@@ -30,8 +30,9 @@ type Stage = (input: unknown, frame: Frame, runtime: Runtime) => unknown;
 
 interface CompiledStep {
   node: AstNode;
-  /** Evaluates the step for one item (or, for a sort step, sorts the whole input). */
+  /** Evaluates the step for one item (not used by a sort step). */
   evaluate: Evaluator;
+  /** A sort step (`^(...)`) orders its whole input instead. */
   sort: ((input: unknown[], frame: Frame, runtime: Runtime) => unknown[]) | undefined;
   filters: Stage[];
   stages: { index?: string; filter?: Stage }[];
